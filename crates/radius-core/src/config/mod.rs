@@ -1,0 +1,352 @@
+//! The TOML configuration (`/etc/radius_rs/radius.toml` by default).
+//!
+//! [`Config::load`] reads and validates a file; every error names the file,
+//! the line and the key. Unknown keys are refused. Warnings (short secrets,
+//! a world-readable file holding secrets) are returned beside the config so
+//! each tool can print or log them.
+
+pub mod duration;
+mod locate;
+mod model;
+
+pub use model::{ClientSection, ConfigFile, ServerSection, Service};
+
+use crate::secret::Secret;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The default configuration path.
+pub const DEFAULT_PATH: &str = "/etc/radius_rs/radius.toml";
+
+/// Secrets this short or shorter draw a warning (draft-ietf-radext-deprecating-radius).
+pub const SHORT_SECRET_LEN: usize = 12;
+
+/// A configuration that cannot be used. Nothing is authenticated with it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: cannot read configuration: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file was read but a key is missing, unknown or wrong.
+    #[error("{}", format_invalid(path, *line, key, message))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// The key path, e.g. `server[0].auth_port`.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn format_invalid(path: &Path, line: Option<usize>, key: &str, message: &str) -> String {
+    match (line, key.is_empty()) {
+        (Some(l), false) => format!("{}:{l}: key `{key}`: {message}", path.display()),
+        (Some(l), true) => format!("{}:{l}: {message}", path.display()),
+        (None, false) => format!("{}: key `{key}`: {message}", path.display()),
+        (None, true) => format!("{}: {message}", path.display()),
+    }
+}
+
+/// Something legal but unwise in a configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigWarning(pub String);
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Client-wide settings, resolved.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// NAS-Identifier to send, if any.
+    pub nas_identifier: Option<String>,
+    /// NAS-IP-Address / NAS-IPv6-Address to send, if any.
+    pub nas_ip_address: Option<IpAddr>,
+    /// Local address to bind, if any.
+    pub src_address: Option<IpAddr>,
+    /// Per-try timeout.
+    pub timeout: Duration,
+    /// Tries per server after the first.
+    pub retries: u32,
+    /// How long a failed server is skipped.
+    pub dead_time: Duration,
+    /// Require Message-Authenticator in replies (default for servers).
+    pub require_message_authenticator: bool,
+    /// Realm appended as `user@realm` when the user typed none.
+    pub realm: String,
+    /// MS-CHAP domain, sent as `DOMAIN\user`.
+    pub domain: String,
+    /// Called-Station-Id when the service gives none.
+    pub called_id: String,
+    /// NAS-Port when the service gives none.
+    pub nas_port: u32,
+    /// Directory for shared counters and dead-server marks.
+    pub state_dir: PathBuf,
+}
+
+/// One RADIUS server, resolved.
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// Position in the file (0-based), for messages.
+    pub index: usize,
+    /// The address as written.
+    pub name: String,
+    /// IP address.
+    pub ip: IpAddr,
+    /// VRF (Linux device to bind to), if any.
+    pub vrf: Option<String>,
+    /// Shared secret.
+    pub secret: Secret,
+    /// Authentication port.
+    pub auth_port: u16,
+    /// Accounting port.
+    pub acct_port: u16,
+    /// Services that use this server.
+    pub services: Vec<Service>,
+    /// Used for accounting only when the others fail.
+    pub accounting_backup: bool,
+    /// Per-try timeout for this server.
+    pub timeout: Duration,
+    /// Require Message-Authenticator in this server's replies.
+    pub require_message_authenticator: bool,
+}
+
+impl Server {
+    /// The authentication endpoint.
+    pub fn auth_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.ip, self.auth_port)
+    }
+
+    /// The accounting endpoint.
+    pub fn acct_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.ip, self.acct_port)
+    }
+
+    /// True when `service` may use this server.
+    pub fn serves(&self, service: Service) -> bool {
+        self.services.contains(&service)
+    }
+}
+
+/// A loaded, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where it came from.
+    pub path: PathBuf,
+    /// Client-wide settings.
+    pub client: ClientSettings,
+    /// Servers in the order they are tried.
+    pub servers: Vec<Server>,
+    /// Legal but unwise settings found while loading.
+    pub warnings: Vec<ConfigWarning>,
+}
+
+impl Config {
+    /// Reads, parses and validates the file at `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut config = Config::from_toml(&text, path)?;
+        if let Some(w) = world_readable_warning(path, &config) {
+            config.warnings.push(w);
+        }
+        Ok(config)
+    }
+
+    /// Parses and validates TOML text; `path` is used in messages and to
+    /// resolve a relative `secret_file`.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let file = parse(text, path)?;
+        resolve(file, text, path)
+    }
+
+    /// Servers that `service` uses for authentication, in order.
+    pub fn auth_servers(&self, service: Service) -> Vec<&Server> {
+        self.servers
+            .iter()
+            .filter(|s| s.serves(service) && !s.accounting_backup)
+            .collect()
+    }
+
+    /// Servers that `service` uses for accounting: the primaries in order,
+    /// then the `accounting_backup` ones.
+    pub fn acct_servers(&self, service: Service) -> Vec<&Server> {
+        let serving = self.servers.iter().filter(|s| s.serves(service));
+        let (backup, primary): (Vec<&Server>, Vec<&Server>) =
+            serving.partition(|s| s.accounting_backup);
+        primary.into_iter().chain(backup).collect()
+    }
+}
+
+fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+    let de = toml::de::Deserializer::parse(text).map_err(|e| toml_error(&e, text, path, String::new()))?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let key = e.path().to_string();
+        let key = if key == "." { String::new() } else { key };
+        toml_error(e.inner(), text, path, key)
+    })
+}
+
+fn toml_error(e: &toml::de::Error, text: &str, path: &Path, key: String) -> ConfigError {
+    let line = e
+        .span()
+        .map(|s| locate::line_of_offset(text, s.start))
+        .or_else(|| locate::line_of(text, &key));
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line,
+        key,
+        message: e.message().trim().to_string(),
+    }
+}
+
+fn resolve(file: ConfigFile, text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let invalid = |key: String, message: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line: locate::line_of(text, &key),
+        key,
+        message,
+    };
+    let c = file.client;
+    if c.timeout.is_zero() {
+        return Err(invalid("client.timeout".into(), "must be more than 0".into()));
+    }
+    let client = ClientSettings {
+        nas_identifier: c.nas_identifier.filter(|s| !s.is_empty()),
+        nas_ip_address: c.nas_ip_address,
+        src_address: c.src_address,
+        timeout: c.timeout,
+        retries: c.retries,
+        dead_time: c.dead_time,
+        require_message_authenticator: c.require_message_authenticator,
+        realm: c.realm,
+        domain: c.domain,
+        called_id: c.called_id,
+        nas_port: c.nas_port,
+        state_dir: c.state_dir,
+    };
+    let mut warnings = Vec::new();
+    let mut servers = Vec::new();
+    for (index, s) in file.servers.into_iter().enumerate() {
+        let key = |k: &str| format!("server[{index}].{k}");
+        let (ip, vrf) = parse_address(&s.address).map_err(|m| invalid(key("address"), m))?;
+        let secret = match (s.secret, s.secret_file) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(key("secret"), "give `secret` or `secret_file`, not both".into()))
+            }
+            (None, None) => {
+                return Err(invalid(format!("server[{index}]"), format!(
+                    "server {} has no `secret` (or `secret_file`)",
+                    s.address
+                )))
+            }
+            (Some(secret), None) => Secret::from(secret),
+            (None, Some(file)) => {
+                let file = path.parent().unwrap_or(Path::new("/")).join(file);
+                read_secret_file(&file).map_err(|m| invalid(key("secret_file"), m))?
+            }
+        };
+        if secret.is_empty() {
+            return Err(invalid(key("secret"), "the shared secret is empty".into()));
+        }
+        if secret.len() <= SHORT_SECRET_LEN {
+            warnings.push(ConfigWarning(format!(
+                "{}: server {} has a shared secret of {} bytes; secrets of {} bytes or fewer can be guessed \
+                 offline from one captured packet (draft-ietf-radext-deprecating-radius): use 16 or more random bytes",
+                path.display(),
+                s.address,
+                secret.len(),
+                SHORT_SECRET_LEN
+            )));
+        }
+        if s.services.is_empty() {
+            return Err(invalid(key("services"), "lists no service: this server would never be used".into()));
+        }
+        if matches!(s.timeout, Some(t) if t.is_zero()) {
+            return Err(invalid(key("timeout"), "must be more than 0".into()));
+        }
+        servers.push(Server {
+            index,
+            name: s.address.clone(),
+            ip,
+            vrf,
+            secret,
+            auth_port: s.auth_port,
+            acct_port: s.acct_port,
+            services: s.services,
+            accounting_backup: s.accounting_backup,
+            timeout: s.timeout.unwrap_or(client.timeout),
+            require_message_authenticator: s
+                .require_message_authenticator
+                .unwrap_or(client.require_message_authenticator),
+        });
+    }
+    if servers.is_empty() {
+        return Err(ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: None,
+            key: "server".into(),
+            message: "no [[server]] is configured".into(),
+        });
+    }
+    Ok(Config {
+        path: path.to_path_buf(),
+        client,
+        servers,
+        warnings,
+    })
+}
+
+/// Splits `"addr"` / `"addr@vrf"` / `"[v6]"` into an address and a VRF.
+pub fn parse_address(text: &str) -> Result<(IpAddr, Option<String>), String> {
+    let (addr, vrf) = match text.rsplit_once('@') {
+        Some((a, v)) if !v.is_empty() => (a, Some(v.to_string())),
+        Some(_) => return Err(format!("`{text}` has an empty VRF after `@`")),
+        None => (text, None),
+    };
+    let addr = addr.trim_start_matches('[').trim_end_matches(']');
+    let ip = addr
+        .parse::<IpAddr>()
+        .map_err(|_| format!("`{text}` is not an IPv4 or IPv6 address (optionally `@vrf`)"))?;
+    Ok((ip, vrf))
+}
+
+fn read_secret_file(file: &Path) -> Result<Secret, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read secret file {}: {e}", file.display()))?;
+    let secret = text.lines().next().unwrap_or("").trim_end().to_string();
+    Ok(Secret::from(secret))
+}
+
+fn world_readable_warning(path: &Path, config: &Config) -> Option<ConfigWarning> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    let holds_secret = !config.servers.is_empty();
+    (holds_secret && mode & 0o004 != 0).then(|| {
+        ConfigWarning(format!(
+            "{} holds shared secrets and is readable by every user (mode {:o}): chmod 600 it, \
+             or 640 with a group of its readers",
+            path.display(),
+            mode & 0o777
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,141 @@
+//! The configuration file as written: serde structs, unknown keys refused.
+
+use super::duration;
+use serde::Deserialize;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A service that uses RADIUS; each server lists the ones it serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// Logins through the PAM module.
+    Login,
+    /// PPP sessions through the pppd plugin.
+    Ppp,
+}
+
+impl Service {
+    /// The name used in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Login => "login",
+            Service::Ppp => "ppp",
+        }
+    }
+}
+
+impl std::str::FromStr for Service {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "login" => Ok(Service::Login),
+            "ppp" => Ok(Service::Ppp),
+            other => Err(format!("unknown service `{other}`: use login or ppp")),
+        }
+    }
+}
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Client-wide settings (`[client]`).
+    #[serde(default)]
+    pub client: ClientSection,
+    /// RADIUS servers (`[[server]]`), tried in order.
+    #[serde(default, rename = "server")]
+    pub servers: Vec<ServerSection>,
+}
+
+/// `[client]`: settings for every request this host sends.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClientSection {
+    /// Sent as NAS-Identifier.
+    pub nas_identifier: Option<String>,
+    /// Sent as NAS-IP-Address (IPv4) or NAS-IPv6-Address (IPv6).
+    pub nas_ip_address: Option<IpAddr>,
+    /// Local address requests are sent from.
+    pub src_address: Option<IpAddr>,
+    /// How long to wait for a reply to one try (default 300ms).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub timeout: Duration,
+    /// Tries per server after the first (default 2).
+    pub retries: u32,
+    /// How long a server that failed is skipped by every process (default 30s).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub dead_time: Duration,
+    /// Require a valid Message-Authenticator in every Access reply (default
+    /// true: the BlastRADIUS / CVE-2024-3596 defence).
+    pub require_message_authenticator: bool,
+    /// Appended as `user@realm` when the user typed no realm.
+    pub realm: String,
+    /// MS-CHAP domain, sent as `DOMAIN\user` (RouterOS `domain`).
+    pub domain: String,
+    /// Called-Station-Id when the service gives none.
+    pub called_id: String,
+    /// NAS-Port when the service gives none (default 10).
+    pub nas_port: u32,
+    /// Where counters and dead-server marks shared by all processes live.
+    pub state_dir: PathBuf,
+}
+
+impl Default for ClientSection {
+    fn default() -> Self {
+        ClientSection {
+            nas_identifier: None,
+            nas_ip_address: None,
+            src_address: None,
+            timeout: Duration::from_millis(300),
+            retries: 2,
+            dead_time: Duration::from_secs(30),
+            require_message_authenticator: true,
+            realm: String::new(),
+            domain: String::new(),
+            called_id: String::new(),
+            nas_port: 10,
+            state_dir: PathBuf::from("/run/radius_rs"),
+        }
+    }
+}
+
+fn default_auth_port() -> u16 {
+    1812
+}
+fn default_acct_port() -> u16 {
+    1813
+}
+fn default_services() -> Vec<Service> {
+    vec![Service::Login, Service::Ppp]
+}
+
+/// `[[server]]`: one RADIUS server.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// IPv4 or IPv6 address, optionally `addr@vrf`.
+    pub address: String,
+    /// Shared secret (or use `secret_file`).
+    pub secret: Option<String>,
+    /// File whose first line is the shared secret; relative to the config file.
+    pub secret_file: Option<PathBuf>,
+    /// Authentication port (default 1812).
+    #[serde(default = "default_auth_port")]
+    pub auth_port: u16,
+    /// Accounting port (default 1813).
+    #[serde(default = "default_acct_port")]
+    pub acct_port: u16,
+    /// Services that use this server (default all).
+    #[serde(default = "default_services")]
+    pub services: Vec<Service>,
+    /// Used only for accounting, and only when the other servers fail.
+    #[serde(default)]
+    pub accounting_backup: bool,
+    /// Per-try timeout for this server (default `client.timeout`).
+    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    pub timeout: Option<Duration>,
+    /// Per-server override of `client.require_message_authenticator`.
+    pub require_message_authenticator: Option<bool>,
+}

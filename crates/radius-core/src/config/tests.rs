@@ -1,0 +1,138 @@
+use super::*;
+
+const MINIMAL: &str = r#"
+[client]
+nas_identifier = "bras-1"
+timeout = "100ms"
+
+[[server]]
+address = "127.0.0.1"
+secret = "a-long-enough-secret"
+"#;
+
+fn load(text: &str) -> Result<Config, ConfigError> {
+    Config::from_toml(text, Path::new("/etc/radius_rs/radius.toml"))
+}
+
+/// The example shipped in packaging/ loads without error.
+#[test]
+fn shipped_example_loads() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../packaging/radius.toml");
+    let config = Config::load(path).expect("shipped example must load");
+    assert_eq!(config.servers.len(), 1);
+    assert_eq!(config.client.timeout, Duration::from_millis(300));
+    assert!(config.client.require_message_authenticator);
+}
+
+/// An unknown key injected into each table of the shipped example is refused, naming line and key.
+#[test]
+fn shipped_example_refuses_injected_unknown_key() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../packaging/radius.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    for anchor in ["[client]\n", "[[server]]\n"] {
+        let injected = text.replacen(anchor, &format!("{anchor}bogus_key = 1\n"), 1);
+        let err = load(&injected).unwrap_err().to_string();
+        assert!(err.contains("bogus_key"), "{err}");
+        let line = injected.lines().position(|l| l.starts_with("bogus_key")).unwrap() + 1;
+        assert!(err.contains(&format!(":{line}:")), "{err} should name line {line}");
+    }
+}
+
+/// Defaults follow the documented values.
+#[test]
+fn defaults() {
+    let c = load(MINIMAL).unwrap();
+    let s = &c.servers[0];
+    assert_eq!((s.auth_port, s.acct_port), (1812, 1813));
+    assert_eq!(s.timeout, Duration::from_millis(100));
+    assert_eq!(c.client.retries, 2);
+    assert_eq!(c.client.nas_port, 10);
+    assert!(s.require_message_authenticator);
+    assert_eq!(s.services, vec![Service::Login, Service::Ppp]);
+}
+
+/// A bad value names its line and key.
+#[test]
+fn bad_value_names_line_and_key() {
+    let text = MINIMAL.replace("timeout = \"100ms\"", "timeout = \"100 parsecs\"");
+    let err = load(&text).unwrap_err().to_string();
+    assert!(err.contains("radius.toml:4:"), "{err}");
+    assert!(err.contains("client.timeout"), "{err}");
+}
+
+/// A wrong type names its line and key.
+#[test]
+fn wrong_type_names_key() {
+    let text = format!("{MINIMAL}auth_port = \"x\"\n");
+    let err = load(&text).unwrap_err().to_string();
+    assert!(err.contains("server[0].auth_port"), "{err}");
+    assert!(err.contains(":9:"), "{err}");
+}
+
+/// A server without a secret, or with a bad address, is refused.
+#[test]
+fn server_errors() {
+    let err = load("[[server]]\naddress = \"127.0.0.1\"\n").unwrap_err().to_string();
+    assert!(err.contains("no `secret`"), "{err}");
+    let err = load("[[server]]\naddress = \"nas.example\"\nsecret = \"s\"\n").unwrap_err().to_string();
+    assert!(err.contains(":2: key `server[0].address`"), "{err}");
+    let err = load("[client]\n").unwrap_err().to_string();
+    assert!(err.contains("no [[server]]"), "{err}");
+}
+
+/// Short secrets draw a warning; long ones do not.
+#[test]
+fn short_secret_warns() {
+    let c = load("[[server]]\naddress = \"::1\"\nsecret = \"testing123\"\n").unwrap();
+    assert_eq!(c.warnings.len(), 1);
+    assert!(c.warnings[0].0.contains("10 bytes"));
+    assert!(load(MINIMAL).unwrap().warnings.is_empty());
+}
+
+/// IPv6 and VRF addresses parse.
+#[test]
+fn addresses() {
+    assert_eq!(parse_address("::1").unwrap(), ("::1".parse().unwrap(), None));
+    assert_eq!(parse_address("[::1]").unwrap().0, "::1".parse::<IpAddr>().unwrap());
+    assert_eq!(
+        parse_address("10.0.0.1@mgmt").unwrap(),
+        ("10.0.0.1".parse().unwrap(), Some("mgmt".to_string()))
+    );
+    assert!(parse_address("10.0.0.1@").is_err());
+}
+
+/// secret_file is read relative to the config file, and a world-readable config warns.
+#[test]
+fn secret_file_and_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("secret"), "from-a-file-secret\n").unwrap();
+    let cfg = dir.path().join("radius.toml");
+    std::fs::write(&cfg, "[[server]]\naddress = \"127.0.0.1\"\nsecret_file = \"secret\"\n").unwrap();
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let c = Config::load(&cfg).unwrap();
+    assert_eq!(c.servers[0].secret.expose(), b"from-a-file-secret");
+    assert!(c.warnings.iter().any(|w| w.0.contains("readable by every user")));
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(Config::load(&cfg).unwrap().warnings.is_empty());
+}
+
+/// Accounting backups come after the primaries and are not used for authentication.
+#[test]
+fn backup_ordering() {
+    let text = r#"
+[[server]]
+address = "127.0.0.2"
+secret = "a-long-enough-secret"
+accounting_backup = true
+[[server]]
+address = "127.0.0.1"
+secret = "a-long-enough-secret"
+services = ["ppp"]
+"#;
+    let c = load(text).unwrap();
+    let acct: Vec<_> = c.acct_servers(Service::Ppp).iter().map(|s| s.name.clone()).collect();
+    assert_eq!(acct, vec!["127.0.0.1", "127.0.0.2"]);
+    assert!(c.auth_servers(Service::Login).is_empty());
+    assert_eq!(c.auth_servers(Service::Ppp).len(), 1);
+}
