@@ -1,6 +1,27 @@
+//! radius-core: the RADIUS client core shared by every radius_rs artifact.
+//!
+//! Layout, by job:
+//! - [`config`]: the TOML configuration, its validation and warnings;
+//! - [`packet`]: building requests and verifying replies (sans I/O);
+//! - [`auth`]: PAP, CHAP-MD5, MS-CHAPv1/v2 and MPPE key arithmetic (sans I/O);
+//! - [`transport`]: blocking UDP exchange with retries, failover and
+//!   cross-process dead-server marks;
+//! - [`counters`]: per-server counters shared by every process on the host;
+//! - [`client`]: the high-level API (authenticate with challenge rounds,
+//!   send accounting).
 #![forbid(unsafe_code)]
+
+
 pub mod auth;
+
 pub mod config;
+pub mod counters;
+pub mod log;
 pub mod packet;
 pub mod secret;
+pub mod state_file;
+pub mod transport;
+
+
+pub use config::{Config, ConfigError, Service};
 pub use secret::Secret;
