@@ -11,17 +11,18 @@
 //!   send accounting).
 #![forbid(unsafe_code)]
 
-
+pub mod accounting;
 pub mod auth;
-
+pub mod client;
 pub mod config;
 pub mod counters;
+pub mod dictionary;
 pub mod log;
 pub mod packet;
 pub mod secret;
 pub mod state_file;
 pub mod transport;
 
-
+pub use client::{AuthOutcome, AuthRequest, ChallengePrompt, ChallengeResponder, Client, ClientError};
 pub use config::{Config, ConfigError, Service};
 pub use secret::Secret;

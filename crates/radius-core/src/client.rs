@@ -1,0 +1,373 @@
+//! The high-level API every artifact uses: authenticate (with
+//! Access-Challenge rounds) and send accounting.
+
+use crate::accounting::AccountingRecord;
+use crate::auth::{mppe, mschap, Credentials, Method};
+use crate::config::{Config, Server, Service};
+use crate::counters::Counters;
+use crate::log::Log;
+use crate::packet::attr::{self, ms};
+use crate::packet::request::{self, AttributeList, EncodeError};
+use crate::packet::{code, EncodedRequest, Reply, RequestKind};
+use crate::secret::Secret;
+use crate::transport::{self, dead::DeadMarks, udp::UdpNetwork, ExchangeContext, ExchangeError, Network, RequestFactory};
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime};
+
+/// What the user is asked in an Access-Challenge round.
+#[derive(Debug, Clone)]
+pub struct ChallengePrompt {
+    /// Reply-Message lines from the server.
+    pub messages: Vec<String>,
+    /// Whether the answer may be echoed (Prompt = 1).
+    pub echo: bool,
+    /// Round number, from 1.
+    pub round: u32,
+}
+
+/// Answers Access-Challenge rounds (an OTP prompt, a PAM conversation).
+pub trait ChallengeResponder {
+    /// The answer to send, or `None` to give up.
+    fn respond(&mut self, prompt: &ChallengePrompt) -> Option<Secret>;
+}
+
+/// A responder for services that cannot answer challenges: gives up.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoChallenge;
+
+impl ChallengeResponder for NoChallenge {
+    fn respond(&mut self, _: &ChallengePrompt) -> Option<Secret> {
+        None
+    }
+}
+
+/// One authentication to perform.
+#[derive(Debug, Clone)]
+pub struct AuthRequest {
+    /// The user as typed (realm/domain rules are applied here).
+    pub user: String,
+    /// The proof.
+    pub credentials: Credentials,
+    /// The service whose servers are asked.
+    pub service: Service,
+    /// Extra attributes (Service-Type, NAS-Port-Type, Calling-Station-Id, …).
+    pub attributes: AttributeList,
+    /// NAS-Port; `client.nas_port` when `None`.
+    pub nas_port: Option<u32>,
+    /// Called-Station-Id; `client.called_id` when `None`.
+    pub called_station_id: Option<String>,
+    /// NAS-Identifier; `client.nas_identifier` when `None`.
+    pub nas_identifier: Option<String>,
+    /// How many Access-Challenge rounds to answer at most.
+    pub max_challenge_rounds: u32,
+}
+
+impl AuthRequest {
+    /// A request for `user` with `credentials` for `service`, defaults elsewhere.
+    pub fn new(user: &str, credentials: Credentials, service: Service) -> Self {
+        AuthRequest {
+            user: user.to_string(),
+            credentials,
+            service,
+            attributes: Vec::new(),
+            nas_port: None,
+            called_station_id: None,
+            nas_identifier: None,
+            max_challenge_rounds: 5,
+        }
+    }
+}
+
+/// How an authentication ended.
+#[derive(Debug)]
+pub enum AuthOutcome {
+    /// Access-Accept.
+    Accept {
+        /// The reply.
+        reply: Reply,
+        /// The server that accepted.
+        server_index: usize,
+    },
+    /// Access-Reject.
+    Reject {
+        /// The reply.
+        reply: Reply,
+        /// The server that rejected.
+        server_index: usize,
+    },
+}
+
+impl AuthOutcome {
+    /// The reply, accepted or not.
+    pub fn reply(&self) -> &Reply {
+        match self {
+            AuthOutcome::Accept { reply, .. } | AuthOutcome::Reject { reply, .. } => reply,
+        }
+    }
+
+    /// True for Access-Accept.
+    pub fn is_accept(&self) -> bool {
+        matches!(self, AuthOutcome::Accept { .. })
+    }
+}
+
+/// Why no decision was reached.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// No server is configured for the service.
+    #[error("no RADIUS server is configured for service `{}`", .0.as_str())]
+    NoServer(Service),
+    /// Every server failed.
+    #[error("{0}")]
+    Unreachable(transport::ExchangeFailed),
+    /// The request could not be encoded.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+    /// More Access-Challenge rounds than allowed.
+    #[error("the server sent more than {0} Access-Challenge rounds")]
+    TooManyChallenges(u32),
+    /// The responder gave no answer to a challenge.
+    #[error("Access-Challenge left unanswered")]
+    ChallengeUnanswered,
+    /// An accounting record reached no server; the caller keeps it.
+    #[error("accounting record not delivered: {0}")]
+    AccountingUndelivered(transport::ExchangeFailed),
+}
+
+fn map_exchange(e: ExchangeError, service: Service) -> ClientError {
+    match e {
+        ExchangeError::NoServer => ClientError::NoServer(service),
+        ExchangeError::Encode(e) => ClientError::Encode(e),
+        ExchangeError::Failed(f) => ClientError::Unreachable(f),
+    }
+}
+
+fn context<'a>(config: &'a Config, counters: &'a Counters, dead: &'a DeadMarks, log: &'a dyn Log) -> ExchangeContext<'a> {
+    ExchangeContext {
+        counters,
+        dead,
+        log,
+        src_address: config.client.src_address,
+        retries: config.client.retries,
+        dead_time: config.client.dead_time,
+    }
+}
+
+/// The RADIUS client: configuration, network, shared state, log.
+pub struct Client<N: Network = UdpNetwork> {
+    config: Config,
+    network: N,
+    counters: Counters,
+    dead: DeadMarks,
+    log: Box<dyn Log>,
+}
+
+impl<N: Network> std::fmt::Debug for Client<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("config", &self.config.path).finish_non_exhaustive()
+    }
+}
+
+impl Client<UdpNetwork> {
+    /// A client on real UDP sockets.
+    pub fn new(config: Config, log: Box<dyn Log>) -> Self {
+        Client::with_network(config, UdpNetwork, log)
+    }
+}
+
+struct AccessFactory<'a> {
+    attributes: &'a AttributeList,
+    credentials: &'a Credentials,
+}
+
+impl RequestFactory for AccessFactory<'_> {
+    fn encode(&mut self, server: &Server, identifier: u8, _: Duration) -> Result<EncodedRequest, EncodeError> {
+        request::access_request(identifier, self.attributes, self.credentials, server.secret.expose())
+    }
+}
+
+struct AccountingFactory<'a> {
+    attributes: &'a AttributeList,
+    record: &'a AccountingRecord,
+}
+
+impl RequestFactory for AccountingFactory<'_> {
+    fn encode(&mut self, server: &Server, identifier: u8, _: Duration) -> Result<EncodedRequest, EncodeError> {
+        let mut attrs = self.attributes.clone();
+        attrs.push((attr::ACCT_DELAY_TIME, self.record.delay_at(SystemTime::now()).to_be_bytes().to_vec()));
+        request::accounting_request(identifier, &attrs, server.secret.expose())
+    }
+    fn changes_on_resend(&self) -> bool {
+        true
+    }
+}
+
+impl<N: Network> Client<N> {
+    /// A client on `network` (tests pass a scripted one).
+    pub fn with_network(config: Config, network: N, log: Box<dyn Log>) -> Self {
+        let counters = Counters::new(&config.client.state_dir);
+        let dead = DeadMarks::new(&config.client.state_dir);
+        Client { config, network, counters, dead, log }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The shared counters.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// The User-Name sent for `user`: `user@realm` when a realm is set and
+    /// the user typed none; `DOMAIN\user` for MS-CHAP when a domain is set.
+    pub fn user_name(&self, user: &str, method: Method) -> String {
+        let c = &self.config.client;
+        let mut name = user.to_string();
+        if !c.realm.is_empty() && !name.contains('@') {
+            name = format!("{name}@{}", c.realm);
+        }
+        if matches!(method, Method::MsChapV1 | Method::MsChapV2) && !c.domain.is_empty() && !name.contains('\\') {
+            name = format!("{}\\{name}", c.domain);
+        }
+        name
+    }
+
+    /// NAS-Identifier and NAS-IP-Address / NAS-IPv6-Address.
+    fn nas_attributes(&self, nas_identifier: Option<&str>) -> AttributeList {
+        let c = &self.config.client;
+        let mut attrs = Vec::new();
+        if let Some(id) = nas_identifier.or(c.nas_identifier.as_deref()) {
+            attrs.push((attr::NAS_IDENTIFIER, id.as_bytes().to_vec()));
+        }
+        match c.nas_ip_address {
+            Some(IpAddr::V4(ip)) => attrs.push((attr::NAS_IP_ADDRESS, ip.octets().to_vec())),
+            Some(IpAddr::V6(ip)) => attrs.push((attr::NAS_IPV6_ADDRESS, ip.octets().to_vec())),
+            None => {}
+        }
+        attrs
+    }
+
+    fn base_attributes(&self, request: &AuthRequest) -> AttributeList {
+        let c = &self.config.client;
+        let name = self.user_name(&request.user, request.credentials.method());
+        let mut attrs = vec![(attr::USER_NAME, name.into_bytes())];
+        attrs.extend(self.nas_attributes(request.nas_identifier.as_deref()));
+        attrs.push((attr::NAS_PORT, request.nas_port.unwrap_or(c.nas_port).to_be_bytes().to_vec()));
+        let called = request.called_station_id.as_deref().unwrap_or(&c.called_id);
+        if !called.is_empty() {
+            attrs.push((attr::CALLED_STATION_ID, called.as_bytes().to_vec()));
+        }
+        attrs.extend(request.attributes.iter().cloned());
+        attrs
+    }
+
+
+    /// Authenticates, answering Access-Challenge rounds through `responder`
+    /// (each later round goes to the server that challenged, State echoed).
+    pub fn authenticate(&mut self, request: &AuthRequest, responder: &mut dyn ChallengeResponder) -> Result<AuthOutcome, ClientError> {
+        let base = self.base_attributes(request);
+        let mut credentials = request.credentials.clone();
+        let mut state: Option<Vec<u8>> = None;
+        let mut only_server: Option<usize> = None;
+        let mut round = 0;
+        loop {
+            let mut attributes = base.clone();
+            if let Some(s) = &state {
+                attributes.push((attr::STATE, s.clone()));
+            }
+            let servers: Vec<&Server> = match only_server {
+                Some(i) => self.config.servers.iter().filter(|s| s.index == i).collect(),
+                None => self.config.auth_servers(request.service),
+            };
+            let mut factory = AccessFactory { attributes: &attributes, credentials: &credentials };
+            let answer = transport::exchange(&mut self.network, &context(&self.config, &self.counters, &self.dead, self.log.as_ref()), &servers, RequestKind::Access, &mut factory)
+                .map_err(|e| map_exchange(e, request.service))?;
+            let server_index = answer.server_index;
+            let reply = answer.reply;
+            match reply.code {
+                code::ACCESS_ACCEPT => return Ok(AuthOutcome::Accept { reply, server_index }),
+                code::ACCESS_CHALLENGE => {
+                    round += 1;
+                    if round > request.max_challenge_rounds {
+                        return Err(ClientError::TooManyChallenges(request.max_challenge_rounds));
+                    }
+                    let prompt = ChallengePrompt {
+                        messages: reply.reply_messages(),
+                        echo: reply.integer(attr::PROMPT) == Some(1),
+                        round,
+                    };
+                    let answer = responder.respond(&prompt).ok_or(ClientError::ChallengeUnanswered)?;
+                    credentials = Credentials::pap(answer);
+                    state = reply.get(attr::STATE).map(<[u8]>::to_vec);
+                    only_server = Some(server_index);
+                }
+                _ => return Ok(AuthOutcome::Reject { reply, server_index }),
+            }
+        }
+    }
+
+    /// Sends an accounting record to the service's servers (primaries in
+    /// order, then `accounting_backup` ones). Acct-Delay-Time is set at
+    /// each send, so a resend gets a new Identifier.
+    pub fn account(&mut self, record: &AccountingRecord) -> Result<usize, ClientError> {
+        let mut attributes = vec![(attr::ACCT_STATUS_TYPE, record.status.value().to_be_bytes().to_vec())];
+        attributes.extend(self.nas_attributes(None));
+        attributes.extend(record.attributes.iter().cloned());
+        if !attributes.iter().any(|(t, _)| *t == attr::EVENT_TIMESTAMP) {
+            attributes.push((attr::EVENT_TIMESTAMP, record.event_timestamp().to_be_bytes().to_vec()));
+        }
+        let servers = self.config.acct_servers(record.service);
+        let mut factory = AccountingFactory { attributes: &attributes, record };
+        match transport::exchange(&mut self.network, &context(&self.config, &self.counters, &self.dead, self.log.as_ref()), &servers, RequestKind::Accounting, &mut factory) {
+            Ok(answer) => Ok(answer.server_index),
+            Err(ExchangeError::Failed(f)) => Err(ClientError::AccountingUndelivered(f)),
+            Err(e) => Err(map_exchange(e, record.service)),
+        }
+    }
+
+    /// The MPPE keys in an MS-CHAPv2 Access-Accept (MS-MPPE-Send/Recv-Key),
+    /// decrypted with the answering server's secret.
+    pub fn mppe_keys(&self, reply: &Reply, server_index: usize) -> Result<Option<mppe::MppeKeys>, mppe::KeyError> {
+        let Some(server) = self.config.servers.get(server_index) else { return Ok(None) };
+        let secret = server.secret.expose();
+        let (Some(send), Some(recv)) = (reply.vendor(ms::VENDOR, ms::MPPE_SEND_KEY), reply.vendor(ms::VENDOR, ms::MPPE_RECV_KEY)) else {
+            return Ok(None);
+        };
+        let send = mppe::decrypt_key(&send, secret, &reply.request_authenticator)?;
+        let recv = mppe::decrypt_key(&recv, secret, &reply.request_authenticator)?;
+        let take = |k: Vec<u8>| -> Result<[u8; 16], mppe::KeyError> {
+            let n = k.len();
+            k.get(..16).and_then(|s| s.try_into().ok()).ok_or(mppe::KeyError::BadKeyLength(n))
+        };
+        Ok(Some(mppe::MppeKeys { send: take(send)?, recv: take(recv)? }))
+    }
+
+    /// The MS-CHAPv1 keys in MS-CHAP-MPPE-Keys, decrypted.
+    pub fn mschap_v1_keys(&self, reply: &Reply, server_index: usize) -> Result<Option<([u8; 8], [u8; 16])>, mppe::KeyError> {
+        let Some(server) = self.config.servers.get(server_index) else { return Ok(None) };
+        match reply.vendor(ms::VENDOR, ms::CHAP_MPPE_KEYS) {
+            Some(v) => mppe::decrypt_mschap_mppe_keys(&v, server.secret.expose(), &reply.request_authenticator).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Checks the MS-CHAP2-Success of an Access-Accept against the
+/// authenticator response computed from `password` (what a peer does to
+/// verify the server). `None` when the reply carries no MS-CHAP2-Success.
+pub fn verify_mschap_v2_success(reply: &Reply, credentials: &Credentials, user: &str, password: &Secret) -> Option<bool> {
+    let Credentials::MsChapV2 { auth_challenge, peer_challenge, nt_response, .. } = credentials else { return None };
+    let success = reply.vendor(ms::VENDOR, ms::CHAP2_SUCCESS)?;
+    let text = success.get(1..).map(String::from_utf8_lossy)?;
+    let expected = mschap::v2_authenticator_response(
+        &mschap::nt_password_hash(password.expose()),
+        nt_response,
+        peer_challenge,
+        auth_challenge,
+        user.as_bytes(),
+    );
+    Some(text.split_whitespace().next() == Some(expected.as_str()))
+}

@@ -1,0 +1,174 @@
+//! Names and value formats of the attributes radius_rs prints and parses.
+
+use crate::packet::attr::ms;
+use crate::packet::wire::{self, Attribute};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// How a value is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// UTF-8 text.
+    Text,
+    /// 32-bit unsigned integer.
+    Integer,
+    /// IPv4 address.
+    Ipv4,
+    /// IPv6 address.
+    Ipv6,
+    /// IPv6 prefix (reserved, length, prefix).
+    Ipv6Prefix,
+    /// Opaque bytes, shown in hex.
+    Octets,
+    /// Hidden key material: only its length is shown.
+    Hidden,
+}
+
+/// Standard attributes: (type, name, kind).
+pub const STANDARD: &[(u8, &str, Kind)] = &[
+    (1, "User-Name", Kind::Text),
+    (2, "User-Password", Kind::Hidden),
+    (3, "CHAP-Password", Kind::Octets),
+    (4, "NAS-IP-Address", Kind::Ipv4),
+    (5, "NAS-Port", Kind::Integer),
+    (6, "Service-Type", Kind::Integer),
+    (7, "Framed-Protocol", Kind::Integer),
+    (8, "Framed-IP-Address", Kind::Ipv4),
+    (9, "Framed-IP-Netmask", Kind::Ipv4),
+    (10, "Framed-Routing", Kind::Integer),
+    (11, "Filter-Id", Kind::Text),
+    (12, "Framed-MTU", Kind::Integer),
+    (13, "Framed-Compression", Kind::Integer),
+    (18, "Reply-Message", Kind::Text),
+    (22, "Framed-Route", Kind::Text),
+    (24, "State", Kind::Octets),
+    (25, "Class", Kind::Octets),
+    (26, "Vendor-Specific", Kind::Octets),
+    (27, "Session-Timeout", Kind::Integer),
+    (28, "Idle-Timeout", Kind::Integer),
+    (30, "Called-Station-Id", Kind::Text),
+    (31, "Calling-Station-Id", Kind::Text),
+    (32, "NAS-Identifier", Kind::Text),
+    (33, "Proxy-State", Kind::Octets),
+    (40, "Acct-Status-Type", Kind::Integer),
+    (41, "Acct-Delay-Time", Kind::Integer),
+    (42, "Acct-Input-Octets", Kind::Integer),
+    (43, "Acct-Output-Octets", Kind::Integer),
+    (44, "Acct-Session-Id", Kind::Text),
+    (45, "Acct-Authentic", Kind::Integer),
+    (46, "Acct-Session-Time", Kind::Integer),
+    (47, "Acct-Input-Packets", Kind::Integer),
+    (48, "Acct-Output-Packets", Kind::Integer),
+    (49, "Acct-Terminate-Cause", Kind::Integer),
+    (50, "Acct-Multi-Session-Id", Kind::Text),
+    (52, "Acct-Input-Gigawords", Kind::Integer),
+    (53, "Acct-Output-Gigawords", Kind::Integer),
+    (55, "Event-Timestamp", Kind::Integer),
+    (60, "CHAP-Challenge", Kind::Octets),
+    (61, "NAS-Port-Type", Kind::Integer),
+    (62, "Port-Limit", Kind::Integer),
+    (76, "Prompt", Kind::Integer),
+    (80, "Message-Authenticator", Kind::Octets),
+    (85, "Acct-Interim-Interval", Kind::Integer),
+    (87, "NAS-Port-Id", Kind::Text),
+    (88, "Framed-Pool", Kind::Text),
+    (95, "NAS-IPv6-Address", Kind::Ipv6),
+    (96, "Framed-Interface-Id", Kind::Octets),
+    (97, "Framed-IPv6-Prefix", Kind::Ipv6Prefix),
+    (99, "Framed-IPv6-Route", Kind::Text),
+    (100, "Framed-IPv6-Pool", Kind::Text),
+    (101, "Error-Cause", Kind::Integer),
+    (123, "Delegated-IPv6-Prefix", Kind::Ipv6Prefix),
+    (136, "Management-Privilege-Level", Kind::Integer),
+];
+
+/// Vendor attributes: (vendor, type, name, kind).
+pub const VENDOR: &[(u32, u8, &str, Kind)] = &[
+    (ms::VENDOR, ms::CHAP_RESPONSE, "MS-CHAP-Response", Kind::Octets),
+    (ms::VENDOR, ms::CHAP_ERROR, "MS-CHAP-Error", Kind::Text),
+    (ms::VENDOR, 7, "MS-MPPE-Encryption-Policy", Kind::Integer),
+    (ms::VENDOR, 8, "MS-MPPE-Encryption-Types", Kind::Integer),
+    (ms::VENDOR, ms::CHAP_DOMAIN, "MS-CHAP-Domain", Kind::Text),
+    (ms::VENDOR, ms::CHAP_CHALLENGE, "MS-CHAP-Challenge", Kind::Octets),
+    (ms::VENDOR, ms::CHAP_MPPE_KEYS, "MS-CHAP-MPPE-Keys", Kind::Hidden),
+    (ms::VENDOR, ms::MPPE_SEND_KEY, "MS-MPPE-Send-Key", Kind::Hidden),
+    (ms::VENDOR, ms::MPPE_RECV_KEY, "MS-MPPE-Recv-Key", Kind::Hidden),
+    (ms::VENDOR, ms::CHAP2_RESPONSE, "MS-CHAP2-Response", Kind::Octets),
+    (ms::VENDOR, ms::CHAP2_SUCCESS, "MS-CHAP2-Success", Kind::Text),
+    (ms::VENDOR, 28, "MS-Primary-DNS-Server", Kind::Ipv4),
+    (ms::VENDOR, 29, "MS-Secondary-DNS-Server", Kind::Ipv4),
+    (14988, 1, "Mikrotik-Recv-Limit", Kind::Integer),
+    (14988, 2, "Mikrotik-Xmit-Limit", Kind::Integer),
+    (14988, 3, "Mikrotik-Group", Kind::Text),
+    (14988, 8, "Mikrotik-Rate-Limit", Kind::Text),
+    (14988, 10, "Mikrotik-Address-List", Kind::Text),
+];
+
+/// Formats a value of `kind`.
+pub fn format_value(kind: Kind, value: &[u8]) -> String {
+    let hex = || format!("0x{}", value.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    match kind {
+        Kind::Text => match std::str::from_utf8(value) {
+            Ok(s) if !s.chars().any(|c| c.is_control()) => format!("\"{s}\""),
+            _ => hex(),
+        },
+        Kind::Integer => <[u8; 4]>::try_from(value).map(|b| u32::from_be_bytes(b).to_string()).unwrap_or_else(|_| hex()),
+        Kind::Ipv4 => <[u8; 4]>::try_from(value).map(|b| Ipv4Addr::from(b).to_string()).unwrap_or_else(|_| hex()),
+        Kind::Ipv6 => <[u8; 16]>::try_from(value).map(|b| Ipv6Addr::from(b).to_string()).unwrap_or_else(|_| hex()),
+        Kind::Ipv6Prefix => match value {
+            [_, len, rest @ ..] if rest.len() <= 16 => {
+                let mut b = [0u8; 16];
+                b[..rest.len()].copy_from_slice(rest);
+                format!("{}/{len}", Ipv6Addr::from(b))
+            }
+            _ => hex(),
+        },
+        Kind::Octets => hex(),
+        Kind::Hidden => format!("<hidden, {} bytes>", value.len()),
+    }
+}
+
+/// Formats one attribute as `Name = value` lines (a Vendor-Specific
+/// attribute gives one line per sub-attribute; unknown ones are shown by
+/// number).
+pub fn format_attribute(a: &Attribute) -> Vec<String> {
+    if a.typ == crate::packet::attr::VENDOR_SPECIFIC {
+        if let Some(subs) = wire::vendor_attributes(&a.value) {
+            return subs
+                .iter()
+                .map(|v| match VENDOR.iter().find(|(id, t, _, _)| *id == v.vendor && *t == v.typ) {
+                    Some((_, _, name, kind)) => format!("{name} = {}", format_value(*kind, &v.value)),
+                    None => format!("Vendor-{}-Attr-{} = {}", v.vendor, v.typ, format_value(Kind::Octets, &v.value)),
+                })
+                .collect();
+        }
+    }
+    vec![match STANDARD.iter().find(|(t, _, _)| *t == a.typ) {
+        Some((_, name, kind)) => format!("{name} = {}", format_value(*kind, &a.value)),
+        None => format!("Attr-{} = {}", a.typ, format_value(Kind::Octets, &a.value)),
+    }]
+}
+
+/// The number of a standard attribute by name.
+pub fn standard_by_name(name: &str) -> Option<(u8, Kind)> {
+    STANDARD.iter().find(|(_, n, _)| n.eq_ignore_ascii_case(name)).map(|(t, _, k)| (*t, *k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values print by kind; keys stay hidden; unknown attributes print by number.
+    #[test]
+    fn formats() {
+        let a = |typ, value: &[u8]| Attribute { typ, value: value.to_vec(), offset: 0 };
+        assert_eq!(format_attribute(&a(8, &[10, 0, 0, 7])), vec!["Framed-IP-Address = 10.0.0.7"]);
+        assert_eq!(format_attribute(&a(18, b"hello")), vec!["Reply-Message = \"hello\""]);
+        assert_eq!(format_attribute(&a(27, &[0, 0, 0, 60])), vec!["Session-Timeout = 60"]);
+        assert_eq!(format_attribute(&a(240, &[1])), vec!["Attr-240 = 0x01"]);
+        let key = wire::vendor_value(311, 16, &[0x80; 34]);
+        assert_eq!(format_attribute(&a(26, &key)), vec!["MS-MPPE-Send-Key = <hidden, 34 bytes>"]);
+        let rate = wire::vendor_value(14988, 8, b"10M/10M");
+        assert_eq!(format_attribute(&a(26, &rate)), vec!["Mikrotik-Rate-Limit = \"10M/10M\""]);
+        assert_eq!(standard_by_name("framed-ip-address"), Some((8, Kind::Ipv4)));
+    }
+}
