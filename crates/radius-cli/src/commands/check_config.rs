@@ -1,0 +1,40 @@
+//! `radius-rs check-config`: validate the configuration and explain it.
+
+use crate::Verdict;
+use std::path::Path;
+
+/// Runs `check-config`.
+pub fn run(path: &Path) -> Verdict {
+    let Some(config) = super::load_config(path) else { return Verdict::Error };
+    let c = &config.client;
+    println!("{}: valid", path.display());
+    println!(
+        "client: nas-identifier {}, timeout {:?} per try, {} retries, dead-time {:?}, Message-Authenticator {}",
+        c.nas_identifier.as_deref().unwrap_or("(none)"),
+        c.timeout,
+        c.retries,
+        c.dead_time,
+        if c.require_message_authenticator { "required" } else { "optional" },
+    );
+    for s in &config.servers {
+        let services: Vec<&str> = s.services.iter().map(|s| s.as_str()).collect();
+        println!(
+            "server {}: {} auth {} acct {}{}, services {}, timeout {:?}, Message-Authenticator {}{}",
+            s.index,
+            s.ip,
+            s.auth_port,
+            s.acct_port,
+            s.vrf.as_deref().map(|v| format!(" vrf {v}")).unwrap_or_default(),
+            services.join(","),
+            s.timeout,
+            if s.require_message_authenticator { "required" } else { "optional" },
+            if s.accounting_backup { ", accounting backup" } else { "" },
+        );
+    }
+    if config.warnings.is_empty() {
+        println!("no warnings");
+    } else {
+        println!("{} warning(s), see above", config.warnings.len());
+    }
+    Verdict::Ok
+}

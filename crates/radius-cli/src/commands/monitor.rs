@@ -1,0 +1,36 @@
+//! `radius-rs monitor`: counters per server, like RouterOS `/radius monitor`.
+
+use crate::Verdict;
+use radius_core::counters::{self, Counter, Counters};
+use std::path::Path;
+
+/// Runs `monitor`.
+pub fn run(config: &Path) -> Verdict {
+    let Some(config) = super::load_config(config) else { return Verdict::Error };
+    let store = Counters::new(&config.client.state_dir);
+    let mut failed = false;
+    for server in &config.servers {
+        println!("server {} (auth {}, acct {}):", server.name, server.auth_port, server.acct_port);
+        match store.snapshot(server) {
+            Ok(snap) => {
+                for (counter, name) in counters::ALL {
+                    let value = snap.get(counter);
+                    if counter == Counter::LastRequestRttMicros {
+                        println!("  {name:>16}: {}ms", value as f64 / 1000.0);
+                    } else {
+                        println!("  {name:>16}: {value}");
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("radius-rs: error: cannot read counters under {}: {e}", config.client.state_dir.display());
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        Verdict::Error
+    } else {
+        Verdict::Ok
+    }
+}

@@ -1,0 +1,57 @@
+//! `radius-rs`: thin glue over radius-core; every exit code is chosen in `main`.
+#![forbid(unsafe_code)]
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The radius_rs administrator's command.
+#[derive(Debug, Parser)]
+#[command(name = "radius-rs", version, about)]
+struct Cli {
+    /// Configuration file.
+    #[arg(long, global = true, default_value = radius_core::config::DEFAULT_PATH)]
+    config: PathBuf,
+    /// Print debug detail to stderr.
+    #[arg(long, global = true)]
+    debug: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Authenticate USER once and print the reply.
+    Login(commands::login::Args),
+    /// Show the counters of every server.
+    Monitor,
+    /// Validate the configuration and explain it.
+    CheckConfig,
+}
+
+/// What a command concluded; mapped to the exit code in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Accepted, or the command succeeded.
+    Ok,
+    /// Rejected.
+    Rejected,
+    /// Any error: no server, bad configuration, bad input.
+    Error,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verdict = match &cli.command {
+        Command::Login(args) => commands::login::run(&cli.config, cli.debug, args),
+        Command::Monitor => commands::monitor::run(&cli.config),
+        Command::CheckConfig => commands::check_config::run(&cli.config),
+    };
+    ExitCode::from(match verdict {
+        Verdict::Ok => 0,
+        Verdict::Rejected => 1,
+        Verdict::Error => 2,
+    })
+}

@@ -1,0 +1,1 @@
+//! Integration suites live in `suites/`; this crate has no library code.

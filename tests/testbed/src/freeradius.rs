@@ -1,0 +1,361 @@
+//! FreeRADIUS 3.2 started from a configuration written for one test.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The shared secret of every test client.
+pub const SECRET: &str = "testing123-long-secret";
+
+/// A running FreeRADIUS; killed on drop.
+#[derive(Debug)]
+pub struct FreeRadius {
+    dir: tempfile::TempDir,
+    child: Child,
+    /// Auth port of the modern virtual server (MA required, MA in replies).
+    pub modern_auth: u16,
+    /// Acct port of the modern virtual server.
+    pub modern_acct: u16,
+    /// Auth port of the legacy virtual server (no MA in replies).
+    pub legacy_auth: u16,
+    /// Acct port of the legacy virtual server.
+    pub legacy_acct: u16,
+}
+
+const USERS: &str = r#"
+alice Cleartext-Password := "alice-password"
+	Reply-Message = "Hello, alice",
+	Framed-IP-Address = 10.64.0.7,
+	Framed-IP-Netmask = 255.255.255.255,
+	Session-Timeout = 3600,
+	Idle-Timeout = 600,
+	Class = 0x616c6963652d636c617373,
+	Mikrotik-Rate-Limit = "10M/20M"
+
+bob Cleartext-Password := "bob-password"
+	Framed-IP-Address = 10.64.0.8
+
+mallory Auth-Type := Reject
+	Reply-Message = "Account disabled"
+"#;
+
+fn site(name: &str, auth: u16, acct: u16, clients: &str, reply_ma: bool) -> String {
+    let ma = if reply_ma {
+        "update reply {\n        Message-Authenticator := 0x00\n      }"
+    } else {
+        "ok"
+    };
+    format!(
+        r#"
+server {name} {{
+  listen {{
+    type = auth
+    ipaddr = 127.0.0.1
+    port = {auth}
+    clients = {clients}
+  }}
+  listen {{
+    type = acct
+    ipaddr = 127.0.0.1
+    port = {acct}
+    clients = {clients}
+  }}
+  listen {{
+    type = auth
+    ipv6addr = ::1
+    port = {auth}
+    clients = {clients}
+  }}
+  listen {{
+    type = acct
+    ipv6addr = ::1
+    port = {acct}
+    clients = {clients}
+  }}
+  authorize {{
+    if (&User-Name == "otpuser") {{
+      if (!&State) {{
+        if (&User-Password == "otp-first") {{
+          update reply {{
+            Reply-Message := "Enter your one-time code"
+            State := 0x6f74702d726f756e64
+          }}
+          update control {{
+            Response-Packet-Type := Access-Challenge
+          }}
+          handled
+        }}
+        reject
+      }}
+      if (&User-Password == "123456") {{
+        update control {{
+          Auth-Type := Accept
+        }}
+        ok
+      }}
+      else {{
+        reject
+      }}
+    }}
+    files
+    chap
+    mschap
+    pap
+  }}
+  authenticate {{
+    Auth-Type PAP {{
+      pap
+    }}
+    Auth-Type CHAP {{
+      chap
+    }}
+    Auth-Type MS-CHAP {{
+      mschap
+    }}
+  }}
+  preacct {{
+    ok
+  }}
+  accounting {{
+    detail_{name}
+    ok
+  }}
+  post-auth {{
+    {ma}
+    Post-Auth-Type REJECT {{
+      {ma}
+    }}
+    Post-Auth-Type Challenge {{
+      {ma}
+    }}
+  }}
+}}
+"#
+    )
+}
+
+fn clients(name: &str, require_ma: bool) -> String {
+    let req = if require_ma { "yes" } else { "no" };
+    format!(
+        "clients {name} {{\n  client lo4 {{\n    ipaddr = 127.0.0.1\n    secret = {SECRET}\n    require_message_authenticator = {req}\n  }}\n  \
+         client lo6 {{\n    ipaddr = ::1\n    secret = {SECRET}\n    require_message_authenticator = {req}\n  }}\n}}\n"
+    )
+}
+
+fn radiusd_conf(dir: &Path, ports: [u16; 4]) -> String {
+    let d = dir.display();
+    let detail = |name: &str| {
+        format!(
+            "  detail detail_{name} {{\n    filename = {d}/detail-{name}\n    escape_filenames = no\n    permissions = 0600\n    header = \"%t\"\n  }}\n"
+        )
+    };
+    format!(
+        r#"prefix = /usr
+exec_prefix = /usr
+sysconfdir = /etc
+localstatedir = /var
+sbindir = /usr/sbin
+logdir = {d}
+raddbdir = {d}
+radacctdir = {d}
+name = freeradius
+confdir = {d}
+modconfdir = /etc/freeradius/3.0/mods-config
+run_dir = {d}
+db_dir = {d}
+libdir = /usr/lib/freeradius
+pidfile = {d}/radiusd.pid
+max_request_time = 30
+cleanup_delay = 0
+max_requests = 16384
+hostname_lookups = no
+log {{
+  destination = files
+  file = {d}/radius.log
+  auth = yes
+}}
+security {{
+  allow_core_dumps = no
+  max_attributes = 200
+  reject_delay = 0
+  status_server = yes
+}}
+thread pool {{
+  start_servers = 2
+  max_servers = 4
+  min_spare_servers = 1
+  max_spare_servers = 4
+  max_requests_per_server = 0
+}}
+{modern_clients}{legacy_clients}
+modules {{
+  pap {{
+    normalise = yes
+  }}
+  chap {{
+  }}
+  mschap {{
+    use_mppe = yes
+    require_encryption = no
+    require_strong = no
+  }}
+  files {{
+    filename = {d}/users
+    acctusersfile = {d}/acct_users
+  }}
+  always ok {{
+    rcode = ok
+  }}
+  always reject {{
+    rcode = reject
+  }}
+  always handled {{
+    rcode = handled
+  }}
+{detail_modern}{detail_legacy}}}
+{modern}{legacy}"#,
+        modern_clients = clients("modern_clients", true),
+        legacy_clients = clients("legacy_clients", false),
+        detail_modern = detail("modern"),
+        detail_legacy = detail("legacy"),
+        modern = site("modern", ports[0], ports[1], "modern_clients", true),
+        legacy = site("legacy", ports[2], ports[3], "legacy_clients", false),
+    )
+}
+
+/// Installs FreeRADIUS with apt-get when it is missing.
+pub fn ensure_installed() {
+    if Path::new("/usr/sbin/freeradius").exists() {
+        return;
+    }
+    let ok = Command::new("sh")
+        .args(["-c", "DEBIAN_FRONTEND=noninteractive apt-get install -y -q freeradius freeradius-utils >/dev/null"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(ok, "FreeRADIUS is not installed and apt-get install freeradius failed");
+}
+
+fn four_free_ports() -> [u16; 4] {
+    // Ports are picked free on both address families.
+    let mut ports = [0u16; 4];
+    let mut i = 0;
+    while i < 4 {
+        let p = super::free_port("127.0.0.1");
+        if std::net::UdpSocket::bind(("::1", p)).is_ok() && !ports.contains(&p) {
+            ports[i] = p;
+            i += 1;
+        }
+    }
+    ports
+}
+
+impl FreeRadius {
+    /// Writes a configuration and starts FreeRADIUS in the foreground on
+    /// free loopback ports; returns once it is ready.
+    pub fn start() -> FreeRadius {
+        ensure_installed();
+        for _ in 0..3 {
+            if let Some(fr) = Self::try_start() {
+                return fr;
+            }
+        }
+        panic!("FreeRADIUS did not start three times in a row");
+    }
+
+    fn try_start() -> Option<FreeRadius> {
+        let dir = tempfile::Builder::new().prefix("freeradius-").tempdir().expect("tempdir");
+        let ports = four_free_ports();
+        fs::write(dir.path().join("radiusd.conf"), radiusd_conf(dir.path(), ports)).expect("write conf");
+        fs::write(dir.path().join("users"), USERS).expect("write users");
+        fs::write(dir.path().join("acct_users"), "").expect("write acct_users");
+        fs::copy("/etc/freeradius/3.0/dictionary", dir.path().join("dictionary")).expect("copy dictionary");
+        let out = fs::File::create(dir.path().join("debug.log")).expect("debug log");
+        let mut child = Command::new("freeradius")
+            .args(["-X", "-n", "radiusd", "-d"])
+            .arg(dir.path())
+            .stdout(Stdio::from(out.try_clone().expect("dup")))
+            .stderr(Stdio::from(out))
+            .spawn()
+            .expect("spawn freeradius");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let log = fs::read_to_string(dir.path().join("debug.log")).unwrap_or_default();
+            if log.contains("Ready to process requests") {
+                break;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                eprintln!("FreeRADIUS exited ({status}) while starting:\n{}", tail(&log, 30));
+                return None;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("FreeRADIUS not ready after 30s:\n{}", tail(&log, 30));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(FreeRadius {
+            dir,
+            child,
+            modern_auth: ports[0],
+            modern_acct: ports[1],
+            legacy_auth: ports[2],
+            legacy_acct: ports[3],
+        })
+    }
+
+    /// The directory holding its configuration and output.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The accounting detail file of a virtual server ("modern"/"legacy").
+    pub fn detail_path(&self, server: &str) -> PathBuf {
+        self.dir.path().join(format!("detail-{server}"))
+    }
+
+    /// The accounting records written so far by a virtual server.
+    pub fn detail(&self, server: &str) -> String {
+        fs::read_to_string(self.detail_path(server)).unwrap_or_default()
+    }
+
+    /// Waits until the detail file of `server` holds `needle`.
+    pub fn wait_detail(&self, server: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.detail(server);
+            if text.contains(needle) || Instant::now() > deadline {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// FreeRADIUS's debug output so far.
+    pub fn debug_log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("debug.log")).unwrap_or_default()
+    }
+}
+
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+impl Drop for FreeRadius {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads the first line of a file (helper for tests).
+pub fn first_line(path: &Path) -> String {
+    fs::File::open(path)
+        .ok()
+        .and_then(|f| BufReader::new(f).lines().next())
+        .and_then(Result::ok)
+        .unwrap_or_default()
+}
