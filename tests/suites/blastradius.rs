@@ -1,0 +1,47 @@
+//! Forged replies (BlastRADIUS, CVE-2024-3596, and plain spoofing) that
+//! arrive before the real one: wrong Response Authenticator, no
+//! Message-Authenticator, wrong Identifier, from another port. Each is
+//! counted as a bad reply and dropped; the real reply still decides.
+
+mod common;
+
+use common::{server, CapturedLog, TestConfig};
+use radius_core::auth::Credentials;
+use radius_core::client::NoChallenge;
+use radius_core::counters::Counter;
+use radius_core::{AuthRequest, Client, Secret, Service};
+use radius_testbed::forger::{Forger, FORGERIES};
+use radius_testbed::{FreeRadius, SECRET};
+use std::net::SocketAddr;
+
+fn through_forger(password: &str) -> (bool, u64, CapturedLog) {
+    let fr = FreeRadius::start();
+    let forger = Forger::start(SocketAddr::from(([127, 0, 0, 1], fr.modern_auth)), SECRET);
+    let cfg = TestConfig::new("timeout = \"2s\"\nretries = 0", &server("127.0.0.1", forger.port, fr.modern_acct, ""));
+    let log = CapturedLog::default();
+    let mut client = Client::new(cfg.config(), Box::new(log.clone()));
+    let req = AuthRequest::new("alice", Credentials::pap(Secret::from(password)), Service::Login);
+    let outcome = client.authenticate(&req, &mut NoChallenge).expect("the real reply must get through");
+    let bad = client.counters().snapshot(&cfg.config().servers[0]).unwrap().get(Counter::BadReplies);
+    (outcome.is_accept(), bad, log)
+}
+
+/// Forged Access-Accepts before the real Access-Reject: every one dropped and counted, the user stays rejected.
+#[test]
+fn forged_accepts_do_not_let_a_wrong_password_in() {
+    let (accepted, bad, log) = through_forger("wrong-password");
+    assert!(!accepted, "a forged Access-Accept was believed");
+    assert_eq!(bad, FORGERIES.len() as u64);
+    assert!(log.contains("Response Authenticator does not match"));
+    assert!(log.contains("without Message-Authenticator refused"));
+    assert!(log.contains("Identifier"));
+    assert!(log.contains("wrong source address or port"));
+}
+
+/// With the right password the real Access-Accept is still accepted after the forgeries.
+#[test]
+fn real_reply_still_accepted_after_forgeries() {
+    let (accepted, bad, _) = through_forger("alice-password");
+    assert!(accepted);
+    assert_eq!(bad, FORGERIES.len() as u64);
+}

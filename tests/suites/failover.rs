@@ -1,0 +1,92 @@
+//! Failover: a closed first server is left at once (ICMP port unreachable,
+//! no timeout waited); a silent one costs its timeouts, then the second
+//! answers; the dead mark is shared, so the next process skips the dead
+//! server without waiting.
+
+mod common;
+
+use common::{server, TestConfig};
+use radius_core::auth::Credentials;
+use radius_core::client::NoChallenge;
+use radius_core::counters::Counter;
+use radius_core::{AuthRequest, Secret, Service};
+use radius_testbed::{closed_port, silent_server, FreeRadius};
+use std::time::{Duration, Instant};
+
+fn alice() -> AuthRequest {
+    AuthRequest::new("alice", Credentials::pap(Secret::from("alice-password")), Service::Login)
+}
+
+/// First server a closed port: the answer comes from the second with no timeout waited.
+#[test]
+fn closed_port_fails_over_without_waiting() {
+    let fr = FreeRadius::start();
+    let servers = server("127.0.0.1", closed_port(), closed_port(), "") + &server("127.0.0.1", fr.modern_auth, fr.modern_acct, "");
+    let cfg = TestConfig::new("timeout = \"2s\"\nretries = 2", &servers);
+    let mut client = cfg.client();
+    let start = Instant::now();
+    let outcome = client.authenticate(&alice(), &mut NoChallenge).unwrap();
+    let took = start.elapsed();
+    assert!(outcome.is_accept());
+    assert!(took < Duration::from_millis(1000), "waited {took:?}: a closed port must not cost the 2s timeout");
+    let first = client.counters().snapshot(&cfg.config().servers[0]).unwrap();
+    assert_eq!((first.get(Counter::Requests), first.get(Counter::Timeouts), first.get(Counter::Pending)), (1, 0, 0));
+}
+
+/// First server silent: its tries time out, then the second answers.
+#[test]
+fn silent_server_costs_one_timeout_then_second_answers() {
+    let fr = FreeRadius::start();
+    let (_socket, port) = silent_server();
+    let servers = server("127.0.0.1", port, port, "") + &server("127.0.0.1", fr.modern_auth, fr.modern_acct, "");
+    let cfg = TestConfig::new("timeout = \"400ms\"\nretries = 0", &servers);
+    let mut client = cfg.client();
+    let start = Instant::now();
+    assert!(client.authenticate(&alice(), &mut NoChallenge).unwrap().is_accept());
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(400), "answered in {took:?}: the silent server's timeout must have been waited");
+    assert!(took < Duration::from_millis(1500), "took {took:?}");
+    let first = client.counters().snapshot(&cfg.config().servers[0]).unwrap();
+    assert_eq!(first.get(Counter::Timeouts), 1);
+    let second = client.counters().snapshot(&cfg.config().servers[1]).unwrap();
+    assert_eq!(second.get(Counter::Accepts), 1);
+}
+
+/// Retries resend to the silent server (counted as resends) before failing over.
+#[test]
+fn retries_are_counted() {
+    let fr = FreeRadius::start();
+    let (socket, port) = silent_server();
+    let servers = server("127.0.0.1", port, port, "") + &server("127.0.0.1", fr.modern_auth, fr.modern_acct, "");
+    let cfg = TestConfig::new("timeout = \"150ms\"\nretries = 2", &servers);
+    let mut client = cfg.client();
+    assert!(client.authenticate(&alice(), &mut NoChallenge).unwrap().is_accept());
+    let first = client.counters().snapshot(&cfg.config().servers[0]).unwrap();
+    assert_eq!((first.get(Counter::Requests), first.get(Counter::Resends), first.get(Counter::Timeouts)), (1, 2, 3));
+    // The three tries were byte-identical: same Identifier and authenticator.
+    socket.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = socket.recv(&mut buf) {
+        seen.push(buf[..n].to_vec());
+    }
+    assert_eq!(seen.len(), 3);
+    assert!(seen.iter().all(|p| p == &seen[0]));
+}
+
+/// A second client (as a second process would) right after skips the dead server without waiting.
+#[test]
+fn dead_mark_is_shared_with_the_next_client() {
+    let fr = FreeRadius::start();
+    let (_socket, port) = silent_server();
+    let servers = server("127.0.0.1", port, port, "") + &server("127.0.0.1", fr.modern_auth, fr.modern_acct, "");
+    let cfg = TestConfig::new("timeout = \"500ms\"\nretries = 0\ndead_time = \"1m\"", &servers);
+    assert!(cfg.client().authenticate(&alice(), &mut NoChallenge).unwrap().is_accept());
+    let mut next = cfg.client();
+    let start = Instant::now();
+    assert!(next.authenticate(&alice(), &mut NoChallenge).unwrap().is_accept());
+    let took = start.elapsed();
+    assert!(took < Duration::from_millis(400), "took {took:?}: the dead server must be skipped");
+    let first = next.counters().snapshot(&cfg.config().servers[0]).unwrap();
+    assert_eq!(first.get(Counter::Requests), 1, "only the first client may have asked the dead server");
+}
