@@ -1,0 +1,173 @@
+//! The `radius-rs` command as an administrator runs it, against a real
+//! FreeRADIUS: exit codes, printed reply attributes, challenge answers on
+//! stdin, counters aggregated across processes, dead marks shared across
+//! processes, and check-config's messages.
+
+use radius_testbed::{silent_server, FreeRadius, SECRET};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+struct Setup {
+    dir: tempfile::TempDir,
+    config: PathBuf,
+}
+
+fn setup(client: &str, servers: &[(u16, u16)]) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("radius.toml");
+    let mut text = format!("[client]\nnas_identifier = \"cli-test\"\nstate_dir = \"{}\"\n{client}\n", dir.path().join("state").display());
+    for (auth, acct) in servers {
+        text += &format!("[[server]]\naddress = \"127.0.0.1\"\nsecret = \"{SECRET}\"\nauth_port = {auth}\nacct_port = {acct}\n");
+    }
+    std::fs::write(&config, text).unwrap();
+    Setup { dir, config }
+}
+
+fn radius_rs(config: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_radius-rs"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// An accepted login exits 0 and prints the reply code and every reply attribute by name.
+#[test]
+fn login_accept_prints_every_attribute() {
+    let fr = FreeRadius::start();
+    let s = setup("", &[(fr.modern_auth, fr.modern_acct)]);
+    let o = radius_rs(&s.config, &["login", "alice", "--password-stdin"], "alice-password\n");
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    for line in [
+        "Access-Accept",
+        "Reply-Message = \"Hello, alice\"",
+        "Framed-IP-Address = 10.64.0.7",
+        "Framed-IP-Netmask = 255.255.255.255",
+        "Session-Timeout = 3600",
+        "Idle-Timeout = 600",
+        "Class = 0x616c6963652d636c617373",
+        "Mikrotik-Rate-Limit = \"10M/20M\"",
+        "Message-Authenticator = 0x",
+    ] {
+        assert!(out.contains(line), "missing `{line}` in:\n{out}");
+    }
+}
+
+/// A rejected login exits 1; every method is selectable.
+#[test]
+fn login_reject_exits_1_for_each_method() {
+    let fr = FreeRadius::start();
+    let s = setup("", &[(fr.modern_auth, fr.modern_acct)]);
+    for method in ["pap", "chap", "mschapv1", "mschapv2"] {
+        let o = radius_rs(&s.config, &["login", "alice", "--password", "nope", "--method", method], "");
+        assert_eq!(o.status.code(), Some(1), "{method}: {:?}", text(&o));
+        assert!(text(&o).0.contains("Access-Reject"));
+        let o = radius_rs(&s.config, &["login", "alice", "--password", "alice-password", "--method", method], "");
+        assert_eq!(o.status.code(), Some(0), "{method}: {:?}", text(&o));
+    }
+}
+
+/// MS-CHAPv2 through the CLI checks the server's authenticator response.
+#[test]
+fn mschapv2_authenticator_response_is_checked() {
+    let fr = FreeRadius::start();
+    let s = setup("", &[(fr.modern_auth, fr.modern_acct)]);
+    let o = radius_rs(&s.config, &["login", "bob", "--password", "bob-password", "--method", "mschapv2"], "");
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(out.contains("MS-CHAP2-Success authenticator response: valid"), "{out}");
+    assert!(out.contains("MS-MPPE-Send-Key = <hidden, 34 bytes>"), "{out}");
+}
+
+/// Access-Challenge rounds are answered with further lines of stdin.
+#[test]
+fn challenge_answered_from_stdin() {
+    let fr = FreeRadius::start();
+    let s = setup("", &[(fr.modern_auth, fr.modern_acct)]);
+    let o = radius_rs(&s.config, &["login", "otpuser", "--password-stdin"], "otp-first\n123456\n");
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(err.contains("Enter your one-time code"), "{err}");
+    let o = radius_rs(&s.config, &["login", "otpuser", "--password-stdin"], "otp-first\n000000\n");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+/// No reachable server and a broken config both exit 2 with a clear message.
+#[test]
+fn errors_exit_2() {
+    let (_sock, port) = silent_server();
+    let s = setup("timeout = \"100ms\"\nretries = 0", &[(port, port)]);
+    let o = radius_rs(&s.config, &["login", "alice", "--password", "x"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("no RADIUS server answered"), "{:?}", text(&o));
+
+    std::fs::write(&s.config, "[client]\ntimeout = \"fast\"\n").unwrap();
+    let o = radius_rs(&s.config, &["login", "alice", "--password", "x"], "");
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o).1;
+    assert!(err.contains(&format!("{}:2: key `client.timeout`", s.config.display())), "{err}");
+    let o = radius_rs(&s.config, &["check-config"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("client.timeout"));
+}
+
+/// Counters add up over separate processes and are shown by monitor.
+#[test]
+fn monitor_aggregates_processes() {
+    let fr = FreeRadius::start();
+    let s = setup("", &[(fr.modern_auth, fr.modern_acct)]);
+    assert_eq!(radius_rs(&s.config, &["login", "alice", "--password", "alice-password"], "").status.code(), Some(0));
+    assert_eq!(radius_rs(&s.config, &["login", "alice", "--password", "bad"], "").status.code(), Some(1));
+    assert_eq!(radius_rs(&s.config, &["login", "bob", "--password", "bob-password"], "").status.code(), Some(0));
+    let o = radius_rs(&s.config, &["monitor"], "");
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    for line in ["pending: 0", "requests: 3", "accepts: 2", "rejects: 1", "timeouts: 0", "bad-replies: 0"] {
+        assert!(out.contains(line), "missing `{line}`:\n{out}");
+    }
+    let _ = &s.dir;
+}
+
+/// A second process right after skips the server the first found dead, without waiting.
+#[test]
+fn second_process_skips_dead_server() {
+    let fr = FreeRadius::start();
+    let (_sock, port) = silent_server();
+    let s = setup("timeout = \"800ms\"\nretries = 0\ndead_time = \"1m\"", &[(port, port), (fr.modern_auth, fr.modern_acct)]);
+    let t = Instant::now();
+    assert_eq!(radius_rs(&s.config, &["login", "alice", "--password", "alice-password"], "").status.code(), Some(0));
+    assert!(t.elapsed() >= Duration::from_millis(800), "the first process must have waited the timeout");
+    let t = Instant::now();
+    assert_eq!(radius_rs(&s.config, &["login", "alice", "--password", "alice-password"], "").status.code(), Some(0));
+    assert!(t.elapsed() < Duration::from_millis(700), "second process waited {:?}", t.elapsed());
+}
+
+/// check-config explains a valid file and warns about short secrets and loose permissions.
+#[test]
+fn check_config_explains_and_warns() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("radius.toml");
+    std::fs::write(&config, "[[server]]\naddress = \"::1\"\nsecret = \"short\"\nservices = [\"ppp\"]\n").unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = radius_rs(&config, &["check-config"], "");
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("valid"));
+    assert!(out.contains("server 0: ::1 auth 1812 acct 1813, services ppp"), "{out}");
+    assert!(err.contains("shared secret of 5 bytes"), "{err}");
+    assert!(err.contains("readable by every user"), "{err}");
+}
