@@ -346,7 +346,7 @@ impl<N: Network> Client<N> {
     }
 
     /// The MS-CHAPv1 keys in MS-CHAP-MPPE-Keys, decrypted.
-    pub fn mschap_v1_keys(&self, reply: &Reply, server_index: usize) -> Result<Option<([u8; 8], [u8; 16])>, mppe::KeyError> {
+    pub fn mschap_v1_keys(&self, reply: &Reply, server_index: usize) -> Result<Option<mppe::MsChapV1Keys>, mppe::KeyError> {
         let Some(server) = self.config.servers.get(server_index) else { return Ok(None) };
         match reply.vendor(ms::VENDOR, ms::CHAP_MPPE_KEYS) {
             Some(v) => mppe::decrypt_mschap_mppe_keys(&v, server.secret.expose(), &reply.request_authenticator).map(Some),

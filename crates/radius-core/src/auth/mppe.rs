@@ -121,7 +121,7 @@ pub fn encrypt_key(key: &[u8], salt: [u8; 2], secret: &[u8], request_authenticat
 /// Recovers a key hidden as RFC 2548 2.4.2 describes (MS-MPPE-Send/Recv-Key).
 pub fn decrypt_key(value: &[u8], secret: &[u8], request_authenticator: &[u8; 16]) -> Result<Vec<u8>, KeyError> {
     let (salt, cipher) = value.split_at_checked(2).ok_or(KeyError::BadLength(value.len()))?;
-    if cipher.is_empty() || cipher.len() % 16 != 0 {
+    if cipher.is_empty() || !cipher.len().is_multiple_of(16) {
         return Err(KeyError::BadLength(value.len()));
     }
     if salt.first().is_none_or(|b| b & 0x80 == 0) {
@@ -137,13 +137,16 @@ pub fn decrypt_key(value: &[u8], secret: &[u8], request_authenticator: &[u8; 16]
     key
 }
 
+/// The MS-CHAPv1 LM key (8 bytes) and NT key (16 bytes).
+pub type MsChapV1Keys = ([u8; 8], [u8; 16]);
+
 /// MS-CHAPv1 keys from MS-CHAP-MPPE-Keys (RFC 2548 2.4.1): hidden like a
 /// User-Password, 8 bytes of LM key then 16 bytes of NT key.
 pub fn decrypt_mschap_mppe_keys(
     value: &[u8],
     secret: &[u8],
     request_authenticator: &[u8; 16],
-) -> Result<([u8; 8], [u8; 16]), KeyError> {
+) -> Result<MsChapV1Keys, KeyError> {
     let mut plain =
         password::unhide(value, secret, request_authenticator).ok_or(KeyError::BadLength(value.len()))?;
     if plain.len() < 24 {

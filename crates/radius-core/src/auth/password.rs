@@ -23,7 +23,7 @@ pub fn hide(password: &[u8], secret: &[u8], authenticator: &[u8; 16]) -> Vec<u8>
 
 /// Reverses [`hide`]; trailing zero padding is kept (callers strip it).
 pub fn unhide(hidden: &[u8], secret: &[u8], authenticator: &[u8; 16]) -> Option<Vec<u8>> {
-    if hidden.is_empty() || hidden.len() % 16 != 0 {
+    if hidden.is_empty() || !hidden.len().is_multiple_of(16) {
         return None;
     }
     let mut out = Vec::with_capacity(hidden.len());

@@ -21,7 +21,7 @@ enum Script {
 
 #[derive(Default)]
 struct Log_ {
-    sent: Vec<(SocketAddr, Vec<u8>)>,
+    sent: Sent,
 }
 
 struct FakeNetwork {
@@ -86,7 +86,9 @@ fn config(dir: &Path) -> Config {
     Config::from_toml(&text, Path::new("t.toml")).unwrap()
 }
 
-fn run(scripts: &[(u16, Script)], dir: &Path) -> (Result<Answer, ExchangeError>, Vec<(SocketAddr, Vec<u8>)>) {
+type Sent = Vec<(SocketAddr, Vec<u8>)>;
+
+fn run(scripts: &[(u16, Script)], dir: &Path) -> (Result<Answer, ExchangeError>, Sent) {
     let cfg = config(dir);
     let counters = Counters::new(dir);
     let dead = dead::DeadMarks::new(dir);

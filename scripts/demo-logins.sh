@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Run by demo.sh inside `radius-testbed run`, which exports the ports.
+set -euo pipefail
+bin=target/release/radius-rs
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cat > "$work/radius.toml" <<TOML
+[client]
+nas_identifier = "demo-nas"
+state_dir = "$work/state"
+
+[[server]]
+address = "127.0.0.1"
+secret = "$TESTBED_SECRET"
+auth_port = $TESTBED_AUTH_PORT
+acct_port = $TESTBED_ACCT_PORT
+TOML
+chmod 600 "$work/radius.toml"
+
+step() { printf '\n== %s\n$ %s\n' "$1" "${*:2}"; }
+expect() { # expect CODE CMD…: run CMD, require exit CODE
+    local want=$1; shift
+    set +e; "$@"; local got=$?; set -e
+    [[ $got == "$want" ]] || { echo "demo: expected exit $want, got $got" >&2; exit 1; }
+}
+
+step "configuration" "$bin check-config"
+expect 0 "$bin" --config "$work/radius.toml" check-config
+for method in pap chap mschapv1 mschapv2; do
+    step "login alice with $method" "$bin login alice --method $method --password-stdin"
+    expect 0 "$bin" --config "$work/radius.toml" login alice --method "$method" --password-stdin <<< "alice-password"
+done
+step "wrong password is rejected" "$bin login alice --password-stdin"
+expect 1 "$bin" --config "$work/radius.toml" login alice --password-stdin <<< "not-the-password"
+step "one-time code through Access-Challenge" "$bin login otpuser --password-stdin"
+expect 0 "$bin" --config "$work/radius.toml" login otpuser --password-stdin < <(printf 'otp-first\n123456\n')
+step "counters" "$bin monitor"
+expect 0 "$bin" --config "$work/radius.toml" monitor
+echo
+echo "demo: all logins behaved as expected"

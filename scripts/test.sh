@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every radius_rs test: lints, unit tests, the integration suites
+# against a real FreeRADIUS, and a fuzzing smoke run of the reply decoder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+echo "== clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+echo "== tests"
+cargo test --workspace 2>&1 | tee /tmp/radius-rs-test.log
+grep -q "test result: FAILED" /tmp/radius-rs-test.log && exit 1
+
+echo "== fuzz smoke (reply decoder)"
+bash scripts/fuzz-smoke.sh
