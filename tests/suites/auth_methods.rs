@@ -116,3 +116,12 @@ fn legacy_server_needs_explicit_opt_out() {
     assert!(ok.is_accept());
     assert!(!ok.reply().had_message_authenticator);
 }
+
+/// Status-Server (RFC 5997) gets a verified Access-Accept from the live server.
+#[test]
+fn status_server_answered() {
+    let fr = FreeRadius::start();
+    let cfg = modern(&fr);
+    let reply = cfg.client().status_server(0).expect("Status-Server answered");
+    assert_eq!(reply.code, radius_core::packet::code::ACCESS_ACCEPT);
+}

@@ -187,6 +187,16 @@ impl RequestFactory for AccessFactory<'_> {
     }
 }
 
+struct StatusFactory<'a> {
+    attributes: &'a AttributeList,
+}
+
+impl RequestFactory for StatusFactory<'_> {
+    fn encode(&mut self, server: &Server, identifier: u8, _: Duration) -> Result<EncodedRequest, EncodeError> {
+        request::status_server(identifier, self.attributes, server.secret.expose())
+    }
+}
+
 struct AccountingFactory<'a> {
     attributes: &'a AttributeList,
     record: &'a AccountingRecord,
@@ -326,6 +336,17 @@ impl<N: Network> Client<N> {
             Err(ExchangeError::Failed(f)) => Err(ClientError::AccountingUndelivered(f)),
             Err(e) => Err(map_exchange(e, record.service)),
         }
+    }
+
+    /// Asks one server whether it is alive with a Status-Server (RFC 5997)
+    /// on its authentication port; the reply is checked like any other.
+    pub fn status_server(&mut self, server_index: usize) -> Result<Reply, ClientError> {
+        let servers: Vec<&Server> = self.config.servers.iter().filter(|s| s.index == server_index).collect();
+        let attributes = self.nas_attributes(None);
+        let mut factory = StatusFactory { attributes: &attributes };
+        transport::exchange(&mut self.network, &context(&self.config, &self.counters, &self.dead, self.log.as_ref()), &servers, RequestKind::StatusServer, &mut factory)
+            .map(|answer| answer.reply)
+            .map_err(|e| map_exchange(e, Service::Login))
     }
 
     /// The MPPE keys in an MS-CHAPv2 Access-Accept (MS-MPPE-Send/Recv-Key),

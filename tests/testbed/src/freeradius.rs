@@ -103,6 +103,10 @@ server {name} {{
     chap
     mschap
     pap
+    Autz-Type Status-Server {{
+      {ma}
+      ok
+    }}
   }}
   authenticate {{
     Auth-Type PAP {{
