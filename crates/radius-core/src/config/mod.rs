@@ -68,35 +68,6 @@ impl fmt::Display for ConfigWarning {
     }
 }
 
-/// Client-wide settings, resolved.
-#[derive(Debug, Clone)]
-pub struct ClientSettings {
-    /// NAS-Identifier to send, if any.
-    pub nas_identifier: Option<String>,
-    /// NAS-IP-Address / NAS-IPv6-Address to send, if any.
-    pub nas_ip_address: Option<IpAddr>,
-    /// Local address to bind, if any.
-    pub src_address: Option<IpAddr>,
-    /// Per-try timeout.
-    pub timeout: Duration,
-    /// Tries per server after the first.
-    pub retries: u32,
-    /// How long a failed server is skipped.
-    pub dead_time: Duration,
-    /// Require Message-Authenticator in replies (default for servers).
-    pub require_message_authenticator: bool,
-    /// Realm appended as `user@realm` when the user typed none.
-    pub realm: String,
-    /// MS-CHAP domain, sent as `DOMAIN\user`.
-    pub domain: String,
-    /// Called-Station-Id when the service gives none.
-    pub called_id: String,
-    /// NAS-Port when the service gives none.
-    pub nas_port: u32,
-    /// Directory for shared counters and dead-server marks.
-    pub state_dir: PathBuf,
-}
-
 /// One RADIUS server, resolved.
 #[derive(Debug, Clone)]
 pub struct Server {
@@ -146,8 +117,9 @@ impl Server {
 pub struct Config {
     /// Where it came from.
     pub path: PathBuf,
-    /// Client-wide settings.
-    pub client: ClientSettings,
+    /// Client-wide settings (`[client]`, as written; an empty
+    /// `nas_identifier` is taken as none).
+    pub client: ClientSection,
     /// Servers in the order they are tried.
     pub servers: Vec<Server>,
     /// Legal but unwise settings found while loading.
@@ -223,24 +195,11 @@ fn resolve(file: ConfigFile, text: &str, path: &Path) -> Result<Config, ConfigEr
         key,
         message,
     };
-    let c = file.client;
-    if c.timeout.is_zero() {
+    let mut client = file.client;
+    if client.timeout.is_zero() {
         return Err(invalid("client.timeout".into(), "must be more than 0".into()));
     }
-    let client = ClientSettings {
-        nas_identifier: c.nas_identifier.filter(|s| !s.is_empty()),
-        nas_ip_address: c.nas_ip_address,
-        src_address: c.src_address,
-        timeout: c.timeout,
-        retries: c.retries,
-        dead_time: c.dead_time,
-        require_message_authenticator: c.require_message_authenticator,
-        realm: c.realm,
-        domain: c.domain,
-        called_id: c.called_id,
-        nas_port: c.nas_port,
-        state_dir: c.state_dir,
-    };
+    client.nas_identifier = client.nas_identifier.filter(|s| !s.is_empty());
     let mut warnings = Vec::new();
     let mut servers = Vec::new();
     for (index, s) in file.servers.into_iter().enumerate() {

@@ -50,7 +50,7 @@ pub struct ConfigFile {
 }
 
 /// `[client]`: settings for every request this host sends.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClientSection {
     /// Sent as NAS-Identifier.
