@@ -15,3 +15,6 @@ grep -q "test result: FAILED" /tmp/radius-rs-test.log && exit 1
 
 echo "== fuzz smoke (reply decoder)"
 bash scripts/fuzz-smoke.sh
+
+# One closing line for the whole run, summed over every cargo test binary.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' /tmp/radius-rs-test.log
