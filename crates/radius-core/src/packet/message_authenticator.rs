@@ -42,10 +42,11 @@ fn hmac_over(packet: &[u8], authenticator: &[u8; 16], ma_value_offset: usize, se
     mac.finalize().into_bytes().into()
 }
 
-/// Finds the one Message-Authenticator; `Ok(None)` when there is none.
-fn find(packet: &[u8]) -> Result<Option<usize>, MessageAuthenticatorError> {
+/// Finds the one Message-Authenticator among a packet's attributes and
+/// returns the offset of its value; `Ok(None)` when there is none.
+fn find(attributes: &[wire::Attribute]) -> Result<Option<usize>, MessageAuthenticatorError> {
     let mut found = None;
-    for a in wire::attributes(packet)?.into_iter().filter(|a| a.typ == MESSAGE_AUTHENTICATOR) {
+    for a in attributes.iter().filter(|a| a.typ == MESSAGE_AUTHENTICATOR) {
         if found.is_some() {
             return Err(MessageAuthenticatorError::Duplicate);
         }
@@ -61,7 +62,7 @@ fn find(packet: &[u8]) -> Result<Option<usize>, MessageAuthenticatorError> {
 /// the packet as it stands (its own authenticator field included, as for
 /// Access-Request and Status-Server). Returns false if it has none.
 pub fn sign(packet: &mut [u8], secret: &[u8]) -> Result<bool, MessageAuthenticatorError> {
-    let Some(offset) = find(packet)? else { return Ok(false) };
+    let Some(offset) = find(&wire::attributes(packet)?)? else { return Ok(false) };
     let mut authenticator = [0u8; 16];
     authenticator.copy_from_slice(packet.get(4..HEADER_LEN).ok_or(wire::WireError::Short(packet.len()))?);
     let mac = hmac_over(packet, &authenticator, offset, secret);
@@ -75,7 +76,17 @@ pub fn sign(packet: &mut [u8], secret: &[u8]) -> Result<bool, MessageAuthenticat
 /// `authenticator` in the header field (the Request Authenticator for a
 /// reply; zeros for Disconnect/CoA requests). `Ok(false)`: none present.
 pub fn verify(packet: &[u8], authenticator: &[u8; 16], secret: &[u8]) -> Result<bool, MessageAuthenticatorError> {
-    let Some(offset) = find(packet)? else { return Ok(false) };
+    verify_walked(packet, &wire::attributes(packet)?, authenticator, secret)
+}
+
+/// [`verify`] for a packet whose `attributes` the caller has already walked.
+pub fn verify_walked(
+    packet: &[u8],
+    attributes: &[wire::Attribute],
+    authenticator: &[u8; 16],
+    secret: &[u8],
+) -> Result<bool, MessageAuthenticatorError> {
+    let Some(offset) = find(attributes)? else { return Ok(false) };
     let expected = hmac_over(packet, authenticator, offset, secret);
     let got = packet.get(offset..offset + 16).unwrap_or(&[]);
     if constant_time_eq(&expected, got) {

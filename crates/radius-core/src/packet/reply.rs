@@ -125,7 +125,7 @@ pub fn verify_reply(
         return Err(ReplyError::BadResponseAuthenticator);
     }
     let attributes = wire::attributes(packet)?;
-    let had_ma = message_authenticator::verify(packet, &request.authenticator, secret)
+    let had_ma = message_authenticator::verify_walked(packet, &attributes, &request.authenticator, secret)
         .map_err(ReplyError::MessageAuthenticator)?;
     if !had_ma && require_message_authenticator && request.kind != RequestKind::Accounting {
         return Err(ReplyError::MissingMessageAuthenticator(header.code));
