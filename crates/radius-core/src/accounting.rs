@@ -77,7 +77,7 @@ impl AccountingRecord {
         self.event_time.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as u32).unwrap_or(0)
     }
 
-    /// Acct-Delay-Time for a send `elapsed` after the first try at `sent_first`.
+    /// Acct-Delay-Time for a send at `now`: seconds since the event.
     pub fn delay_at(&self, now: SystemTime) -> u32 {
         now.duration_since(self.event_time).unwrap_or(Duration::ZERO).as_secs() as u32
     }

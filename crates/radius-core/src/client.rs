@@ -12,7 +12,7 @@ use crate::packet::{code, EncodedRequest, Reply, RequestKind};
 use crate::secret::Secret;
 use crate::transport::{self, dead::DeadMarks, udp::UdpNetwork, ExchangeContext, ExchangeError, Network, RequestFactory};
 use std::net::IpAddr;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 /// What the user is asked in an Access-Challenge round.
 #[derive(Debug, Clone)]
@@ -143,29 +143,42 @@ fn map_exchange(e: ExchangeError, service: Service) -> ClientError {
     }
 }
 
-fn context<'a>(config: &'a Config, counters: &'a Counters, dead: &'a DeadMarks, log: &'a dyn Log) -> ExchangeContext<'a> {
-    ExchangeContext {
-        counters,
-        dead,
-        log,
-        src_address: config.client.src_address,
-        retries: config.client.retries,
-        dead_time: config.client.dead_time,
-    }
-}
-
-/// The RADIUS client: configuration, network, shared state, log.
-pub struct Client<N: Network = UdpNetwork> {
+/// Everything an exchange reads besides the network, kept apart from it so
+/// both can be borrowed at once.
+struct Shared {
     config: Config,
-    network: N,
     counters: Counters,
     dead: DeadMarks,
     log: Box<dyn Log>,
 }
 
+impl Shared {
+    fn context(&self) -> ExchangeContext<'_> {
+        ExchangeContext {
+            counters: &self.counters,
+            dead: &self.dead,
+            log: self.log.as_ref(),
+            src_address: self.config.client.src_address,
+            retries: self.config.client.retries,
+            dead_time: self.config.client.dead_time,
+        }
+    }
+
+    /// The server at `index` in the configuration, as a list to try.
+    fn only(&self, index: usize) -> Vec<&Server> {
+        self.config.servers.get(index).into_iter().collect()
+    }
+}
+
+/// The RADIUS client: configuration, network, shared state, log.
+pub struct Client<N: Network = UdpNetwork> {
+    network: N,
+    shared: Shared,
+}
+
 impl<N: Network> std::fmt::Debug for Client<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("config", &self.config.path).finish_non_exhaustive()
+        f.debug_struct("Client").field("config", &self.shared.config.path).finish_non_exhaustive()
     }
 }
 
@@ -182,7 +195,7 @@ struct AccessFactory<'a> {
 }
 
 impl RequestFactory for AccessFactory<'_> {
-    fn encode(&mut self, server: &Server, identifier: u8, _: Duration) -> Result<EncodedRequest, EncodeError> {
+    fn encode(&mut self, server: &Server, identifier: u8) -> Result<EncodedRequest, EncodeError> {
         request::access_request(identifier, self.attributes, self.credentials, server.secret.expose())
     }
 }
@@ -192,7 +205,7 @@ struct StatusFactory<'a> {
 }
 
 impl RequestFactory for StatusFactory<'_> {
-    fn encode(&mut self, server: &Server, identifier: u8, _: Duration) -> Result<EncodedRequest, EncodeError> {
+    fn encode(&mut self, server: &Server, identifier: u8) -> Result<EncodedRequest, EncodeError> {
         request::status_server(identifier, self.attributes, server.secret.expose())
     }
 }
@@ -203,7 +216,7 @@ struct AccountingFactory<'a> {
 }
 
 impl RequestFactory for AccountingFactory<'_> {
-    fn encode(&mut self, server: &Server, identifier: u8, _: Duration) -> Result<EncodedRequest, EncodeError> {
+    fn encode(&mut self, server: &Server, identifier: u8) -> Result<EncodedRequest, EncodeError> {
         let mut attrs = self.attributes.clone();
         attrs.push((attr::ACCT_DELAY_TIME, self.record.delay_at(SystemTime::now()).to_be_bytes().to_vec()));
         request::accounting_request(identifier, &attrs, server.secret.expose())
@@ -218,23 +231,23 @@ impl<N: Network> Client<N> {
     pub fn with_network(config: Config, network: N, log: Box<dyn Log>) -> Self {
         let counters = Counters::new(&config.client.state_dir);
         let dead = DeadMarks::new(&config.client.state_dir);
-        Client { config, network, counters, dead, log }
+        Client { network, shared: Shared { config, counters, dead, log } }
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.shared.config
     }
 
     /// The shared counters.
     pub fn counters(&self) -> &Counters {
-        &self.counters
+        &self.shared.counters
     }
 
     /// The User-Name sent for `user`: `user@realm` when a realm is set and
     /// the user typed none; `DOMAIN\user` for MS-CHAP when a domain is set.
     pub fn user_name(&self, user: &str, method: Method) -> String {
-        let c = &self.config.client;
+        let c = &self.config().client;
         let mut name = user.to_string();
         if !c.realm.is_empty() && !name.contains('@') {
             name = format!("{name}@{}", c.realm);
@@ -247,7 +260,7 @@ impl<N: Network> Client<N> {
 
     /// NAS-Identifier and NAS-IP-Address / NAS-IPv6-Address.
     fn nas_attributes(&self, nas_identifier: Option<&str>) -> AttributeList {
-        let c = &self.config.client;
+        let c = &self.config().client;
         let mut attrs = Vec::new();
         if let Some(id) = nas_identifier.or(c.nas_identifier.as_deref()) {
             attrs.push((attr::NAS_IDENTIFIER, id.as_bytes().to_vec()));
@@ -261,7 +274,7 @@ impl<N: Network> Client<N> {
     }
 
     fn base_attributes(&self, request: &AuthRequest) -> AttributeList {
-        let c = &self.config.client;
+        let c = &self.config().client;
         let name = self.user_name(&request.user, request.credentials.method());
         let mut attrs = vec![(attr::USER_NAME, name.into_bytes())];
         attrs.extend(self.nas_attributes(request.nas_identifier.as_deref()));
@@ -288,12 +301,12 @@ impl<N: Network> Client<N> {
             if let Some(s) = &state {
                 attributes.push((attr::STATE, s.clone()));
             }
-            let servers: Vec<&Server> = match only_server {
-                Some(i) => self.config.servers.iter().filter(|s| s.index == i).collect(),
-                None => self.config.auth_servers(request.service),
+            let servers = match only_server {
+                Some(i) => self.shared.only(i),
+                None => self.shared.config.auth_servers(request.service),
             };
             let mut factory = AccessFactory { attributes: &attributes, credentials: &credentials };
-            let answer = transport::exchange(&mut self.network, &context(&self.config, &self.counters, &self.dead, self.log.as_ref()), &servers, RequestKind::Access, &mut factory)
+            let answer = transport::exchange(&mut self.network, &self.shared.context(), &servers, RequestKind::Access, &mut factory)
                 .map_err(|e| map_exchange(e, request.service))?;
             let server_index = answer.server_index;
             let reply = answer.reply;
@@ -329,9 +342,9 @@ impl<N: Network> Client<N> {
         if !attributes.iter().any(|(t, _)| *t == attr::EVENT_TIMESTAMP) {
             attributes.push((attr::EVENT_TIMESTAMP, record.event_timestamp().to_be_bytes().to_vec()));
         }
-        let servers = self.config.acct_servers(record.service);
+        let servers = self.shared.config.acct_servers(record.service);
         let mut factory = AccountingFactory { attributes: &attributes, record };
-        match transport::exchange(&mut self.network, &context(&self.config, &self.counters, &self.dead, self.log.as_ref()), &servers, RequestKind::Accounting, &mut factory) {
+        match transport::exchange(&mut self.network, &self.shared.context(), &servers, RequestKind::Accounting, &mut factory) {
             Ok(answer) => Ok(answer.server_index),
             Err(ExchangeError::Failed(f)) => Err(ClientError::AccountingUndelivered(f)),
             Err(e) => Err(map_exchange(e, record.service)),
@@ -341,10 +354,10 @@ impl<N: Network> Client<N> {
     /// Asks one server whether it is alive with a Status-Server (RFC 5997)
     /// on its authentication port; the reply is checked like any other.
     pub fn status_server(&mut self, server_index: usize) -> Result<Reply, ClientError> {
-        let servers: Vec<&Server> = self.config.servers.iter().filter(|s| s.index == server_index).collect();
+        let servers = self.shared.only(server_index);
         let attributes = self.nas_attributes(None);
         let mut factory = StatusFactory { attributes: &attributes };
-        transport::exchange(&mut self.network, &context(&self.config, &self.counters, &self.dead, self.log.as_ref()), &servers, RequestKind::StatusServer, &mut factory)
+        transport::exchange(&mut self.network, &self.shared.context(), &servers, RequestKind::StatusServer, &mut factory)
             .map(|answer| answer.reply)
             .map_err(|e| map_exchange(e, Service::Login))
     }
@@ -352,7 +365,7 @@ impl<N: Network> Client<N> {
     /// The MPPE keys in an MS-CHAPv2 Access-Accept (MS-MPPE-Send/Recv-Key),
     /// decrypted with the answering server's secret.
     pub fn mppe_keys(&self, reply: &Reply, server_index: usize) -> Result<Option<mppe::MppeKeys>, mppe::KeyError> {
-        let Some(server) = self.config.servers.get(server_index) else { return Ok(None) };
+        let Some(server) = self.config().servers.get(server_index) else { return Ok(None) };
         let secret = server.secret.expose();
         let (Some(send), Some(recv)) = (reply.vendor(ms::VENDOR, ms::MPPE_SEND_KEY), reply.vendor(ms::VENDOR, ms::MPPE_RECV_KEY)) else {
             return Ok(None);
@@ -368,7 +381,7 @@ impl<N: Network> Client<N> {
 
     /// The MS-CHAPv1 keys in MS-CHAP-MPPE-Keys, decrypted.
     pub fn mschap_v1_keys(&self, reply: &Reply, server_index: usize) -> Result<Option<mppe::MsChapV1Keys>, mppe::KeyError> {
-        let Some(server) = self.config.servers.get(server_index) else { return Ok(None) };
+        let Some(server) = self.config().servers.get(server_index) else { return Ok(None) };
         match reply.vendor(ms::VENDOR, ms::CHAP_MPPE_KEYS) {
             Some(v) => mppe::decrypt_mschap_mppe_keys(&v, server.secret.expose(), &reply.request_authenticator).map(Some),
             None => Ok(None),

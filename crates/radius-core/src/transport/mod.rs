@@ -60,9 +60,8 @@ pub trait Network {
 
 /// Builds the request for one server (the secret differs per server).
 pub trait RequestFactory {
-    /// Encodes the request for `server` with `identifier`; `elapsed` is the
-    /// time since the first try (for Acct-Delay-Time).
-    fn encode(&mut self, server: &Server, identifier: u8, elapsed: Duration) -> Result<EncodedRequest, packet::request::EncodeError>;
+    /// Encodes the request for `server` with `identifier`.
+    fn encode(&mut self, server: &Server, identifier: u8) -> Result<EncodedRequest, packet::request::EncodeError>;
     /// True when a resend changes the content (then it gets a new Identifier).
     fn changes_on_resend(&self) -> bool {
         false
@@ -228,28 +227,44 @@ fn try_server<N: Network>(
     kind: RequestKind,
     factory: &mut dyn RequestFactory,
 ) -> Result<Result<Reply, ServerFailure>, ExchangeError> {
-    let first = network.now();
-    let mut identifier: u8 = rand::random();
-    let mut request = factory.encode(server, identifier, Duration::ZERO)?;
-    let mut link = match network.open(addr, ctx.src_address, server.vrf.as_deref()) {
+    let identifier: u8 = rand::random();
+    let request = factory.encode(server, identifier)?;
+    let link = match network.open(addr, ctx.src_address, server.vrf.as_deref()) {
         Ok(l) => l,
         Err(e) => return Ok(Err(ServerFailure::Socket(e))),
     };
     let sent_counter = if kind == RequestKind::Accounting { Counter::AcctRequests } else { Counter::Requests };
     count(ctx, server, &[(Counter::Pending, 1), (sent_counter, 1)]);
+    let outcome = tries_on_link(network, ctx, server, addr, factory, link, request);
+    // An answer leaves `pending` in the same update that counts it.
+    if !matches!(outcome, Ok(Ok(_))) {
+        count(ctx, server, &[(Counter::Pending, -1)]);
+    }
+    outcome
+}
+
+/// Sends and resends `request` on `link` until a valid reply, a hard
+/// failure, or the last try's timeout.
+fn tries_on_link<N: Network>(
+    network: &N,
+    ctx: &ExchangeContext<'_>,
+    server: &Server,
+    addr: SocketAddr,
+    factory: &mut dyn RequestFactory,
+    mut link: N::Link,
+    mut request: EncodedRequest,
+) -> Result<Result<Reply, ServerFailure>, ExchangeError> {
     let mut buf = vec![0u8; packet::wire::MAX_LEN];
     let tries = ctx.retries + 1;
     for attempt in 0..tries {
         if attempt > 0 {
             count(ctx, server, &[(Counter::Resends, 1)]);
             if factory.changes_on_resend() {
-                identifier = identifier.wrapping_add(1);
-                request = factory.encode(server, identifier, network.now().duration_since(first))?;
+                request = factory.encode(server, request.identifier.wrapping_add(1))?;
             }
         }
         let sent_at = network.now();
         if let Err(e) = link.send(&request.bytes) {
-            count(ctx, server, &[(Counter::Pending, -1)]);
             return Ok(Err(if e.kind() == io::ErrorKind::ConnectionRefused { ServerFailure::Unreachable } else { ServerFailure::Socket(e) }));
         }
         let deadline = sent_at + server.timeout;
@@ -292,18 +307,11 @@ fn try_server<N: Network>(
                     count(ctx, server, &[(Counter::Timeouts, 1)]);
                     break;
                 }
-                Received::Unreachable => {
-                    count(ctx, server, &[(Counter::Pending, -1)]);
-                    return Ok(Err(ServerFailure::Unreachable));
-                }
-                Received::Failed(e) => {
-                    count(ctx, server, &[(Counter::Pending, -1)]);
-                    return Ok(Err(ServerFailure::Socket(e)));
-                }
+                Received::Unreachable => return Ok(Err(ServerFailure::Unreachable)),
+                Received::Failed(e) => return Ok(Err(ServerFailure::Socket(e))),
             }
         }
     }
-    count(ctx, server, &[(Counter::Pending, -1)]);
     Ok(Err(ServerFailure::TimedOut { tries }))
 }
 

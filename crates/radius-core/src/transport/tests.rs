@@ -72,7 +72,7 @@ impl Link for FakeLink {
 
 struct Pap;
 impl RequestFactory for Pap {
-    fn encode(&mut self, server: &Server, id: u8, _: Duration) -> Result<EncodedRequest, request::EncodeError> {
+    fn encode(&mut self, server: &Server, id: u8) -> Result<EncodedRequest, request::EncodeError> {
         request::access_request(id, &[], &Credentials::pap(Secret::from("pw")), server.secret.expose())
     }
 }
