@@ -13,6 +13,12 @@ use radius_core::{AuthRequest, Secret, Service};
 use radius_testbed::{closed_port, silent_server, FreeRadius};
 use std::time::{Duration, Instant};
 
+/// A silent server (keep the socket alive) listed before the real one.
+fn silent_then_real(fr: &FreeRadius) -> (std::net::UdpSocket, String) {
+    let (socket, port) = silent_server();
+    (socket, server("127.0.0.1", port, port, "") + &server("127.0.0.1", fr.modern_auth, fr.modern_acct, ""))
+}
+
 fn alice() -> AuthRequest {
     AuthRequest::new("alice", Credentials::pap(Secret::from("alice-password")), Service::Login)
 }
@@ -37,8 +43,7 @@ fn closed_port_fails_over_without_waiting() {
 #[test]
 fn silent_server_costs_one_timeout_then_second_answers() {
     let fr = FreeRadius::start();
-    let (_socket, port) = silent_server();
-    let servers = server("127.0.0.1", port, port, "") + &server("127.0.0.1", fr.modern_auth, fr.modern_acct, "");
+    let (_socket, servers) = silent_then_real(&fr);
     let cfg = TestConfig::new("timeout = \"400ms\"\nretries = 0", &servers);
     let mut client = cfg.client();
     let start = Instant::now();
@@ -56,8 +61,7 @@ fn silent_server_costs_one_timeout_then_second_answers() {
 #[test]
 fn retries_are_counted() {
     let fr = FreeRadius::start();
-    let (socket, port) = silent_server();
-    let servers = server("127.0.0.1", port, port, "") + &server("127.0.0.1", fr.modern_auth, fr.modern_acct, "");
+    let (socket, servers) = silent_then_real(&fr);
     let cfg = TestConfig::new("timeout = \"150ms\"\nretries = 2", &servers);
     let mut client = cfg.client();
     assert!(client.authenticate(&alice(), &mut NoChallenge).unwrap().is_accept());
@@ -78,8 +82,7 @@ fn retries_are_counted() {
 #[test]
 fn dead_mark_is_shared_with_the_next_client() {
     let fr = FreeRadius::start();
-    let (_socket, port) = silent_server();
-    let servers = server("127.0.0.1", port, port, "") + &server("127.0.0.1", fr.modern_auth, fr.modern_acct, "");
+    let (_socket, servers) = silent_then_real(&fr);
     let cfg = TestConfig::new("timeout = \"500ms\"\nretries = 0\ndead_time = \"1m\"", &servers);
     assert!(cfg.client().authenticate(&alice(), &mut NoChallenge).unwrap().is_accept());
     let mut next = cfg.client();
