@@ -36,7 +36,7 @@ fn right_code_is_accepted() {
     assert!(outcome.is_accept());
     assert_eq!(otp.prompts.len(), 1);
     assert_eq!(otp.prompts[0].messages, vec!["Enter your one-time code"]);
-    assert!(!otp.prompts[0].echo);
+    assert_eq!(otp.prompts[0].echo, None, "the test server sends no Prompt");
 }
 
 /// A wrong one-time code is rejected.

@@ -19,8 +19,9 @@ use std::time::SystemTime;
 pub struct ChallengePrompt {
     /// Reply-Message lines from the server.
     pub messages: Vec<String>,
-    /// Whether the answer may be echoed (Prompt = 1).
-    pub echo: bool,
+    /// The server's Prompt attribute: `Some(true)` echo the answer,
+    /// `Some(false)` hide it, `None` the server said nothing.
+    pub echo: Option<bool>,
     /// Round number, from 1.
     pub round: u32,
 }
@@ -319,7 +320,7 @@ impl<N: Network> Client<N> {
                     }
                     let prompt = ChallengePrompt {
                         messages: reply.reply_messages(),
-                        echo: reply.integer(attr::PROMPT) == Some(1),
+                        echo: reply.integer(attr::PROMPT).map(|p| p == 1),
                         round,
                     };
                     let answer = responder.respond(&prompt).ok_or(ClientError::ChallengeUnanswered)?;
@@ -337,7 +338,9 @@ impl<N: Network> Client<N> {
     /// each send, so a resend gets a new Identifier.
     pub fn account(&mut self, record: &AccountingRecord) -> Result<usize, ClientError> {
         let mut attributes = vec![(attr::ACCT_STATUS_TYPE, record.status.value().to_be_bytes().to_vec())];
-        attributes.extend(self.nas_attributes(None));
+        // The record's own NAS-Identifier (a PAM service name) wins over the configured one.
+        let nas = self.nas_attributes(None).into_iter().filter(|(t, _)| !record.attributes.iter().any(|(r, _)| r == t));
+        attributes.extend(nas);
         attributes.extend(record.attributes.iter().cloned());
         if !attributes.iter().any(|(t, _)| *t == attr::EVENT_TIMESTAMP) {
             attributes.push((attr::EVENT_TIMESTAMP, record.event_timestamp().to_be_bytes().to_vec()));

@@ -19,6 +19,7 @@ pub mod counters;
 pub mod dictionary;
 pub mod log;
 pub mod packet;
+pub mod registry;
 pub mod secret;
 pub mod state_file;
 pub mod transport;

@@ -6,10 +6,13 @@
 //! each tool can print or log them.
 
 pub mod duration;
+pub mod legacy;
 mod locate;
-mod model;
+pub(crate) mod model;
 
-pub use model::{ClientSection, ConfigFile, ServerSection, Service};
+pub use legacy::Families;
+pub use model::{ClientSection, ConfigFile, RegistrySection, ServerSection, Service, UserSection};
+use crate::registry::Registry;
 
 use crate::secret::Secret;
 use std::fmt;
@@ -79,6 +82,8 @@ pub struct Server {
     pub ip: IpAddr,
     /// VRF (Linux device to bind to), if any.
     pub vrf: Option<String>,
+    /// Source address for this server (default `client.src_address`).
+    pub src_address: Option<IpAddr>,
     /// Shared secret.
     pub secret: Secret,
     /// Authentication port.
@@ -124,17 +129,30 @@ pub struct Config {
     pub servers: Vec<Server>,
     /// Legal but unwise settings found while loading.
     pub warnings: Vec<ConfigWarning>,
+    /// The user registry (`[registry]`, `[users.NAME]`).
+    pub registry: Registry,
 }
 
 impl Config {
-    /// Reads, parses and validates the file at `path`.
+    /// Reads, parses and validates the file at `path`: our TOML, or a
+    /// `pam_radius_auth.conf` server list (see [`legacy`]).
     pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+        Config::load_with_families(path, Families::default())
+    }
+
+    /// As [`Config::load`], resolving a pam_radius_auth file's hostnames
+    /// only to the allowed address families.
+    pub fn load_with_families(path: impl AsRef<Path>, families: Families) -> Result<Config, ConfigError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        let mut config = Config::from_toml(&text, path)?;
+        let mut config = if legacy::is_legacy_format(&text) {
+            legacy::parse(&text, path, families)?
+        } else {
+            Config::from_toml(&text, path)?
+        };
         if let Some(w) = world_readable_warning(path, &config) {
             config.warnings.push(w);
         }
@@ -188,7 +206,7 @@ fn toml_error(e: &toml::de::Error, text: &str, path: &Path, key: String) -> Conf
     }
 }
 
-fn resolve(file: ConfigFile, text: &str, path: &Path) -> Result<Config, ConfigError> {
+fn resolve(mut file: ConfigFile, text: &str, path: &Path) -> Result<Config, ConfigError> {
     let invalid = |key: String, message: String| ConfigError::Invalid {
         path: path.to_path_buf(),
         line: locate::line_of(text, &key),
@@ -202,7 +220,7 @@ fn resolve(file: ConfigFile, text: &str, path: &Path) -> Result<Config, ConfigEr
     client.nas_identifier = client.nas_identifier.filter(|s| !s.is_empty());
     let mut warnings = Vec::new();
     let mut servers = Vec::new();
-    for (index, s) in file.servers.into_iter().enumerate() {
+    for (index, s) in std::mem::take(&mut file.servers).into_iter().enumerate() {
         let key = |k: &str| format!("server[{index}].{k}");
         let (ip, vrf) = parse_address(&s.address).map_err(|m| invalid(key("address"), m))?;
         let secret = match (s.secret, s.secret_file) {
@@ -245,6 +263,7 @@ fn resolve(file: ConfigFile, text: &str, path: &Path) -> Result<Config, ConfigEr
             name: s.address.clone(),
             ip,
             vrf,
+            src_address: None,
             secret,
             auth_port: s.auth_port,
             acct_port: s.acct_port,
@@ -264,11 +283,13 @@ fn resolve(file: ConfigFile, text: &str, path: &Path) -> Result<Config, ConfigEr
             message: "no [[server]] is configured".into(),
         });
     }
+    let in_force = !file.users.is_empty() || file.registry.is_some();
     Ok(Config {
         path: path.to_path_buf(),
         client,
         servers,
         warnings,
+        registry: Registry::new(file.registry.unwrap_or_default(), file.users, in_force),
     })
 }
 

@@ -1,7 +1,9 @@
 //! The configuration file as written: serde structs, unknown keys refused.
 
 use super::duration;
+use ipnet::IpNet;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -47,6 +49,34 @@ pub struct ConfigFile {
     /// RADIUS servers (`[[server]]`), tried in order.
     #[serde(default, rename = "server")]
     pub servers: Vec<ServerSection>,
+    /// The user registry's defaults (`[registry]`).
+    #[serde(default)]
+    pub registry: Option<RegistrySection>,
+    /// Registered users (`[users.NAME]`).
+    #[serde(default)]
+    pub users: BTreeMap<String, UserSection>,
+}
+
+/// `[registry]`: what applies to users the registry does not name, and
+/// where logins may come from.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegistrySection {
+    /// Policies of a user RADIUS accepts but `[users]` does not name; with
+    /// none, such a user is refused.
+    pub unregistered_user_policies: Vec<String>,
+    /// Networks logins may come from (checked against PAM_RHOST); empty: any.
+    pub bound_cidrs: Vec<IpNet>,
+}
+
+/// `[users.NAME]`: one registered user.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserSection {
+    /// The user's policies.
+    pub policies: Vec<String>,
+    /// Networks this user may log in from (instead of `registry.bound_cidrs`).
+    pub bound_cidrs: Vec<IpNet>,
 }
 
 /// `[client]`: settings for every request this host sends.

@@ -45,6 +45,7 @@ pub const PROMPT: u8 = 76;
 pub const MESSAGE_AUTHENTICATOR: u8 = 80;
 pub const NAS_IPV6_ADDRESS: u8 = 95;
 pub const ERROR_CAUSE: u8 = 101;
+pub const MANAGEMENT_PRIVILEGE_LEVEL: u8 = 136;
 
 /// Microsoft's vendor id and its attributes (RFC 2548).
 pub mod ms {
@@ -74,4 +75,28 @@ pub mod acct_status {
     pub const INTERIM_UPDATE: u32 = 3;
     pub const ACCOUNTING_ON: u32 = 7;
     pub const ACCOUNTING_OFF: u32 = 8;
+}
+
+/// NAS-Port-Type values.
+pub mod nas_port_type {
+    pub const ASYNC: u32 = 0;
+    pub const VIRTUAL: u32 = 5;
+    pub const ETHERNET: u32 = 15;
+}
+
+/// Acct-Authentic values.
+pub mod acct_authentic {
+    pub const RADIUS: u32 = 1;
+    pub const LOCAL: u32 = 2;
+}
+
+/// Acct-Terminate-Cause values.
+pub mod terminate_cause {
+    pub const USER_REQUEST: u32 = 1;
+    pub const LOST_CARRIER: u32 = 2;
+    pub const IDLE_TIMEOUT: u32 = 4;
+    pub const SESSION_TIMEOUT: u32 = 5;
+    pub const ADMIN_RESET: u32 = 6;
+    pub const NAS_ERROR: u32 = 9;
+    pub const NAS_REQUEST: u32 = 10;
 }

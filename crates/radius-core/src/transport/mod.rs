@@ -229,7 +229,7 @@ fn try_server<N: Network>(
 ) -> Result<Result<Reply, ServerFailure>, ExchangeError> {
     let identifier: u8 = rand::random();
     let request = factory.encode(server, identifier)?;
-    let link = match network.open(addr, ctx.src_address, server.vrf.as_deref()) {
+    let link = match network.open(addr, server.src_address.or(ctx.src_address), server.vrf.as_deref()) {
         Ok(l) => l,
         Err(e) => return Ok(Err(ServerFailure::Socket(e))),
     };

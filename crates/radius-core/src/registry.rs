@@ -1,0 +1,179 @@
+//! The local user registry (the OpenBao RADIUS auth model): users mapped to
+//! policies, policies for users RADIUS accepts but the registry does not
+//! name, and the networks a login may come from.
+//!
+//! The registry is in force only when the configuration has a
+//! `[registry]` or a `[users.NAME]` table; without one (a plain server
+//! list, or a pam_radius_auth file) RADIUS alone decides.
+
+use crate::config::model::{RegistrySection, UserSection};
+use ipnet::IpNet;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// Why the registry refuses a login RADIUS may have accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Unregistered, and no `unregistered_user_policies`.
+    #[error("user `{0}` is not in the registry and no unregistered_user_policies are configured")]
+    Unregistered(String),
+    /// The login comes from outside `bound_cidrs`.
+    #[error("user `{user}` may not log in from {source_host}: not in bound_cidrs")]
+    OutsideBoundCidrs {
+        /// Who.
+        user: String,
+        /// PAM_RHOST.
+        source_host: String,
+    },
+    /// `bound_cidrs` is set but the service gave no remote host to check.
+    #[error("user `{0}`: bound_cidrs is set but the login has no remote host (PAM_RHOST) to check")]
+    NoRemoteHost(String),
+    /// The remote host is a name, not an address, so it cannot be checked.
+    #[error("user `{user}`: remote host `{source_host}` is not an IP address, so bound_cidrs cannot be checked")]
+    RemoteHostNotAnAddress {
+        /// Who.
+        user: String,
+        /// PAM_RHOST.
+        source_host: String,
+    },
+}
+
+/// The policies a login gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policies {
+    /// Policy names, in configured order.
+    pub names: Vec<String>,
+    /// True when the user is in `[users]`.
+    pub registered: bool,
+}
+
+impl Policies {
+    /// `a,b,c`, as exported in `RADIUS_POLICIES`.
+    pub fn joined(&self) -> String {
+        self.names.join(",")
+    }
+}
+
+/// The registry, as configured.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    in_force: bool,
+    users: BTreeMap<String, UserSection>,
+    defaults: RegistrySection,
+}
+
+impl Registry {
+    /// A registry from the configuration's `[registry]` and `[users]`;
+    /// `in_force` when either table was written.
+    pub fn new(defaults: RegistrySection, users: BTreeMap<String, UserSection>, in_force: bool) -> Self {
+        Registry { in_force, users, defaults }
+    }
+
+    /// True when the configuration has a registry at all.
+    pub fn in_force(&self) -> bool {
+        self.in_force
+    }
+
+    /// Registered user names, sorted, starting after `after`, at most `limit`.
+    pub fn list(&self, after: Option<&str>, limit: usize) -> Vec<&str> {
+        self.users
+            .keys()
+            .map(String::as_str)
+            .filter(|u| after.is_none_or(|a| *u > a))
+            .take(limit)
+            .collect()
+    }
+
+    /// The policies of an accepted `user`.
+    pub fn policies_for(&self, user: &str) -> Result<Policies, Refusal> {
+        if let Some(entry) = self.users.get(user) {
+            return Ok(Policies { names: entry.policies.clone(), registered: true });
+        }
+        if self.defaults.unregistered_user_policies.is_empty() {
+            return Err(Refusal::Unregistered(user.to_string()));
+        }
+        Ok(Policies { names: self.defaults.unregistered_user_policies.clone(), registered: false })
+    }
+
+    /// Checks where a login comes from against the user's `bound_cidrs`
+    /// (or the registry's). No limit configured: anywhere.
+    pub fn check_source(&self, user: &str, remote_host: Option<&str>) -> Result<(), Refusal> {
+        let cidrs: &[IpNet] = match self.users.get(user) {
+            Some(u) if !u.bound_cidrs.is_empty() => &u.bound_cidrs,
+            _ => &self.defaults.bound_cidrs,
+        };
+        if cidrs.is_empty() {
+            return Ok(());
+        }
+        let host = remote_host.filter(|h| !h.is_empty()).ok_or_else(|| Refusal::NoRemoteHost(user.to_string()))?;
+        let ip = parse_host(host).ok_or_else(|| Refusal::RemoteHostNotAnAddress {
+            user: user.to_string(),
+            source_host: host.to_string(),
+        })?;
+        if cidrs.iter().any(|net| net.contains(&ip)) {
+            Ok(())
+        } else {
+            Err(Refusal::OutsideBoundCidrs { user: user.to_string(), source_host: host.to_string() })
+        }
+    }
+}
+
+/// An address as PAM_RHOST gives it: plain, bracketed, or IPv4-mapped IPv6.
+fn parse_host(host: &str) -> Option<IpAddr> {
+    let ip: IpAddr = host.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
+    Some(match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry() -> Registry {
+        let mut users = BTreeMap::new();
+        users.insert("alice".into(), UserSection { policies: vec!["admin".into(), "ops".into()], bound_cidrs: vec![] });
+        users.insert(
+            "bob".into(),
+            UserSection { policies: vec!["dev".into()], bound_cidrs: vec!["192.0.2.0/24".parse().unwrap()] },
+        );
+        let defaults = RegistrySection {
+            unregistered_user_policies: vec!["guest".into()],
+            bound_cidrs: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()],
+        };
+        Registry::new(defaults, users, true)
+    }
+
+    #[test]
+    fn registered_and_unregistered_policies() {
+        let r = registry();
+        assert_eq!(r.policies_for("alice").unwrap().joined(), "admin,ops");
+        let guest = r.policies_for("carol").unwrap();
+        assert_eq!((guest.joined().as_str(), guest.registered), ("guest", false));
+        let strict = Registry::new(RegistrySection::default(), BTreeMap::new(), true);
+        assert_eq!(strict.policies_for("carol"), Err(Refusal::Unregistered("carol".into())));
+    }
+
+    #[test]
+    fn bound_cidrs_per_user_then_default() {
+        let r = registry();
+        assert!(r.check_source("alice", Some("127.0.0.5")).is_ok());
+        assert!(r.check_source("alice", Some("::ffff:127.0.0.1")).is_ok());
+        assert!(r.check_source("alice", Some("::1")).is_ok());
+        assert!(matches!(r.check_source("alice", Some("10.1.1.1")), Err(Refusal::OutsideBoundCidrs { .. })));
+        assert!(r.check_source("bob", Some("192.0.2.9")).is_ok());
+        assert!(r.check_source("bob", Some("127.0.0.1")).is_err(), "bob's own list replaces the default");
+        assert_eq!(r.check_source("alice", None), Err(Refusal::NoRemoteHost("alice".into())));
+        assert!(matches!(r.check_source("alice", Some("host.example")), Err(Refusal::RemoteHostNotAnAddress { .. })));
+        assert!(Registry::default().check_source("x", None).is_ok(), "no bound_cidrs: anywhere");
+    }
+
+    #[test]
+    fn list_pages_with_after_and_limit() {
+        let r = registry();
+        assert_eq!(r.list(None, 10), vec!["alice", "bob"]);
+        assert_eq!(r.list(Some("alice"), 10), vec!["bob"]);
+        assert_eq!(r.list(None, 1), vec!["alice"]);
+    }
+}

@@ -1,0 +1,15 @@
+//! radius-ffi: the only unsafe code of radius_rs.
+//!
+//! - [`boundary`]: the one panic boundary every `extern "C"` function goes
+//!   through; a panic becomes the caller's failure value and a log line.
+//! - [`syslog`]: the core's [`radius_core::log::Log`] onto syslog(3).
+//! - [`pam`]: libpam for modules (a safe handle, the `pam_sm_*` exports
+//!   through [`export_pam_module!`]) and for applications (the in-process
+//!   driver the tests and benchmarks use).
+//!
+//! Every `unsafe` block states why it is sound; nothing here decides
+//! anything about RADIUS.
+
+pub mod boundary;
+pub mod pam;
+pub mod syslog;

@@ -1,0 +1,39 @@
+//! NAS-IP-Address / NAS-IPv6-Address for requests, as pam_radius_auth
+//! sends them: the addresses of `hostname=` or of this host's name, unless
+//! the configuration names one (`client.nas_ip_address`, sent by the core).
+
+use radius_core::config::{Config, Families};
+use radius_core::packet::attr;
+use radius_core::packet::request::AttributeList;
+use std::net::{IpAddr, ToSocketAddrs};
+
+/// The attributes to add to a request (empty when the config sets the address).
+pub fn address_attributes(config: &Config, hostname: Option<&str>, families: Families) -> AttributeList {
+    if config.client.nas_ip_address.is_some() {
+        return Vec::new();
+    }
+    let name = match hostname {
+        Some(h) => h.to_string(),
+        None => match nix::unistd::gethostname() {
+            Ok(h) => h.to_string_lossy().into_owned(),
+            Err(_) => return Vec::new(),
+        },
+    };
+    let Ok(addrs) = (name.as_str(), 0).to_socket_addrs() else { return Vec::new() };
+    let mut out: AttributeList = Vec::new();
+    let (mut v4, mut v6) = (false, false);
+    for ip in addrs.map(|a| a.ip()).filter(|ip| families.allows(*ip)) {
+        match ip {
+            IpAddr::V4(ip) if !v4 => {
+                v4 = true;
+                out.push((attr::NAS_IP_ADDRESS, ip.octets().to_vec()));
+            }
+            IpAddr::V6(ip) if !v6 => {
+                v6 = true;
+                out.push((attr::NAS_IPV6_ADDRESS, ip.octets().to_vec()));
+            }
+            _ => {}
+        }
+    }
+    out
+}

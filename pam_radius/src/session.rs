@@ -1,0 +1,107 @@
+//! pam_sm_open_session / pam_sm_close_session: Accounting Start and Stop
+//! for the login, with an Acct-Session-Id unique across hosts and reboots.
+
+use crate::args::Args;
+use crate::{login, settings, stored};
+use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
+use radius_core::log::{Level, Log};
+use radius_core::packet::attr;
+use radius_core::packet::request::AttributeList;
+use radius_core::{Client, Service};
+use radius_ffi::pam::entry::Call;
+use radius_ffi::pam::{Code, Item};
+use std::time::SystemTime;
+
+/// pam_sm_open_session: Accounting-Request Start.
+pub fn open(call: &mut Call<'_>, args: &Args) -> Code {
+    let pam_user = match call.handle.user() {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            call.log.log(Level::Error, "open_session: no user name");
+            return Code::SESSION_ERR;
+        }
+    };
+    let login = call.handle.data::<stored::Login>(stored::LOGIN).cloned();
+    let user = login.as_ref().map_or_else(|| login::radius_user(call, args, &pam_user), |l| l.radius_user.clone());
+    let id = new_session_id();
+    let mut attributes: AttributeList = vec![
+        (attr::ACCT_SESSION_ID, id.as_bytes().to_vec()),
+        (attr::USER_NAME, user.as_bytes().to_vec()),
+    ];
+    if let Some(login) = &login {
+        attributes.extend(login.classes.iter().map(|c| (attr::CLASS, c.clone())));
+    }
+    if let Ok(Some(rhost)) = call.handle.item(Item::RemoteHost) {
+        if !rhost.is_empty() {
+            attributes.push((attr::CALLING_STATION_ID, rhost.into_bytes()));
+        }
+    }
+    let authentic = if login.is_some() { attr::acct_authentic::RADIUS } else { attr::acct_authentic::LOCAL };
+    attributes.push((attr::ACCT_AUTHENTIC, authentic.to_be_bytes().to_vec()));
+    attributes.push((attr::NAS_PORT_TYPE, attr::nas_port_type::VIRTUAL.to_be_bytes().to_vec()));
+    if let Some(id) = nas_identifier(call, args) {
+        attributes.push((attr::NAS_IDENTIFIER, id.into_bytes()));
+    }
+    let started = SystemTime::now();
+    let record = AccountingRecord { attributes: attributes.clone(), ..AccountingRecord::new(AcctStatus::Start, Service::Login) };
+    let code = send(call, args, &record, &id, &user);
+    if code == Code::SUCCESS && call.handle.set_data(stored::SESSION, stored::Session { id, started, attributes }).is_err() {
+        call.log.log(Level::Error, "cannot keep the session for close_session");
+        return Code::SESSION_ERR;
+    }
+    code
+}
+
+/// pam_sm_close_session: Accounting-Request Stop with the session time.
+pub fn close(call: &mut Call<'_>, args: &Args) -> Code {
+    let Some(session) = call.handle.data::<stored::Session>(stored::SESSION).cloned() else {
+        call.log.log(Level::Error, "close_session: no session was opened by this module in this PAM transaction");
+        return Code::SESSION_ERR;
+    };
+    let seconds = SystemTime::now().duration_since(session.started).map(|d| d.as_secs()).unwrap_or(0);
+    let mut record = AccountingRecord::new(AcctStatus::Stop, Service::Login);
+    record.attributes = session.attributes.clone();
+    record.attributes.push((attr::ACCT_SESSION_TIME, u32::try_from(seconds).unwrap_or(u32::MAX).to_be_bytes().to_vec()));
+    record.attributes.push((attr::ACCT_TERMINATE_CAUSE, attr::terminate_cause::USER_REQUEST.to_be_bytes().to_vec()));
+    let user = session
+        .attributes
+        .iter()
+        .find(|(t, _)| *t == attr::USER_NAME)
+        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        .unwrap_or_default();
+    send(call, args, &record, &session.id, &user)
+}
+
+fn nas_identifier(call: &Call<'_>, args: &Args) -> Option<String> {
+    match &args.client_id {
+        Some(id) if id.is_empty() => None,
+        Some(id) => Some(id.clone()),
+        None => call.handle.item(Item::Service).ok().flatten().filter(|s| !s.is_empty()),
+    }
+}
+
+fn send(call: &Call<'_>, args: &Args, record: &AccountingRecord, id: &str, user: &str) -> Code {
+    let what = match record.status {
+        AcctStatus::Start => "Start",
+        _ => "Stop",
+    };
+    let config = match settings::load(args) {
+        Ok(c) => c,
+        Err(e) => {
+            call.log.log(Level::Error, &format!("accounting {what} for session {id} (`{user}`) not sent: {e}"));
+            return Code::SESSION_ERR;
+        }
+    };
+    let mut client = Client::new(config, Box::new(call.log.clone()));
+    match client.account(record) {
+        Ok(server) => {
+            let name = &client.config().servers[server].name;
+            call.log.log(Level::Info, &format!("accounting {what} for session {id} (`{user}`) accepted by server {name}"));
+            Code::SUCCESS
+        }
+        Err(e) => {
+            call.log.log(Level::Error, &format!("accounting {what} for session {id} (`{user}`) not delivered: {e}"));
+            Code::SESSION_ERR
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! What one stage leaves for the later ones of the same PAM transaction
+//! (pam_set_data), under names of our own.
+
+use radius_ffi::pam::Code;
+use radius_core::packet::request::AttributeList;
+use radius_core::registry::Policies;
+use std::ffi::CStr;
+use std::time::SystemTime;
+
+/// Name of the [`Login`] record.
+pub const LOGIN: &CStr = c"pam_radius_rs.login";
+/// Name of the [`Session`] record.
+pub const SESSION: &CStr = c"pam_radius_rs.session";
+/// Name of the [`SetCred`] code.
+pub const SETCRED: &CStr = c"pam_radius_rs.setcred";
+
+/// A login this module authenticated.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// PAM_USER at authentication.
+    pub pam_user: String,
+    /// The name RADIUS accepted (PAM_RUSER with `ruser`).
+    pub radius_user: String,
+    /// The registry's policies, when the registry is in force.
+    pub policies: Option<Policies>,
+    /// Class attributes of the Access-Accept, echoed in accounting.
+    pub classes: Vec<Vec<u8>>,
+}
+
+/// An open session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Acct-Session-Id.
+    pub id: String,
+    /// When the Start was sent.
+    pub started: SystemTime,
+    /// The attributes of the Start, repeated in the Stop.
+    pub attributes: AttributeList,
+}
+
+/// What pam_sm_setcred returns: the result of pam_sm_authenticate.
+#[derive(Debug, Clone, Copy)]
+pub struct SetCred(pub Code);
