@@ -32,10 +32,14 @@ alice Cleartext-Password := "alice-password"
 	Session-Timeout = 3600,
 	Idle-Timeout = 600,
 	Class = 0x616c6963652d636c617373,
-	Mikrotik-Rate-Limit = "10M/20M"
+	Mikrotik-Rate-Limit = "10M/20M",
+	Management-Privilege-Level = 15
 
 bob Cleartext-Password := "bob-password"
 	Framed-IP-Address = 10.64.0.8
+
+rrs-ssh Cleartext-Password := "ssh-radius-password"
+	Class = 0x7373682d636c617373
 
 mallory Auth-Type := Reject
 	Reply-Message = "Account disabled"
@@ -243,17 +247,19 @@ pub fn ensure_installed() {
 }
 
 fn four_free_ports() -> [u16; 4] {
-    // Ports are picked free on both address families.
-    let mut ports = [0u16; 4];
-    let mut i = 0;
-    while i < 4 {
+    // Two pairs (auth, auth + 1), free on both address families: clients
+    // with the pam_radius_auth file format send accounting to auth + 1.
+    let free = |p: u16| {
+        std::net::UdpSocket::bind(("127.0.0.1", p)).is_ok() && std::net::UdpSocket::bind(("::1", p)).is_ok()
+    };
+    let mut ports: Vec<u16> = Vec::new();
+    while ports.len() < 4 {
         let p = super::free_port("127.0.0.1");
-        if std::net::UdpSocket::bind(("::1", p)).is_ok() && !ports.contains(&p) {
-            ports[i] = p;
-            i += 1;
+        if p < u16::MAX && free(p) && free(p + 1) && !ports.contains(&p) && !ports.contains(&(p + 1)) {
+            ports.extend([p, p + 1]);
         }
     }
-    ports
+    [ports[0], ports[1], ports[2], ports[3]]
 }
 
 impl FreeRadius {

@@ -1,0 +1,297 @@
+//! pam_radius_rs.so through the real libpam, in process (pam_start →
+//! pam_authenticate → pam_acct_mgmt → pam_open_session →
+//! pam_close_session → pam_end), against the real FreeRADIUS.
+
+mod pam_support;
+
+use pam_support::{ConfFile, Module, PamService};
+use radius_ffi::pam::{Code, Style};
+use radius_testbed::{closed_port, FreeRadius};
+
+fn modern(fr: &FreeRadius) -> ConfFile {
+    ConfFile::toml(&[("127.0.0.1", fr.modern_auth, fr.modern_acct)], "")
+}
+
+/// Accept: the password prompt, the PAM environment from the reply, the
+/// attributes of the Access-Request, and accounting Start/Stop with the
+/// Class, the remote host and the session time.
+#[test]
+fn accept_with_environment_request_attributes_and_accounting() {
+    let fr = FreeRadius::start();
+    let conf = modern(&fr);
+    let svc = PamService::single(Module::Ours, &conf.arg());
+    let mut d = svc.start("alice", &["alice-password"]).rhost("192.0.2.44");
+    assert_eq!(d.authenticate(), Code::SUCCESS);
+    assert_eq!(*d.prompts.borrow(), vec![(Style::PromptEchoOff, "Password: ".to_string())]);
+    assert_eq!(d.tx.getenv("Framed-IP-Address").as_deref(), Some("10.64.0.7"));
+    assert_eq!(d.tx.getenv("Privilege").as_deref(), Some("15"));
+    assert_eq!(d.tx.getenv("RADIUS_POLICIES"), None, "no registry configured");
+    assert_eq!(d.tx.setcred(0), Code::SUCCESS);
+    assert_eq!(d.tx.acct_mgmt(0), Code::SUCCESS);
+    assert_eq!(d.tx.open_session(0), Code::SUCCESS);
+    assert_eq!(d.tx.close_session(0), Code::SUCCESS);
+
+    let log = fr.debug_log();
+    for expected in [
+        "User-Name = \"alice\"",
+        "Service-Type = Authenticate-Only",
+        "NAS-Port-Type = Virtual",
+        "Calling-Station-Id = \"192.0.2.44\"",
+        &format!("NAS-Identifier = \"{}\"", svc.name),
+        "Message-Authenticator = 0x",
+    ] {
+        assert!(log.contains(expected), "Access-Request lacks {expected}:\n{log}");
+    }
+    let detail = fr.wait_detail("modern", "Acct-Status-Type = Stop");
+    let start = detail.split("\n\n").find(|r| r.contains("Acct-Status-Type = Start")).expect("a Start record");
+    let stop = detail.split("\n\n").find(|r| r.contains("Acct-Status-Type = Stop")).expect("a Stop record");
+    for record in [start, stop] {
+        for expected in [
+            "User-Name = \"alice\"",
+            "Class = 0x616c6963652d636c617373",
+            "Calling-Station-Id = \"192.0.2.44\"",
+            "Acct-Authentic = RADIUS",
+            "NAS-Port-Type = Virtual",
+            "Event-Timestamp = ",
+        ] {
+            assert!(record.contains(expected), "record lacks {expected}:\n{record}");
+        }
+    }
+    let id_of = |r: &str| r.lines().find(|l| l.contains("Acct-Session-Id")).unwrap().to_string();
+    assert_eq!(id_of(start), id_of(stop), "Start and Stop share the session id");
+    assert!(stop.contains("Acct-Session-Time = ") && stop.contains("Acct-Terminate-Cause = User-Request"), "{stop}");
+}
+
+/// Two logins get different Acct-Session-Ids.
+#[test]
+fn session_ids_are_unique_per_login() {
+    let fr = FreeRadius::start();
+    let conf = modern(&fr);
+    let svc = PamService::single(Module::Ours, &conf.arg());
+    for _ in 0..2 {
+        let mut d = svc.start("alice", &["alice-password"]);
+        assert_eq!(d.authenticate(), Code::SUCCESS);
+        assert_eq!(d.tx.open_session(0), Code::SUCCESS);
+    }
+    let detail = fr.wait_detail("modern", "Acct-Session-Id");
+    let mut ids: Vec<&str> = detail.lines().filter(|l| l.contains("Acct-Session-Id")).collect();
+    assert_eq!(ids.len(), 2, "{detail}");
+    ids.dedup();
+    assert_eq!(ids.len(), 2, "ids repeat: {detail}");
+}
+
+/// Wrong password and unknown user: PAM_AUTH_ERR, nothing in the environment.
+#[test]
+fn wrong_password_and_unknown_user_fail() {
+    let fr = FreeRadius::start();
+    let conf = modern(&fr);
+    let svc = PamService::single(Module::Ours, &conf.arg());
+    let mut d = svc.start("alice", &["not-her-password"]);
+    assert_eq!(d.authenticate(), Code::AUTH_ERR);
+    assert_eq!(d.tx.getenv("Framed-IP-Address"), None);
+    assert_eq!(d.tx.setcred(0), Code::AUTH_ERR, "setcred repeats the auth result");
+    assert_eq!(d.tx.acct_mgmt(0), Code::USER_UNKNOWN, "not authenticated by us");
+    let mut d = svc.start("nobody-here", &["whatever"]);
+    assert_eq!(d.authenticate(), Code::AUTH_ERR);
+}
+
+/// OTP: the Reply-Message of the Access-Challenge is the prompt (echo on,
+/// as in pam_radius_auth); the right code is accepted, a wrong one is not.
+#[test]
+fn otp_challenge_right_and_wrong() {
+    let fr = FreeRadius::start();
+    let conf = modern(&fr);
+    let svc = PamService::single(Module::Ours, &conf.arg());
+    let mut d = svc.start("otpuser", &["otp-first", "123456"]);
+    assert_eq!(d.authenticate(), Code::SUCCESS);
+    assert_eq!(
+        *d.prompts.borrow(),
+        vec![
+            (Style::PromptEchoOff, "Password: ".to_string()),
+            (Style::PromptEchoOn, "Enter your one-time code".to_string())
+        ]
+    );
+    let mut d = svc.start("otpuser", &["otp-first", "000000"]);
+    assert_eq!(d.authenticate(), Code::AUTH_ERR);
+    assert_eq!(d.prompts.borrow().len(), 2);
+    // max_challenge=1 still allows the one round this server asks for.
+    let limited = PamService::single(Module::Ours, &format!("{} max_challenge=1", conf.arg()));
+    assert_eq!(limited.start("otpuser", &["otp-first", "123456"]).authenticate(), Code::SUCCESS);
+}
+
+/// use_first_pass / try_first_pass with pam_unix before us: the password
+/// typed once is reused without a second prompt.
+#[test]
+fn first_pass_from_a_stacked_module() {
+    let fr = FreeRadius::start();
+    let conf = modern(&fr);
+    let ours = Module::Ours.path();
+    for mode in ["use_first_pass", "try_first_pass"] {
+        let svc = PamService::new(&format!(
+            "auth optional pam_unix.so nodelay\nauth required {} {} {mode}\n",
+            ours.display(),
+            conf.arg()
+        ));
+        let mut d = svc.start("alice", &["alice-password"]);
+        assert_eq!(d.authenticate(), Code::SUCCESS, "{mode}");
+        assert_eq!(d.prompts.borrow().len(), 1, "{mode}: asked once, by pam_unix: {:?}", d.prompt_texts());
+    }
+    // use_first_pass without an earlier password fails without asking.
+    let svc = PamService::single(Module::Ours, &format!("{} use_first_pass", conf.arg()));
+    let mut d = svc.start("alice", &["alice-password"]);
+    assert_eq!(d.authenticate(), Code::AUTH_ERR);
+    assert!(d.prompts.borrow().is_empty());
+    // force_prompt asks even when an earlier module set the password.
+    let svc = PamService::new(&format!(
+        "auth optional pam_unix.so nodelay\nauth required {} {} force_prompt prompt=Token\n",
+        ours.display(),
+        conf.arg()
+    ));
+    let mut d = svc.start("alice", &["typo", "alice-password"]);
+    assert_eq!(d.authenticate(), Code::SUCCESS);
+    assert_eq!(d.prompt_texts().last().map(String::as_str), Some("Token: "));
+}
+
+/// Server down: PAM_AUTHINFO_UNAVAIL, which fails a `required` line; with
+/// localifdown PAM_IGNORE, so the next module (here pam_permit) decides.
+#[test]
+fn server_down_with_and_without_localifdown() {
+    let port = closed_port();
+    let conf = ConfFile::toml(&[("127.0.0.1", port, port)], "");
+    let ours = Module::Ours.path();
+    let stack = |extra: &str| {
+        PamService::new(&format!("auth required {} {} {extra}\nauth required pam_permit.so\n", ours.display(), conf.arg()))
+    };
+    assert_eq!(stack("").start("alice", &["alice-password"]).authenticate(), Code::AUTHINFO_UNAVAIL);
+    assert_eq!(stack("localifdown").start("alice", &["alice-password"]).authenticate(), Code::SUCCESS);
+}
+
+/// A closed first server costs nothing: the second answers.
+#[test]
+fn failover_to_the_second_server() {
+    let fr = FreeRadius::start();
+    let port = closed_port();
+    let conf = ConfFile::toml(&[("127.0.0.1", port, port), ("127.0.0.1", fr.modern_auth, fr.modern_acct)], "");
+    let svc = PamService::single(Module::Ours, &conf.arg());
+    let t = std::time::Instant::now();
+    assert_eq!(svc.start("alice", &["alice-password"]).authenticate(), Code::SUCCESS);
+    assert!(t.elapsed() < std::time::Duration::from_secs(1), "took {:?}", t.elapsed());
+}
+
+/// A pam_radius_auth.conf file works unchanged (legacy server, no
+/// Message-Authenticator); with `require_message_authenticator` the same
+/// server is refused.
+#[test]
+fn legacy_pam_radius_auth_conf() {
+    let fr = FreeRadius::start();
+    let conf = ConfFile::legacy(&[("127.0.0.1", fr.legacy_auth)], 1);
+    let svc = PamService::single(Module::Ours, &conf.arg());
+    let mut d = svc.start("alice", &["alice-password"]);
+    assert_eq!(d.authenticate(), Code::SUCCESS);
+    assert_eq!(d.tx.open_session(0), Code::SUCCESS, "accounting goes to port + 1");
+    assert_eq!(d.tx.close_session(0), Code::SUCCESS);
+    assert!(fr.wait_detail("legacy", "Acct-Status-Type = Stop").contains("User-Name = \"alice\""));
+    assert_eq!(svc.start("alice", &["wrong"]).authenticate(), Code::AUTH_ERR);
+    let strict = PamService::single(Module::Ours, &format!("{} require_message_authenticator", conf.arg()));
+    assert_eq!(strict.start("alice", &["alice-password"]).authenticate(), Code::AUTHINFO_UNAVAIL);
+}
+
+const REGISTRY: &str = r#"
+[registry]
+unregistered_user_policies = ["guest"]
+bound_cidrs = ["127.0.0.0/8", "192.0.2.0/24"]
+
+[users.alice]
+policies = ["admin", "ops"]
+"#;
+
+/// Registered and unregistered users get their policies in
+/// RADIUS_POLICIES; `require_policy` in the account stage holds the line.
+#[test]
+fn policies_and_require_policy() {
+    let fr = FreeRadius::start();
+    let conf = ConfFile::toml(&[("127.0.0.1", fr.modern_auth, fr.modern_acct)], REGISTRY);
+    let svc = PamService::single(Module::Ours, &format!("{} require_policy=admin", conf.arg()));
+    let mut d = svc.start("alice", &["alice-password"]).rhost("127.0.0.1");
+    assert_eq!(d.authenticate(), Code::SUCCESS);
+    assert_eq!(d.tx.getenv("RADIUS_POLICIES").as_deref(), Some("admin,ops"));
+    assert_eq!(d.tx.acct_mgmt(0), Code::SUCCESS);
+
+    let mut d = svc.start("bob", &["bob-password"]).rhost("127.0.0.1");
+    assert_eq!(d.authenticate(), Code::SUCCESS, "unregistered, with unregistered_user_policies");
+    assert_eq!(d.tx.getenv("RADIUS_POLICIES").as_deref(), Some("guest"));
+    assert_eq!(d.tx.acct_mgmt(0), Code::PERM_DENIED, "guest lacks admin");
+
+    // Not authenticated by this module: refused, or left to others with skip_unknown.
+    assert_eq!(svc.start("alice", &[]).tx.acct_mgmt(0), Code::USER_UNKNOWN);
+    // skip_unknown returns PAM_IGNORE, so the next account module decides.
+    let ours = Module::Ours.path();
+    let then = |next: &str| {
+        PamService::new(&format!(
+            "account required {} {} require_policy=admin skip_unknown\naccount required {next}\n",
+            ours.display(),
+            conf.arg()
+        ))
+    };
+    assert_eq!(then("pam_permit.so").start("alice", &[]).tx.acct_mgmt(0), Code::SUCCESS);
+    assert_eq!(then("pam_deny.so").start("alice", &[]).tx.acct_mgmt(0), Code::AUTH_ERR, "pam_deny's answer");
+}
+
+/// Without unregistered_user_policies an unregistered user is refused even
+/// though RADIUS accepts.
+#[test]
+fn unregistered_user_without_default_policies_is_refused() {
+    let fr = FreeRadius::start();
+    let conf = ConfFile::toml(&[("127.0.0.1", fr.modern_auth, fr.modern_acct)], "[users.alice]\npolicies = [\"admin\"]\n");
+    let svc = PamService::single(Module::Ours, &conf.arg());
+    assert_eq!(svc.start("alice", &["alice-password"]).authenticate(), Code::SUCCESS);
+    assert_eq!(svc.start("bob", &["bob-password"]).authenticate(), Code::AUTH_ERR);
+}
+
+/// bound_cidrs: PAM_RHOST inside is allowed, outside (or absent) refused
+/// before any password is asked.
+#[test]
+fn bound_cidrs_against_rhost() {
+    let fr = FreeRadius::start();
+    let conf = ConfFile::toml(&[("127.0.0.1", fr.modern_auth, fr.modern_acct)], REGISTRY);
+    let svc = PamService::single(Module::Ours, &conf.arg());
+    assert_eq!(svc.start("alice", &["alice-password"]).rhost("192.0.2.7").authenticate(), Code::SUCCESS);
+    let mut outside = svc.start("alice", &["alice-password"]).rhost("198.51.100.7");
+    assert_eq!(outside.authenticate(), Code::AUTH_ERR);
+    assert!(outside.prompts.borrow().is_empty(), "refused before the password prompt");
+    assert_eq!(svc.start("alice", &["alice-password"]).authenticate(), Code::AUTH_ERR, "no PAM_RHOST");
+}
+
+/// privilege_level requires Management-Privilege-Level in the Accept.
+#[test]
+fn privilege_level_requires_the_attribute() {
+    let fr = FreeRadius::start();
+    let conf = modern(&fr);
+    let svc = PamService::single(Module::Ours, &format!("{} privilege_level", conf.arg()));
+    let mut alice = svc.start("alice", &["alice-password"]);
+    assert_eq!(alice.authenticate(), Code::SUCCESS);
+    assert_eq!(alice.tx.getenv("Privilege").as_deref(), Some("15"));
+    assert_eq!(svc.start("bob", &["bob-password"]).authenticate(), Code::AUTHINFO_UNAVAIL);
+}
+
+/// Password change is not supported: PAM_SERVICE_ERR, never success.
+#[test]
+fn chauthtok_is_refused() {
+    let fr = FreeRadius::start();
+    let conf = modern(&fr);
+    let svc = PamService::single(Module::Ours, &conf.arg());
+    let mut d = svc.start("alice", &["old", "new", "new"]);
+    assert_eq!(d.tx.chauthtok(0), Code::SERVICE_ERR);
+}
+
+/// ruser: when PAM_USER is root, PAM_RUSER is authenticated.
+#[test]
+fn ruser_authenticates_the_remote_user_for_root() {
+    let fr = FreeRadius::start();
+    let conf = modern(&fr);
+    let svc = PamService::single(Module::Ours, &format!("{} ruser", conf.arg()));
+    let mut d = svc.start("root", &["alice-password"]);
+    assert_eq!(d.tx.set_item(radius_ffi::pam::Item::RemoteUser, "alice"), Code::SUCCESS);
+    assert_eq!(d.authenticate(), Code::SUCCESS);
+    assert!(fr.debug_log().contains("User-Name = \"alice\""));
+}
