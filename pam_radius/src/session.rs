@@ -2,7 +2,7 @@
 //! for the login, with an Acct-Session-Id unique across hosts and reboots.
 
 use crate::args::Args;
-use crate::{login, settings, stored};
+use crate::{login, nas, settings, stored};
 use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
 use radius_core::log::{Level, Log};
 use radius_core::packet::attr;
@@ -36,6 +36,15 @@ pub fn open(call: &mut Call<'_>, args: &Args) -> Code {
             attributes.push((attr::CALLING_STATION_ID, rhost.into_bytes()));
         }
     }
+    let config = match settings::load(args) {
+        Ok(c) => c,
+        Err(e) => {
+            call.log.log(Level::Error, &format!("accounting Start for `{user}` not sent: {e}"));
+            return Code::SESSION_ERR;
+        }
+    };
+    attributes.extend(nas::address_attributes(&config, args.hostname.as_deref(), args.families));
+    attributes.push((attr::NAS_PORT, config.client.nas_port.to_be_bytes().to_vec()));
     let authentic = if login.is_some() { attr::acct_authentic::RADIUS } else { attr::acct_authentic::LOCAL };
     attributes.push((attr::ACCT_AUTHENTIC, authentic.to_be_bytes().to_vec()));
     attributes.push((attr::NAS_PORT_TYPE, attr::nas_port_type::VIRTUAL.to_be_bytes().to_vec()));
