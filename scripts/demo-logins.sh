@@ -34,6 +34,21 @@ step "wrong password is rejected" "$bin login alice --password-stdin"
 expect 1 "$bin" --config "$work/radius.toml" login alice --password-stdin <<< "not-the-password"
 step "one-time code through Access-Challenge" "$bin login otpuser --password-stdin"
 expect 0 "$bin" --config "$work/radius.toml" login otpuser --password-stdin < <(printf 'otp-first\n123456\n')
+# The PAM module, through the real libpam (pamtester), with a service file.
+service="radius-rs-demo-$$"
+module="$PWD/target/release/libpam_radius_rs.so"
+printf '%s\n' "auth required $module conf=$work/radius.toml" "account required $module conf=$work/radius.toml" \
+    "session required $module conf=$work/radius.toml" > "/etc/pam.d/$service"
+trap 'rm -rf "$work" "/etc/pam.d/$service"' EXIT
+step "PAM login: alice through pam_radius_rs.so (auth, account, session)" "pamtester $service alice authenticate acct_mgmt open_session close_session"
+expect 0 pamtester -v "$service" alice authenticate acct_mgmt open_session close_session <<< "alice-password"
+step "PAM login with a wrong password is refused" "pamtester $service alice authenticate"
+expect 1 pamtester "$service" alice authenticate <<< "not-the-password"
+step "PAM login with a one-time code" "pamtester $service otpuser authenticate"
+expect 0 pamtester "$service" otpuser authenticate < <(printf 'otp-first\n123456\n')
+step "accounting written by FreeRADIUS for the PAM session" "grep Acct-Status-Type $TESTBED_DETAIL"
+grep -E "Acct-Status-Type|Acct-Session-Id|User-Name" "$TESTBED_DETAIL"
+
 step "counters" "$bin monitor"
 expect 0 "$bin" --config "$work/radius.toml" monitor
 echo

@@ -3,7 +3,12 @@
 # Idempotent: installs only what is missing. Run as root.
 set -euo pipefail
 
-APT_PACKAGES=(freeradius freeradius-utils)
+# freeradius: the server the suites talk to; pamtester, libpam0g-dev: libpam
+# from the outside and its headers; libpam-radius-auth: the reference module
+# compared side by side; openssh-server/-client, sshpass: the real ssh login;
+# valgrind: memory checks of the module.
+APT_PACKAGES=(freeradius freeradius-utils pamtester libpam0g-dev libpam-radius-auth
+    openssh-server openssh-client sshpass valgrind)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -9,6 +9,9 @@ bash scripts/setup.sh
 echo "== clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+echo "== build (the PAM module and the probe the suites load)"
+cargo build --workspace --quiet
+
 echo "== tests"
 cargo test --workspace 2>&1 | tee /tmp/radius-rs-test.log
 grep -q "test result: FAILED" /tmp/radius-rs-test.log && exit 1
