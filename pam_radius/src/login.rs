@@ -69,13 +69,8 @@ fn authenticate_inner(call: &mut Call<'_>, args: &Args) -> Code {
         Err(code) => return code,
     };
 
-    let service = call.handle.item(Item::Service).ok().flatten().unwrap_or_default();
     let mut request = AuthRequest::new(&user, Credentials::pap(Secret::from(password.as_str())), Service::Login);
-    request.nas_identifier = match &args.client_id {
-        Some(id) if id.is_empty() => None,
-        Some(id) => Some(id.clone()),
-        None => Some(service).filter(|s| !s.is_empty()),
-    };
+    request.nas_identifier = nas_identifier(call, args);
     request.max_challenge_rounds = args.challenge_rounds();
     request.attributes.extend(nas::address_attributes(&config, args.hostname.as_deref(), args.families));
     request.attributes.push((attr::NAS_PORT_TYPE, attr::nas_port_type::VIRTUAL.to_be_bytes().to_vec()));
@@ -84,7 +79,6 @@ fn authenticate_inner(call: &mut Call<'_>, args: &Args) -> Code {
         request.attributes.push((attr::CALLING_STATION_ID, host.as_bytes().to_vec()));
     }
 
-    let registry = config.registry.clone();
     let mut client = Client::new(config, Box::new(call.log.clone()));
     let outcome = {
         let mut responder = PamChallenge { handle: &call.handle, prompt_attribute: args.prompt_attribute };
@@ -131,6 +125,7 @@ fn authenticate_inner(call: &mut Call<'_>, args: &Args) -> Code {
     if let Some(ip) = reply.get(attr::FRAMED_IP_ADDRESS).and_then(|b| <[u8; 4]>::try_from(b).ok()) {
         let _ = call.handle.putenv("Framed-IP-Address", &Ipv4Addr::from(ip).to_string());
     }
+    let registry = &client.config().registry;
     let policies = if registry.in_force() {
         match registry.policies_for(&user) {
             Ok(p) => {
@@ -172,6 +167,15 @@ pub fn radius_user(call: &Call<'_>, args: &Args, pam_user: &str) -> String {
         }
     }
     pam_user.to_string()
+}
+
+/// NAS-Identifier: `client_id=` (empty: none), else the PAM service.
+pub fn nas_identifier(call: &Call<'_>, args: &Args) -> Option<String> {
+    match &args.client_id {
+        Some(id) if id.is_empty() => None,
+        Some(id) => Some(id.clone()),
+        None => call.handle.item(Item::Service).ok().flatten().filter(|s| !s.is_empty()),
+    }
 }
 
 fn obtain_password(call: &Call<'_>, args: &Args) -> Result<Zeroizing<String>, Code> {

@@ -7,7 +7,7 @@ use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
 use radius_core::log::{Level, Log};
 use radius_core::packet::attr;
 use radius_core::packet::request::AttributeList;
-use radius_core::{Client, Service};
+use radius_core::{Client, Config, Service};
 use radius_ffi::pam::entry::Call;
 use radius_ffi::pam::{Code, Item};
 use std::time::SystemTime;
@@ -36,24 +36,18 @@ pub fn open(call: &mut Call<'_>, args: &Args) -> Code {
             attributes.push((attr::CALLING_STATION_ID, rhost.into_bytes()));
         }
     }
-    let config = match settings::load(args) {
-        Ok(c) => c,
-        Err(e) => {
-            call.log.log(Level::Error, &format!("accounting Start for `{user}` not sent: {e}"));
-            return Code::SESSION_ERR;
-        }
-    };
+    let Some(config) = load_config(call, args, "Start", &id, &user) else { return Code::SESSION_ERR };
     attributes.extend(nas::address_attributes(&config, args.hostname.as_deref(), args.families));
     attributes.push((attr::NAS_PORT, config.client.nas_port.to_be_bytes().to_vec()));
     let authentic = if login.is_some() { attr::acct_authentic::RADIUS } else { attr::acct_authentic::LOCAL };
     attributes.push((attr::ACCT_AUTHENTIC, authentic.to_be_bytes().to_vec()));
     attributes.push((attr::NAS_PORT_TYPE, attr::nas_port_type::VIRTUAL.to_be_bytes().to_vec()));
-    if let Some(id) = nas_identifier(call, args) {
+    if let Some(id) = login::nas_identifier(call, args) {
         attributes.push((attr::NAS_IDENTIFIER, id.into_bytes()));
     }
     let started = SystemTime::now();
     let record = AccountingRecord { attributes: attributes.clone(), ..AccountingRecord::new(AcctStatus::Start, Service::Login) };
-    let code = send(call, args, &record, &id, &user);
+    let code = send(call, config, &record, &id, &user);
     if code == Code::SUCCESS && call.handle.set_data(stored::SESSION, stored::Session { id, started, attributes }).is_err() {
         call.log.log(Level::Error, "cannot keep the session for close_session");
         return Code::SESSION_ERR;
@@ -78,28 +72,21 @@ pub fn close(call: &mut Call<'_>, args: &Args) -> Code {
         .find(|(t, _)| *t == attr::USER_NAME)
         .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
         .unwrap_or_default();
-    send(call, args, &record, &session.id, &user)
+    let Some(config) = load_config(call, args, "Stop", &session.id, &user) else { return Code::SESSION_ERR };
+    send(call, config, &record, &session.id, &user)
 }
 
-fn nas_identifier(call: &Call<'_>, args: &Args) -> Option<String> {
-    match &args.client_id {
-        Some(id) if id.is_empty() => None,
-        Some(id) => Some(id.clone()),
-        None => call.handle.item(Item::Service).ok().flatten().filter(|s| !s.is_empty()),
-    }
+/// The configuration, or `None` after logging why the record is not sent.
+fn load_config(call: &Call<'_>, args: &Args, what: &str, id: &str, user: &str) -> Option<Config> {
+    settings::load(args)
+        .inspect_err(|e| call.log.log(Level::Error, &format!("accounting {what} for session {id} (`{user}`) not sent: {e}")))
+        .ok()
 }
 
-fn send(call: &Call<'_>, args: &Args, record: &AccountingRecord, id: &str, user: &str) -> Code {
+fn send(call: &Call<'_>, config: Config, record: &AccountingRecord, id: &str, user: &str) -> Code {
     let what = match record.status {
         AcctStatus::Start => "Start",
         _ => "Stop",
-    };
-    let config = match settings::load(args) {
-        Ok(c) => c,
-        Err(e) => {
-            call.log.log(Level::Error, &format!("accounting {what} for session {id} (`{user}`) not sent: {e}"));
-            return Code::SESSION_ERR;
-        }
     };
     let mut client = Client::new(config, Box::new(call.log.clone()));
     match client.account(record) {
