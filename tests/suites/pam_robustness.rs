@@ -5,7 +5,7 @@
 
 mod pam_support;
 
-use pam_support::{our_module, ConfFile, Module, PamService};
+use pam_support::{our_module, run_with_input, ConfFile, Module, PamService};
 use radius_testbed::FreeRadius;
 use std::process::Command;
 
@@ -28,19 +28,9 @@ fn a_panic_in_any_entry_point_fails_closed() {
         ("pam_sm_close_session", vec!["authenticate", "open_session", "close_session"]),
         ("pam_sm_setcred", vec!["authenticate", "setcred"]),
     ] {
-        let mut child = Command::new("pamtester")
-            .env("RADIUS_RS_TEST_PANIC", entry)
-            .arg(&svc.name)
-            .arg("alice")
-            .args(&ops)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("pamtester");
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(b"alice-password\n").unwrap();
-        let out = child.wait_with_output().unwrap();
+        let mut pamtester = Command::new("pamtester");
+        pamtester.env("RADIUS_RS_TEST_PANIC", entry).arg(&svc.name).arg("alice").args(&ops);
+        let out = run_with_input(&mut pamtester, "alice-password\n");
         let err = stderr(&out);
         assert!(!out.status.success(), "{entry}: pamtester succeeded:\n{err}");
         assert!(
@@ -117,16 +107,9 @@ fn valgrind_finds_no_errors() {
     let conf = ConfFile::toml(&[("127.0.0.1", fr.modern_auth, fr.modern_acct)], "");
     let svc = PamService::single(Module::Ours, &conf.arg());
     for (user, input) in [("alice", "alice-password\n"), ("otpuser", "otp-first\n123456\n"), ("alice", "wrong\n")] {
-        let mut child = Command::new("valgrind")
-            .args(["--error-exitcode=99", "--quiet", "pamtester", &svc.name, user, "authenticate", "acct_mgmt", "open_session", "close_session"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("valgrind (apt-get install valgrind; scripts/setup.sh does)");
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
+        let mut valgrind = Command::new("valgrind");
+        valgrind.args(["--error-exitcode=99", "--quiet", "pamtester", &svc.name, user, "authenticate", "acct_mgmt", "open_session", "close_session"]);
+        let out = run_with_input(&mut valgrind, input);
         let err = stderr(&out);
         assert_ne!(out.status.code(), Some(99), "valgrind found errors for {user}:\n{err}");
         assert!(!err.contains("Invalid read") && !err.contains("Invalid write") && !err.contains("uninitialised"), "{err}");

@@ -97,19 +97,9 @@ impl PamService {
 
     /// Runs pamtester with `operations`, feeding `stdin`.
     pub fn pamtester(&self, user: &str, stdin: &str, operations: &[&str], extra: &[&str]) -> Output {
-        let mut child = Command::new("pamtester")
-            .arg("-v")
-            .args(extra)
-            .arg(&self.name)
-            .arg(user)
-            .args(operations)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("pamtester (apt-get install pamtester; scripts/setup.sh does)");
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        child.wait_with_output().expect("pamtester output")
+        let mut command = Command::new("pamtester");
+        command.arg("-v").args(extra).arg(&self.name).arg(user).args(operations);
+        run_with_input(&mut command, stdin)
     }
 }
 
@@ -117,6 +107,18 @@ impl Drop for PamService {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.etc_file);
     }
+}
+
+/// Runs `command` with `input` on its stdin; its output, both streams.
+pub fn run_with_input(command: &mut Command, input: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{command:?}: {e} (scripts/setup.sh installs the tools)"));
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().expect("output")
 }
 
 /// One in-process PAM transaction with a scripted conversation.
@@ -162,7 +164,11 @@ pub struct ConfFile {
 
 impl ConfFile {
     pub fn write(name: &str, text: &str) -> ConfFile {
-        let dir = tempfile::tempdir().expect("tempdir");
+        ConfFile::write_in(tempfile::tempdir().expect("tempdir"), name, text)
+    }
+
+    /// Writes `text` as `dir/name`, mode 600 (as an admin would).
+    fn write_in(dir: tempfile::TempDir, name: &str, text: &str) -> ConfFile {
         let path = dir.path().join(name);
         std::fs::write(&path, text).expect("write conf");
         use std::os::unix::fs::PermissionsExt;
@@ -181,11 +187,7 @@ impl ConfFile {
             );
         }
         text += extra;
-        let path = dir.path().join("radius.toml");
-        std::fs::write(&path, text).expect("write conf");
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        ConfFile { dir, path }
+        ConfFile::write_in(dir, "radius.toml", &text)
     }
 
     /// A pam_radius_auth.conf: one `host:port secret timeout` line each.

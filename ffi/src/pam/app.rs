@@ -77,9 +77,13 @@ impl Transaction {
         Ok(Transaction { raw, _conv: conv, _state: state, last: rc })
     }
 
-    fn record(&mut self, rc: libc::c_int) -> Code {
-        self.last = rc;
-        Code(rc)
+    /// Runs one PAM step (pam_authenticate, pam_acct_mgmt, …) and keeps
+    /// its result for pam_end.
+    fn step(&mut self, function: unsafe extern "C" fn(*mut RawHandle, libc::c_int) -> libc::c_int, flags: libc::c_int) -> Code {
+        // SAFETY: a live handle, passed to one of libpam's
+        // `int pam_xxx(pam_handle_t *, int flags)` functions.
+        self.last = unsafe { function(self.raw, flags) };
+        Code(self.last)
     }
 
     /// pam_set_item for a text item (PAM_RHOST, PAM_RUSER, PAM_AUTHTOK, …).
@@ -91,44 +95,32 @@ impl Transaction {
 
     /// pam_authenticate.
     pub fn authenticate(&mut self, flags: libc::c_int) -> Code {
-        // SAFETY: live handle.
-        let rc = unsafe { pam_sys::raw::pam_authenticate(self.raw, flags) };
-        self.record(rc)
+        self.step(pam_sys::raw::pam_authenticate, flags)
     }
 
     /// pam_setcred.
     pub fn setcred(&mut self, flags: libc::c_int) -> Code {
-        // SAFETY: live handle.
-        let rc = unsafe { pam_sys::raw::pam_setcred(self.raw, flags) };
-        self.record(rc)
+        self.step(pam_sys::raw::pam_setcred, flags)
     }
 
     /// pam_acct_mgmt.
     pub fn acct_mgmt(&mut self, flags: libc::c_int) -> Code {
-        // SAFETY: live handle.
-        let rc = unsafe { pam_sys::raw::pam_acct_mgmt(self.raw, flags) };
-        self.record(rc)
+        self.step(pam_sys::raw::pam_acct_mgmt, flags)
     }
 
     /// pam_open_session.
     pub fn open_session(&mut self, flags: libc::c_int) -> Code {
-        // SAFETY: live handle.
-        let rc = unsafe { pam_sys::raw::pam_open_session(self.raw, flags) };
-        self.record(rc)
+        self.step(pam_sys::raw::pam_open_session, flags)
     }
 
     /// pam_close_session.
     pub fn close_session(&mut self, flags: libc::c_int) -> Code {
-        // SAFETY: live handle.
-        let rc = unsafe { pam_sys::raw::pam_close_session(self.raw, flags) };
-        self.record(rc)
+        self.step(pam_sys::raw::pam_close_session, flags)
     }
 
     /// pam_chauthtok.
     pub fn chauthtok(&mut self, flags: libc::c_int) -> Code {
-        // SAFETY: live handle.
-        let rc = unsafe { pam_sys::raw::pam_chauthtok(self.raw, flags) };
-        self.record(rc)
+        self.step(pam_sys::raw::pam_chauthtok, flags)
     }
 
     /// A variable of the PAM environment.
