@@ -6,9 +6,13 @@ set -euo pipefail
 # freeradius: the server the suites talk to; pamtester, libpam0g-dev: libpam
 # from the outside and its headers; libpam-radius-auth: the reference module
 # compared side by side; openssh-server/-client, sshpass: the real ssh login;
-# valgrind: memory checks of the module.
+# valgrind: memory checks of the module; ppp, ppp-dev: pppd 2.4.9 and the
+# plugin API headers; qemu-system-x86, kmod, busybox-static: the throwaway VM
+# the pppd suites run in (this kernel has no PPP); pppoe, xl2tpd: the PPPoE
+# access concentrator and the L2TP LNS/LAC the suites drive.
 APT_PACKAGES=(freeradius freeradius-utils pamtester libpam0g-dev libpam-radius-auth
-    openssh-server openssh-client sshpass valgrind)
+    openssh-server openssh-client sshpass valgrind
+    ppp ppp-dev qemu-system-x86 kmod busybox-static pppoe xl2tpd)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -30,4 +34,27 @@ command -v cargo >/dev/null || { echo "setup: cargo not found (install Rust with
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "setup: installing cargo-fuzz"
     cargo install --locked --quiet cargo-fuzz
+fi
+
+# virtme-ng boots the host's filesystem in a VM (the pppd suites).
+if ! command -v vng >/dev/null; then
+    echo "setup: installing virtme-ng"
+    pip install --quiet virtme-ng
+fi
+
+# The kernel for that VM: Debian's own, with PPP, PPPoE, L2TP and MPPE modules.
+# Its modules go to /lib/modules so the guest can modprobe them; the kernel
+# image stays under /var/lib/radius_rs/vm.
+KVER=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: linux-image-\(.*\)$/\1/p' | head -n1)
+VM_DIR=/var/lib/radius_rs/vm
+if [[ ! -e "$VM_DIR/vmlinuz" || ! -d "/lib/modules/$KVER" ]]; then
+    echo "setup: fetching kernel $KVER for the pppd VM"
+    tmp=$(mktemp -d); chmod 755 "$tmp"
+    (cd "$tmp" && apt-get download -qq "linux-image-$KVER" && dpkg -x linux-image-*.deb root)
+    mkdir -p "$VM_DIR" /lib/modules
+    rm -rf "/lib/modules/$KVER"
+    cp -a "$tmp/root/lib/modules/$KVER" /lib/modules/
+    depmod "$KVER"
+    cp "$tmp/root/boot/vmlinuz-$KVER" "$VM_DIR/vmlinuz.new" && mv "$VM_DIR/vmlinuz.new" "$VM_DIR/vmlinuz"
+    rm -rf "$tmp"
 fi

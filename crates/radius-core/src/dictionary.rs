@@ -148,6 +148,60 @@ pub fn format_attribute(a: &Attribute) -> Vec<String> {
     }]
 }
 
+/// Named integer values radiusclient's dictionary gives (what radattr.so prints).
+const NAMED_VALUES: &[(u8, u32, &str)] = &[
+    (6, 1, "Login-User"),
+    (6, 2, "Framed-User"),
+    (6, 5, "Outbound-User"),
+    (6, 6, "Administrative-User"),
+    (6, 7, "NAS-Prompt-User"),
+    (7, 1, "PPP"),
+    (7, 2, "SLIP"),
+    (10, 0, "None"),
+    (10, 1, "Broadcast"),
+    (10, 2, "Listen"),
+    (10, 3, "Broadcast-Listen"),
+    (13, 0, "None"),
+    (13, 1, "Van-Jacobson-TCP-IP"),
+];
+
+fn radattr_value(typ: u8, kind: Kind, value: &[u8]) -> String {
+    match kind {
+        Kind::Text => String::from_utf8_lossy(value).into_owned(),
+        Kind::Integer => {
+            let n = <[u8; 4]>::try_from(value).map(u32::from_be_bytes).ok();
+            match n.and_then(|n| NAMED_VALUES.iter().find(|(t, v, _)| *t == typ && *v == n)) {
+                Some((_, _, name)) => (*name).to_string(),
+                None => format_value(kind, value),
+            }
+        }
+        _ => format_value(kind, value),
+    }
+}
+
+/// One attribute as `radattr.so` writes it to `/var/run/radattr.pppN`:
+/// `Name value` lines, text unquoted, known integers by name. Key material
+/// (Hidden) is left out.
+pub fn radattr_lines(a: &Attribute) -> Vec<String> {
+    if a.typ == crate::packet::attr::VENDOR_SPECIFIC {
+        if let Some(subs) = wire::vendor_attributes(&a.value) {
+            return subs
+                .iter()
+                .filter_map(|v| match VENDOR.iter().find(|(id, t, _, _)| *id == v.vendor && *t == v.typ) {
+                    Some((_, _, _, Kind::Hidden)) => None,
+                    Some((_, _, name, kind)) => Some(format!("{name} {}", radattr_value(0, *kind, &v.value))),
+                    None => Some(format!("Vendor-{}-Attr-{} {}", v.vendor, v.typ, format_value(Kind::Octets, &v.value))),
+                })
+                .collect();
+        }
+    }
+    match STANDARD.iter().find(|(t, _, _)| *t == a.typ) {
+        Some((_, _, Kind::Hidden)) => Vec::new(),
+        Some((t, name, kind)) => vec![format!("{name} {}", radattr_value(*t, *kind, &a.value))],
+        None => vec![format!("Attr-{} {}", a.typ, format_value(Kind::Octets, &a.value))],
+    }
+}
+
 /// The number of a standard attribute by name.
 pub fn standard_by_name(name: &str) -> Option<(u8, Kind)> {
     STANDARD.iter().find(|(_, n, _)| n.eq_ignore_ascii_case(name)).map(|(t, _, k)| (*t, *k))
@@ -170,5 +224,18 @@ mod tests {
         let rate = wire::vendor_value(14988, 8, b"10M/10M");
         assert_eq!(format_attribute(&a(26, &rate)), vec!["Mikrotik-Rate-Limit = \"10M/10M\""]);
         assert_eq!(standard_by_name("framed-ip-address"), Some((8, Kind::Ipv4)));
+    }
+
+    /// radattr.so's format: unquoted text, integers by name, keys left out.
+    #[test]
+    fn radattr_format() {
+        let a = |typ, value: &[u8]| Attribute { typ, value: value.to_vec(), offset: 0 };
+        assert_eq!(radattr_lines(&a(6, &[0, 0, 0, 2])), vec!["Service-Type Framed-User"]);
+        assert_eq!(radattr_lines(&a(8, &[10, 0, 0, 7])), vec!["Framed-IP-Address 10.0.0.7"]);
+        assert_eq!(radattr_lines(&a(11, b"std.in")), vec!["Filter-Id std.in"]);
+        assert_eq!(radattr_lines(&a(27, &[0, 0, 0, 60])), vec!["Session-Timeout 60"]);
+        let rate = wire::vendor_value(14988, 8, b"10M/10M");
+        assert_eq!(radattr_lines(&a(26, &rate)), vec!["Mikrotik-Rate-Limit 10M/10M"]);
+        assert!(radattr_lines(&a(26, &wire::vendor_value(311, 16, &[0x80; 34]))).is_empty());
     }
 }

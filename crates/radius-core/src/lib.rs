@@ -8,7 +8,9 @@
 //!   cross-process dead-server marks;
 //! - [`counters`]: per-server counters shared by every process on the host;
 //! - [`client`]: the high-level API (authenticate with challenge rounds,
-//!   send accounting).
+//!   send accounting);
+//! - [`ppp_secrets`]: pppd's pap-secrets / chap-secrets, read as pppd reads them;
+//! - [`sessions`]: the on-disk registry of live PPP sessions.
 #![forbid(unsafe_code)]
 
 pub mod accounting;
@@ -19,8 +21,10 @@ pub mod counters;
 pub mod dictionary;
 pub mod log;
 pub mod packet;
+pub mod ppp_secrets;
 pub mod registry;
 pub mod secret;
+pub mod sessions;
 pub mod state_file;
 pub mod transport;
 

@@ -71,6 +71,20 @@ pub fn v2_server_keys(nt_hash: &[u8; 16], nt_response: &[u8; 24]) -> MppeKeys {
     }
 }
 
+/// The 128-bit MPPE start key of an MS-CHAPv1 exchange (RFC 3079 2.4,
+/// `Get_Start_Key`): the first 16 bytes of SHA1(hash-hash, hash-hash,
+/// challenge); both directions use it.
+pub fn v1_start_key(password_hash_hash: &[u8; 16], challenge: &[u8; 8]) -> [u8; 16] {
+    let d = Sha1::new()
+        .chain_update(password_hash_hash)
+        .chain_update(password_hash_hash)
+        .chain_update(challenge)
+        .finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&d[..16]);
+    out
+}
+
 /// Errors decoding a hidden key attribute.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -91,7 +91,7 @@ pub fn parse(text: &str, path: &Path, families: Families) -> Result<Config, Conf
         require_message_authenticator: false,
         ..ClientSection::default()
     };
-    Ok(Config { path: path.to_path_buf(), client, servers, warnings: Vec::new(), registry: Default::default() })
+    Ok(Config { path: path.to_path_buf(), client, servers, warnings: Vec::new(), registry: Default::default(), ppp: Default::default(), sessions: Default::default() })
 }
 
 fn parse_line(line: &str, index: usize, families: Families) -> Result<Server, String> {

@@ -11,7 +11,10 @@ mod locate;
 pub(crate) mod model;
 
 pub use legacy::Families;
-pub use model::{ClientSection, ConfigFile, RegistrySection, ServerSection, Service, UserSection};
+pub use model::{
+    ClientSection, ConfigFile, PppSection, RegistrySection, SecretSource, ServerSection, Service, SessionsSection,
+    UserSection,
+};
 use crate::registry::Registry;
 
 use crate::secret::Secret;
@@ -131,6 +134,10 @@ pub struct Config {
     pub warnings: Vec<ConfigWarning>,
     /// The user registry (`[registry]`, `[users.NAME]`).
     pub registry: Registry,
+    /// The pppd plugin's settings (`[ppp]`).
+    pub ppp: PppSection,
+    /// The live-session registry (`[sessions]`).
+    pub sessions: SessionsSection,
 }
 
 impl Config {
@@ -283,6 +290,12 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path) -> Result<Config, Conf
             message: "no [[server]] is configured".into(),
         });
     }
+    if file.ppp.order.is_empty() {
+        return Err(invalid("ppp.order".into(), "lists no source: name `local`, `radius` or both".into()));
+    }
+    if file.ppp.order.iter().enumerate().any(|(i, s)| file.ppp.order[..i].contains(s)) {
+        return Err(invalid("ppp.order".into(), "names a source twice".into()));
+    }
     let in_force = !file.users.is_empty() || file.registry.is_some();
     Ok(Config {
         path: path.to_path_buf(),
@@ -290,6 +303,8 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path) -> Result<Config, Conf
         servers,
         warnings,
         registry: Registry::new(file.registry.unwrap_or_default(), file.users, in_force),
+        ppp: file.ppp,
+        sessions: file.sessions,
     })
 }
 

@@ -55,6 +55,67 @@ pub struct ConfigFile {
     /// Registered users (`[users.NAME]`).
     #[serde(default)]
     pub users: BTreeMap<String, UserSection>,
+    /// The pppd plugin (`[ppp]`).
+    #[serde(default)]
+    pub ppp: PppSection,
+    /// Where live sessions are recorded (`[sessions]`).
+    #[serde(default)]
+    pub sessions: SessionsSection,
+}
+
+/// Who decides a PPP peer's credentials, in `[ppp] order`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecretSource {
+    /// pppd's own pap-secrets / chap-secrets: decides users it has a record of.
+    Local,
+    /// The RADIUS servers of service `ppp`.
+    Radius,
+}
+
+/// `[ppp]`: the pppd plugin.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PppSection {
+    /// Sources asked in turn (default `["local", "radius"]`: the RouterOS
+    /// rule, RADIUS only for users with no local record).
+    pub order: Vec<SecretSource>,
+    /// pppd's PAP secrets (pppd 2.4.9 itself always reads /etc/ppp/pap-secrets).
+    pub pap_secrets: PathBuf,
+    /// pppd's CHAP / MS-CHAP secrets.
+    pub chap_secrets: PathBuf,
+    /// The shortest Acct-Interim-Interval honoured (default 60s, RFC 2869 5.16).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub interim_floor: Duration,
+    /// Where `radattr.<ifname>` files are written (default /var/run, as radattr.so).
+    pub radattr_dir: PathBuf,
+}
+
+impl Default for PppSection {
+    fn default() -> Self {
+        PppSection {
+            order: vec![SecretSource::Local, SecretSource::Radius],
+            pap_secrets: PathBuf::from("/etc/ppp/pap-secrets"),
+            chap_secrets: PathBuf::from("/etc/ppp/chap-secrets"),
+            interim_floor: Duration::from_secs(60),
+            radattr_dir: PathBuf::from("/var/run"),
+        }
+    }
+}
+
+/// `[sessions]`: the registry of live PPP sessions (read by radius-rs-dmd
+/// and `radius-rs sessions`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionsSection {
+    /// One file per live session.
+    pub dir: PathBuf,
+}
+
+impl Default for SessionsSection {
+    fn default() -> Self {
+        SessionsSection { dir: PathBuf::from("/run/radius_rs/sessions") }
+    }
 }
 
 /// `[registry]`: what applies to users the registry does not name, and

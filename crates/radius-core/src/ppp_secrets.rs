@@ -1,0 +1,293 @@
+//! pppd's secrets files (`/etc/ppp/pap-secrets`, `/etc/ppp/chap-secrets`),
+//! read the way pppd reads them, so the plugin can tell whether a peer has
+//! a local record (and, for CHAP, check the response against it).
+//!
+//! Each entry is `client server secret [address ...] [-- option ...]` on one
+//! line. Words follow pppd's `getword` rules: `#` at the start of a word
+//! comments out the rest of the line; `"…"` and `'…'` quote; a backslash
+//! escapes (`\n \r \t \s` (space), `\\`, octal `\NNN`, hex `\xHH`) or, before
+//! a newline, continues the line. A secret `@/path` is the first line of
+//! that file. `*` (or an empty word) as client or server matches any name.
+
+use crate::secret::Secret;
+use std::path::{Path, PathBuf};
+
+/// One line of a secrets file.
+#[derive(Debug, Clone)]
+pub struct SecretEntry {
+    /// The peer's name (`*`: anyone).
+    pub client: String,
+    /// Our name (`*`: any).
+    pub server: String,
+    /// The secret (already read from `@file`).
+    pub secret: Secret,
+    /// Addresses the peer may use (`*`: any; empty: pppd's default).
+    pub addresses: Vec<String>,
+    /// 1-based line where the entry starts.
+    pub line: usize,
+}
+
+/// Why a secrets file could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SecretsError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An `@file` secret could not be read.
+    #[error("{path}:{line}: cannot read the secret file {file}: {source}")]
+    SecretFile {
+        /// The secrets file.
+        path: PathBuf,
+        /// Its line.
+        line: usize,
+        /// The `@` file.
+        file: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+fn is_wild(word: &str) -> bool {
+    word.is_empty() || word == "*"
+}
+
+/// A word and the line it started on; `None` marks an end of line.
+type Token = Option<(String, usize)>;
+
+fn tokenize(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    let mut line = 1;
+    let mut word: Option<(String, usize)> = None;
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let w = word.get_or_insert_with(|| (String::new(), line));
+                match chars.next() {
+                    Some('\n') => {
+                        line += 1;
+                        if w.0.is_empty() && quote.is_none() {
+                            word = None;
+                        }
+                    }
+                    Some('n') => w.0.push('\n'),
+                    Some('r') => w.0.push('\r'),
+                    Some('t') => w.0.push('\t'),
+                    Some('s') => w.0.push(' '),
+                    Some('x') => {
+                        let mut v = 0u32;
+                        for _ in 0..2 {
+                            match chars.peek().and_then(|d| d.to_digit(16)) {
+                                Some(d) => {
+                                    v = v * 16 + d;
+                                    chars.next();
+                                }
+                                None => break,
+                            }
+                        }
+                        w.0.push(char::from_u32(v).unwrap_or('?'));
+                    }
+                    Some(d @ '0'..='7') => {
+                        let mut v = d.to_digit(8).unwrap_or(0);
+                        for _ in 0..2 {
+                            match chars.peek().and_then(|d| d.to_digit(8)) {
+                                Some(d) => {
+                                    v = v * 8 + d;
+                                    chars.next();
+                                }
+                                None => break,
+                            }
+                        }
+                        w.0.push(char::from_u32(v).unwrap_or('?'));
+                    }
+                    Some(other) => w.0.push(other),
+                    None => {}
+                }
+            }
+            q @ ('"' | '\'') if quote.is_none() => {
+                quote = Some(q);
+                word.get_or_insert_with(|| (String::new(), line));
+            }
+            q if Some(q) == quote => quote = None,
+            '\n' if quote.is_none() => {
+                out.extend(word.take().map(Some));
+                out.push(None);
+                line += 1;
+            }
+            '#' if quote.is_none() && word.is_none() => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push(None);
+                        line += 1;
+                        break;
+                    }
+                }
+            }
+            c if c.is_whitespace() && quote.is_none() => out.extend(word.take().map(Some)),
+            c => {
+                if c == '\n' {
+                    line += 1;
+                }
+                word.get_or_insert_with(|| (String::new(), line)).0.push(c);
+            }
+        }
+    }
+    out.extend(word.take().map(Some));
+    out
+}
+
+/// Parses the text of a secrets file; `path` names it in errors, and
+/// `@file` secrets are read relative to the current directory as pppd does.
+pub fn parse(text: &str, path: &Path) -> Result<Vec<SecretEntry>, SecretsError> {
+    let mut entries = Vec::new();
+    for words in tokenize(text).split(Option::is_none) {
+        let words: Vec<&(String, usize)> = words.iter().flatten().collect();
+        let [client, server, secret, rest @ ..] = words.as_slice() else { continue };
+        let line = client.1;
+        let secret = match secret.0.strip_prefix('@') {
+            Some(file) if !file.is_empty() => {
+                let file = PathBuf::from(file);
+                let text = std::fs::read_to_string(&file).map_err(|source| SecretsError::SecretFile {
+                    path: path.to_path_buf(),
+                    line,
+                    file: file.clone(),
+                    source,
+                })?;
+                Secret::from(text.lines().next().unwrap_or("").to_string())
+            }
+            _ => Secret::from(secret.0.clone()),
+        };
+        let addresses = rest.iter().map(|w| w.0.clone()).take_while(|w| w != "--").collect();
+        entries.push(SecretEntry { client: client.0.clone(), server: server.0.clone(), secret, addresses, line });
+    }
+    Ok(entries)
+}
+
+/// Reads and parses a secrets file; a missing file holds no entries.
+pub fn load(path: &Path) -> Result<Vec<SecretEntry>, SecretsError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(&text, path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(source) => Err(SecretsError::Read { path: path.to_path_buf(), source }),
+    }
+}
+
+/// The entry naming `user` itself (not a `*` line) for server `our_name`,
+/// preferring one naming `our_name` over a `*` server, then the first.
+/// This is what "the user has a local record" means: a wildcard client
+/// line does not keep a named user from RADIUS.
+pub fn find_user<'a>(entries: &'a [SecretEntry], user: &str, our_name: &str) -> Option<&'a SecretEntry> {
+    let named = entries.iter().filter(|e| e.client == user);
+    let mut best = None;
+    for e in named {
+        if e.server == our_name && !our_name.is_empty() {
+            return Some(e);
+        }
+        if is_wild(&e.server) || our_name.is_empty() {
+            best = best.or(Some(e));
+        }
+    }
+    best
+}
+
+/// Whether `addr` may be used by a peer whose entry lists `addresses`
+/// (`*` any, `a.b.c.d`, `a.b.c.d/len`, `!` prefix excludes), as pppd's
+/// `ip_addr_check`. `None` when the entry lists none (pppd decides).
+pub fn address_allowed(addresses: &[String], addr: std::net::Ipv4Addr) -> Option<bool> {
+    if addresses.is_empty() {
+        return None;
+    }
+    for a in addresses {
+        let (negate, a) = match a.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, a.as_str()),
+        };
+        let hit = if a == "*" {
+            true
+        } else if let Ok(net) = a.parse::<ipnet::Ipv4Net>() {
+            net.contains(&addr)
+        } else {
+            a.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip == addr)
+        };
+        if hit {
+            return Some(!negate);
+        }
+    }
+    Some(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(text: &str) -> Vec<SecretEntry> {
+        parse(text, Path::new("chap-secrets")).unwrap()
+    }
+
+    /// Comments, quoting, escapes, continuation lines and addresses.
+    #[test]
+    fn reads_words_as_pppd_does() {
+        let e = entries(
+            "# client server secret addresses\n\
+             alice * \"two words\" 10.0.0.7\n\
+             'bob' srv b\\x41\\101\\s\\\\ * -- ms-dns 1.1.1.1\n\
+             carol \\\n  * c #trailing comment\n\
+             \n\
+             incomplete *\n",
+        );
+        assert_eq!(e.len(), 3);
+        assert_eq!((e[0].client.as_str(), e[0].server.as_str(), e[0].secret.expose()), ("alice", "*", &b"two words"[..]));
+        assert_eq!(e[0].addresses, vec!["10.0.0.7"]);
+        assert_eq!(e[0].line, 2);
+        assert_eq!(e[1].secret.expose(), b"bAA \\");
+        assert_eq!(e[1].addresses, vec!["*"]);
+        assert_eq!((e[2].client.as_str(), e[2].secret.expose()), ("carol", &b"c"[..]));
+        assert!(e[2].addresses.is_empty());
+    }
+
+    /// `@file` secrets come from the file's first line; a missing one is an error naming both files.
+    #[test]
+    fn at_file_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("s");
+        std::fs::write(&f, "from-file\nignored\n").unwrap();
+        let e = entries(&format!("dave * @{}\n", f.display()));
+        assert_eq!(e[0].secret.expose(), b"from-file");
+        let err = parse("eve * @/nonexistent/x\n", Path::new("pap-secrets")).unwrap_err().to_string();
+        assert!(err.contains("pap-secrets:1") && err.contains("/nonexistent/x"), "{err}");
+    }
+
+    /// Named users only; a server naming us beats `*`; `*` clients are no record.
+    #[test]
+    fn finds_the_users_record() {
+        let e = entries("* * anyone\nalice * generic\nalice nas1 specific\nbob other b\n");
+        assert_eq!(find_user(&e, "alice", "nas1").unwrap().secret.expose(), b"specific");
+        assert_eq!(find_user(&e, "alice", "nas2").unwrap().secret.expose(), b"generic");
+        assert!(find_user(&e, "bob", "nas1").is_none());
+        assert!(find_user(&e, "zed", "nas1").is_none());
+        assert_eq!(find_user(&e, "bob", "").unwrap().secret.expose(), b"b");
+    }
+
+    #[test]
+    fn address_lists() {
+        let ip = |s: &str| s.parse().unwrap();
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(address_allowed(&l(&[]), ip("10.0.0.1")), None);
+        assert_eq!(address_allowed(&l(&["*"]), ip("10.0.0.1")), Some(true));
+        assert_eq!(address_allowed(&l(&["10.0.0.0/24"]), ip("10.0.0.9")), Some(true));
+        assert_eq!(address_allowed(&l(&["!10.0.0.9", "10.0.0.0/24"]), ip("10.0.0.9")), Some(false));
+        assert_eq!(address_allowed(&l(&["10.0.0.8"]), ip("10.0.0.9")), Some(false));
+    }
+
+    #[test]
+    fn a_missing_file_has_no_entries() {
+        assert!(load(Path::new("/nonexistent/chap-secrets")).unwrap().is_empty());
+    }
+}
