@@ -6,10 +6,14 @@
 //! - [`pam`]: libpam for modules (a safe handle, the `pam_sm_*` exports
 //!   through [`export_pam_module!`]) and for applications (the in-process
 //!   driver the tests and benchmarks use).
+//! - [`pppd`]: pppd 2.4.9's plugin API (hooks, notifiers, options, the
+//!   link's state) and the `plugin_init` / `pppd_version` exports through
+//!   [`export_pppd_plugin!`].
 //!
 //! Every `unsafe` block states why it is sound; nothing here decides
 //! anything about RADIUS.
 
 pub mod boundary;
 pub mod pam;
+pub mod pppd;
 pub mod syslog;

@@ -16,7 +16,6 @@
 mod account;
 mod args;
 mod login;
-mod nas;
 mod session;
 mod settings;
 mod stored;

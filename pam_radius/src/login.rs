@@ -3,7 +3,8 @@
 //! conversation, and what an Accept leaves in the PAM environment.
 
 use crate::args::{Args, PasswordSource};
-use crate::{nas, settings, stored};
+use crate::{settings, stored};
+use radius_core::nas;
 use radius_core::auth::Credentials;
 use radius_core::client::{AuthOutcome, AuthRequest, ChallengePrompt, ChallengeResponder, ClientError};
 use radius_core::log::{Level, Log};

@@ -2,7 +2,8 @@
 //! for the login, with an Acct-Session-Id unique across hosts and reboots.
 
 use crate::args::Args;
-use crate::{login, nas, settings, stored};
+use crate::{login, settings, stored};
+use radius_core::nas;
 use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
 use radius_core::log::{Level, Log};
 use radius_core::packet::attr;

@@ -149,7 +149,8 @@ pub fn format_attribute(a: &Attribute) -> Vec<String> {
 }
 
 /// Named integer values radiusclient's dictionary gives (what radattr.so prints).
-const NAMED_VALUES: &[(u8, u32, &str)] = &[
+/// Named integer values: (attribute, value, name).
+pub const NAMED_VALUES: &[(u8, u32, &str)] = &[
     (6, 1, "Login-User"),
     (6, 2, "Framed-User"),
     (6, 5, "Outbound-User"),
@@ -202,6 +203,39 @@ pub fn radattr_lines(a: &Attribute) -> Vec<String> {
     }
 }
 
+/// Parses `Name=value` (a standard attribute by name; integers by number
+/// or by their dictionary name) into a type and wire value, as pppd's
+/// `avpair` options are written.
+pub fn parse_avpair(text: &str) -> Result<(u8, Vec<u8>), String> {
+    let (name, value) = text.split_once('=').ok_or_else(|| format!("`{text}`: expected ATTRIBUTE=VALUE"))?;
+    let (name, value) = (name.trim(), value.trim());
+    let (typ, kind) = standard_by_name(name).ok_or_else(|| format!("`{text}`: unknown attribute `{name}`"))?;
+    let bad = |what: &str| format!("`{text}`: {name} takes {what}");
+    let bytes = match kind {
+        Kind::Text => value.as_bytes().to_vec(),
+        Kind::Integer => match value.parse::<u32>() {
+            Ok(n) => n.to_be_bytes().to_vec(),
+            Err(_) => NAMED_VALUES
+                .iter()
+                .find(|(t, _, n)| *t == typ && n.eq_ignore_ascii_case(value))
+                .map(|(_, v, _)| v.to_be_bytes().to_vec())
+                .ok_or_else(|| bad("a number"))?,
+        },
+        Kind::Ipv4 => value.parse::<Ipv4Addr>().map_err(|_| bad("an IPv4 address"))?.octets().to_vec(),
+        Kind::Ipv6 => value.parse::<Ipv6Addr>().map_err(|_| bad("an IPv6 address"))?.octets().to_vec(),
+        Kind::Octets => match value.strip_prefix("0x") {
+            Some(hex) if hex.len() % 2 == 0 => (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad("0x-prefixed hex"))?,
+            _ => return Err(bad("0x-prefixed hex")),
+        },
+        Kind::Ipv6Prefix | Kind::Hidden => return Err(format!("`{text}`: {name} cannot be set this way")),
+    };
+    Ok((typ, bytes))
+}
+
 /// The number of a standard attribute by name.
 pub fn standard_by_name(name: &str) -> Option<(u8, Kind)> {
     STANDARD.iter().find(|(_, n, _)| n.eq_ignore_ascii_case(name)).map(|(t, _, k)| (*t, *k))
@@ -224,6 +258,18 @@ mod tests {
         let rate = wire::vendor_value(14988, 8, b"10M/10M");
         assert_eq!(format_attribute(&a(26, &rate)), vec!["Mikrotik-Rate-Limit = \"10M/10M\""]);
         assert_eq!(standard_by_name("framed-ip-address"), Some((8, Kind::Ipv4)));
+    }
+
+    #[test]
+    fn avpairs() {
+        assert_eq!(parse_avpair("NAS-Identifier=bras-1"), Ok((32, b"bras-1".to_vec())));
+        assert_eq!(parse_avpair("Service-Type=Framed-User"), Ok((6, vec![0, 0, 0, 2])));
+        assert_eq!(parse_avpair("NAS-Port-Type = 15"), Ok((61, vec![0, 0, 0, 15])));
+        assert_eq!(parse_avpair("NAS-IP-Address=192.0.2.1"), Ok((4, vec![192, 0, 2, 1])));
+        assert!(parse_avpair("No-Such=1").unwrap_err().contains("unknown attribute"));
+        assert!(parse_avpair("Session-Timeout=x").unwrap_err().contains("a number"));
+        assert!(parse_avpair("User-Password=x").is_err());
+        assert!(parse_avpair("novalue").is_err());
     }
 
     /// radattr.so's format: unquoted text, integers by name, keys left out.

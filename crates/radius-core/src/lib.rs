@@ -20,6 +20,7 @@ pub mod config;
 pub mod counters;
 pub mod dictionary;
 pub mod log;
+pub mod nas;
 pub mod packet;
 pub mod ppp_secrets;
 pub mod registry;

@@ -44,6 +44,10 @@ pub const NAS_PORT_ID: u8 = 87;
 pub const PROMPT: u8 = 76;
 pub const MESSAGE_AUTHENTICATOR: u8 = 80;
 pub const NAS_IPV6_ADDRESS: u8 = 95;
+pub const FRAMED_INTERFACE_ID: u8 = 96;
+pub const FRAMED_IPV6_PREFIX: u8 = 97;
+pub const FRAMED_IPV6_ROUTE: u8 = 99;
+pub const DELEGATED_IPV6_PREFIX: u8 = 123;
 pub const ERROR_CAUSE: u8 = 101;
 pub const MANAGEMENT_PRIVILEGE_LEVEL: u8 = 136;
 
@@ -59,9 +63,17 @@ pub mod ms {
     pub const MPPE_RECV_KEY: u8 = 17;
     pub const CHAP2_RESPONSE: u8 = 25;
     pub const CHAP2_SUCCESS: u8 = 26;
+    pub const MPPE_ENCRYPTION_POLICY: u8 = 7;
+    pub const MPPE_ENCRYPTION_TYPES: u8 = 8;
+    pub const PRIMARY_DNS_SERVER: u8 = 28;
+    pub const SECONDARY_DNS_SERVER: u8 = 29;
 }
 
 /// Service-Type values.
+pub mod framed_protocol {
+    pub const PPP: u32 = 1;
+}
+
 pub mod service_type {
     pub const LOGIN: u32 = 1;
     pub const FRAMED: u32 = 2;
@@ -80,6 +92,7 @@ pub mod acct_status {
 /// NAS-Port-Type values.
 pub mod nas_port_type {
     pub const ASYNC: u32 = 0;
+    pub const SYNC: u32 = 1;
     pub const VIRTUAL: u32 = 5;
     pub const ETHERNET: u32 = 15;
 }
@@ -98,5 +111,8 @@ pub mod terminate_cause {
     pub const SESSION_TIMEOUT: u32 = 5;
     pub const ADMIN_RESET: u32 = 6;
     pub const NAS_ERROR: u32 = 9;
+    pub const PORT_ERROR: u32 = 8;
     pub const NAS_REQUEST: u32 = 10;
+    pub const SERVICE_UNAVAILABLE: u32 = 15;
+    pub const CALLBACK: u32 = 16;
 }

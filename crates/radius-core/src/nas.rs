@@ -1,10 +1,10 @@
-//! NAS-IP-Address / NAS-IPv6-Address for requests, as pam_radius_auth
-//! sends them: the addresses of `hostname=` or of this host's name, unless
+//! NAS-IP-Address / NAS-IPv6-Address for requests, as pam_radius_auth and
+//! radiusclient (pppd's radius.so) send them: the addresses of `hostname=` or of this host's name, unless
 //! the configuration names one (`client.nas_ip_address`, sent by the core).
 
-use radius_core::config::{Config, Families};
-use radius_core::packet::attr;
-use radius_core::packet::request::AttributeList;
+use crate::config::{Config, Families};
+use crate::packet::attr;
+use crate::packet::request::AttributeList;
 use std::net::{IpAddr, ToSocketAddrs};
 
 /// The attributes to add to a request (empty when the config sets the address).

@@ -1,0 +1,23 @@
+//! Takes pppd's version from the installed headers (`ppp-dev`): pppd
+//! refuses a plugin whose `pppd_version` is not its own.
+
+use std::path::PathBuf;
+
+fn main() {
+    let dir = PathBuf::from(std::env::var("PPPD_INCLUDE_DIR").unwrap_or_else(|_| "/usr/include/pppd".into()));
+    let header = dir.join("patchlevel.h");
+    println!("cargo:rerun-if-changed={}", header.display());
+    println!("cargo:rerun-if-env-changed=PPPD_INCLUDE_DIR");
+    let text = std::fs::read_to_string(&header).unwrap_or_else(|e| {
+        panic!("{}: {e}: the pppd plugin API headers are needed (apt-get install ppp-dev)", header.display())
+    });
+    let version = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("#define"))
+        .filter_map(|l| l.trim().strip_prefix("VERSION"))
+        .filter_map(|l| l.trim().strip_prefix('"')?.split('"').next())
+        .next()
+        .unwrap_or_else(|| panic!("{}: no `#define VERSION \"x.y.z\"`", header.display()));
+    println!("cargo:rustc-env=PPPD_VERSION={version}");
+    println!("cargo:rustc-env=PPPD_INCLUDE_DIR={}", dir.display());
+}

@@ -1,0 +1,85 @@
+//! The Rust declarations against the installed headers: a C program
+//! compiled from /usr/include/pppd prints each struct's size and field
+//! offsets, and they must equal ours.
+
+use super::sys;
+use std::mem::{offset_of, size_of};
+use std::process::Command;
+
+const PROGRAM: &str = r#"
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+#include "pppd.h"
+#include "fsm.h"
+#include "ipcp.h"
+#include "ipv6cp.h"
+#include "chap-new.h"
+#define P(t, f) printf(#t "." #f " %zu\n", offsetof(t, f))
+#define S(t) printf(#t " %zu\n", sizeof(t))
+int main(void) {
+    S(option_t); P(option_t, type); P(option_t, addr); P(option_t, flags); P(option_t, addr2);
+    P(option_t, source); P(option_t, priority); P(option_t, winner);
+    S(ipcp_options); P(ipcp_options, vj_protocol); P(ipcp_options, cflag); P(ipcp_options, ouraddr);
+    P(ipcp_options, hisaddr); P(ipcp_options, dnsaddr); P(ipcp_options, winsaddr);
+    S(ipv6cp_options); P(ipv6cp_options, opt_remote); P(ipv6cp_options, vj_protocol);
+    P(ipv6cp_options, ourid); P(ipv6cp_options, hisid);
+    S(struct pppd_stats); P(struct chap_digest_type, code);
+    printf("VERSION %s\n", VERSION);
+    return 0;
+}
+"#;
+
+fn c_layout() -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("layout.c");
+    let bin = dir.path().join("layout");
+    std::fs::write(&src, PROGRAM).unwrap();
+    let out = Command::new("cc")
+        .args(["-DINET6", "-DCHAPMS", "-DMPPE", "-I", env!("PPPD_INCLUDE_DIR"), "-o"])
+        .arg(&bin)
+        .arg(&src)
+        .output()
+        .expect("a C compiler (cc)");
+    assert!(out.status.success(), "compiling against the pppd headers failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(Command::new(&bin).output().unwrap().stdout).unwrap()
+}
+
+#[test]
+fn layouts_match_the_installed_headers() {
+    let rust = [
+        ("option_t", size_of::<sys::option_t>()),
+        ("option_t.type", offset_of!(sys::option_t, type_)),
+        ("option_t.addr", offset_of!(sys::option_t, addr)),
+        ("option_t.flags", offset_of!(sys::option_t, flags)),
+        ("option_t.addr2", offset_of!(sys::option_t, addr2)),
+        ("option_t.source", offset_of!(sys::option_t, source)),
+        ("option_t.priority", offset_of!(sys::option_t, priority)),
+        ("option_t.winner", offset_of!(sys::option_t, winner)),
+        ("ipcp_options", size_of::<sys::ipcp_options>()),
+        ("ipcp_options.vj_protocol", offset_of!(sys::ipcp_options, vj_protocol)),
+        ("ipcp_options.cflag", offset_of!(sys::ipcp_options, cflag)),
+        ("ipcp_options.ouraddr", offset_of!(sys::ipcp_options, ouraddr)),
+        ("ipcp_options.hisaddr", offset_of!(sys::ipcp_options, hisaddr)),
+        ("ipcp_options.dnsaddr", offset_of!(sys::ipcp_options, dnsaddr)),
+        ("ipcp_options.winsaddr", offset_of!(sys::ipcp_options, winsaddr)),
+        ("ipv6cp_options", size_of::<sys::ipv6cp_options>()),
+        ("ipv6cp_options.opt_remote", offset_of!(sys::ipv6cp_options, opt_remote)),
+        ("ipv6cp_options.vj_protocol", offset_of!(sys::ipv6cp_options, vj_protocol)),
+        ("ipv6cp_options.ourid", offset_of!(sys::ipv6cp_options, ourid)),
+        ("ipv6cp_options.hisid", offset_of!(sys::ipv6cp_options, hisid)),
+        ("struct pppd_stats", size_of::<sys::pppd_stats>()),
+        ("struct chap_digest_type.code", offset_of!(sys::chap_digest_type, code)),
+    ];
+    let c = c_layout();
+    for (name, ours) in rust {
+        let theirs = c
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(' ')))
+            .unwrap_or_else(|| panic!("{name} missing from\n{c}"));
+        assert_eq!(theirs, ours.to_string(), "{name}: headers say {theirs}, Rust says {ours}");
+    }
+    let version = c.lines().find_map(|l| l.strip_prefix("VERSION ")).unwrap();
+    assert_eq!(format!("{version}\0").as_bytes(), super::VERSION);
+}
