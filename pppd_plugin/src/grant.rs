@@ -1,0 +1,223 @@
+//! What an Access-Accept grants a PPP session, read from its attributes
+//! (no pppd access here: [`crate::session`] applies it).
+
+use radius_core::dictionary;
+use radius_core::packet::attr::{self, framed_protocol, ms, service_type};
+use radius_core::packet::wire::{self, Attribute};
+use std::net::Ipv4Addr;
+
+/// The peer's address, per Framed-IP-Address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerAddress {
+    /// No Framed-IP-Address, or 0xFFFFFFFE: pppd's own (options, ip-pool).
+    NasChooses,
+    /// 0xFFFFFFFF: the peer may ask for any.
+    PeerChooses,
+    /// This address.
+    Fixed(Ipv4Addr),
+}
+
+/// Everything the plugin applies from an Access-Accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The peer's IPv4 address.
+    pub address: PeerAddress,
+    /// Framed-IP-Netmask.
+    pub netmask: Option<Ipv4Addr>,
+    /// Framed-MTU.
+    pub mtu: Option<u32>,
+    /// Session-Timeout (seconds).
+    pub session_timeout: Option<u32>,
+    /// Idle-Timeout (seconds).
+    pub idle_timeout: Option<u32>,
+    /// Acct-Interim-Interval (seconds, before the floor).
+    pub interim_interval: Option<u32>,
+    /// Class values, echoed in accounting.
+    pub classes: Vec<Vec<u8>>,
+    /// MS-Primary/Secondary-DNS-Server.
+    pub dns: (Option<Ipv4Addr>, Option<Ipv4Addr>),
+    /// Framed-Interface-Id (the peer's IPv6CP interface identifier).
+    pub interface_id: Option<[u8; 8]>,
+    /// MS-MPPE-Encryption-Policy and -Types.
+    pub mppe_policy: Option<(u32, u32)>,
+    /// `RADIUS_*` variables for the ip-up/ip-down/ipv6-up scripts.
+    pub script_env: Vec<(String, String)>,
+    /// `radattr.pppN` lines.
+    pub radattr: Vec<String>,
+}
+
+/// Why an Access-Accept cannot be used (the peer is rejected).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GrantError {
+    /// Service-Type other than Framed.
+    #[error("the server granted Service-Type {0}, not Framed-User: refusing the PPP peer")]
+    WrongServiceType(u32),
+    /// Framed-Protocol other than PPP.
+    #[error("the server granted Framed-Protocol {0}, not PPP: refusing the peer")]
+    WrongFramedProtocol(u32),
+    /// A Framed-IP-Address the peer may not be given.
+    #[error("the server granted the unusable Framed-IP-Address {0}")]
+    BadAddress(Ipv4Addr),
+}
+
+fn integer(value: &[u8]) -> Option<u32> {
+    <[u8; 4]>::try_from(value).ok().map(u32::from_be_bytes)
+}
+
+fn ipv4(value: &[u8]) -> Option<Ipv4Addr> {
+    <[u8; 4]>::try_from(value).ok().map(Ipv4Addr::from)
+}
+
+/// Attributes that are not for scripts: keys, signatures, the MS-CHAP
+/// exchange itself.
+fn private(a: &Attribute) -> bool {
+    matches!(a.typ, attr::MESSAGE_AUTHENTICATOR | attr::STATE | attr::PROXY_STATE)
+}
+
+/// `Name value` → (`RADIUS_NAME`, value).
+fn env_entry(line: &str) -> Option<(String, String)> {
+    let (name, value) = line.split_once(' ')?;
+    let name: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    Some((format!("RADIUS_{name}"), value.to_string()))
+}
+
+/// Reads the attributes of an Access-Accept.
+pub fn from_attributes(attributes: &[Attribute]) -> Result<Grant, GrantError> {
+    let mut g = Grant {
+        address: PeerAddress::NasChooses,
+        netmask: None,
+        mtu: None,
+        session_timeout: None,
+        idle_timeout: None,
+        interim_interval: None,
+        classes: Vec::new(),
+        dns: (None, None),
+        interface_id: None,
+        mppe_policy: None,
+        script_env: Vec::new(),
+        radattr: Vec::new(),
+    };
+    let (mut policy, mut types) = (None, None);
+    for a in attributes {
+        match a.typ {
+            attr::SERVICE_TYPE => match integer(&a.value) {
+                Some(service_type::FRAMED) => {}
+                other => return Err(GrantError::WrongServiceType(other.unwrap_or(0))),
+            },
+            attr::FRAMED_PROTOCOL => match integer(&a.value) {
+                Some(framed_protocol::PPP) => {}
+                other => return Err(GrantError::WrongFramedProtocol(other.unwrap_or(0))),
+            },
+            attr::FRAMED_IP_ADDRESS => {
+                g.address = match integer(&a.value) {
+                    Some(0xFFFF_FFFF) => PeerAddress::PeerChooses,
+                    Some(0xFFFF_FFFE) | None => PeerAddress::NasChooses,
+                    Some(n) => {
+                        let ip = Ipv4Addr::from(n);
+                        if ip.is_unspecified() || ip.is_loopback() || ip.is_multicast() || ip.is_broadcast() {
+                            return Err(GrantError::BadAddress(ip));
+                        }
+                        PeerAddress::Fixed(ip)
+                    }
+                }
+            }
+            attr::FRAMED_IP_NETMASK => g.netmask = ipv4(&a.value),
+            attr::FRAMED_MTU => g.mtu = integer(&a.value),
+            attr::SESSION_TIMEOUT => g.session_timeout = integer(&a.value).filter(|&n| n > 0),
+            attr::IDLE_TIMEOUT => g.idle_timeout = integer(&a.value).filter(|&n| n > 0),
+            attr::ACCT_INTERIM_INTERVAL => g.interim_interval = integer(&a.value).filter(|&n| n > 0),
+            attr::CLASS => g.classes.push(a.value.clone()),
+            attr::FRAMED_INTERFACE_ID => g.interface_id = <[u8; 8]>::try_from(a.value.as_slice()).ok(),
+            _ => {}
+        }
+    }
+    let vendor = attributes.iter().filter(|a| a.typ == attr::VENDOR_SPECIFIC).filter_map(|a| wire::vendor_attributes(&a.value));
+    for v in vendor.flatten() {
+        if v.vendor != ms::VENDOR {
+            continue;
+        }
+        match v.typ {
+            ms::PRIMARY_DNS_SERVER => g.dns.0 = ipv4(&v.value),
+            ms::SECONDARY_DNS_SERVER => g.dns.1 = ipv4(&v.value),
+            ms::MPPE_ENCRYPTION_POLICY => policy = integer(&v.value),
+            ms::MPPE_ENCRYPTION_TYPES => types = integer(&v.value),
+            _ => {}
+        }
+    }
+    if let (Some(p), t) = (policy, types) {
+        g.mppe_policy = Some((p, t.unwrap_or(0)));
+    }
+    for a in attributes.iter().filter(|a| !private(a)) {
+        for line in dictionary::radattr_lines(a) {
+            if let Some((name, value)) = env_entry(&line) {
+                match g.script_env.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, existing)) => {
+                        existing.push(';');
+                        existing.push_str(&value);
+                    }
+                    None => g.script_env.push((name, value)),
+                }
+            }
+            g.radattr.push(line);
+        }
+    }
+    Ok(g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(attrs: &[(u8, Vec<u8>)]) -> Vec<Attribute> {
+        attrs.iter().map(|(t, v)| Attribute { typ: *t, value: v.clone(), offset: 0 }).collect()
+    }
+
+    #[test]
+    fn reads_what_the_server_granted() {
+        let g = from_attributes(&reply(&[
+            (6, 2u32.to_be_bytes().to_vec()),
+            (7, 1u32.to_be_bytes().to_vec()),
+            (8, vec![10, 64, 0, 7]),
+            (9, vec![255, 255, 255, 0]),
+            (12, 1400u32.to_be_bytes().to_vec()),
+            (27, 30u32.to_be_bytes().to_vec()),
+            (28, 600u32.to_be_bytes().to_vec()),
+            (85, 5u32.to_be_bytes().to_vec()),
+            (25, b"gold".to_vec()),
+            (22, b"10.1.0.0/24 10.64.0.7 1".to_vec()),
+            (22, b"10.2.0.0/24 10.64.0.7 1".to_vec()),
+            (11, b"std.in".to_vec()),
+            (96, vec![0, 0, 0, 0, 0, 0, 0, 7]),
+            (123, vec![0, 56, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0x12]),
+            (26, wire::vendor_value(14988, 8, b"10M/20M")),
+            (26, wire::vendor_value(311, 28, &[192, 0, 2, 53])),
+            (80, vec![0; 16]),
+        ]))
+        .unwrap();
+        assert_eq!(g.address, PeerAddress::Fixed(Ipv4Addr::new(10, 64, 0, 7)));
+        assert_eq!(g.netmask, Some(Ipv4Addr::new(255, 255, 255, 0)));
+        assert_eq!((g.mtu, g.session_timeout, g.idle_timeout, g.interim_interval), (Some(1400), Some(30), Some(600), Some(5)));
+        assert_eq!(g.classes, vec![b"gold".to_vec()]);
+        assert_eq!(g.interface_id, Some([0, 0, 0, 0, 0, 0, 0, 7]));
+        assert_eq!(g.dns, (Some(Ipv4Addr::new(192, 0, 2, 53)), None));
+        let env = |n: &str| g.script_env.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+        assert_eq!(env("RADIUS_FRAMED_ROUTE"), Some("10.1.0.0/24 10.64.0.7 1;10.2.0.0/24 10.64.0.7 1"));
+        assert_eq!(env("RADIUS_FILTER_ID"), Some("std.in"));
+        assert_eq!(env("RADIUS_MIKROTIK_RATE_LIMIT"), Some("10M/20M"));
+        assert_eq!(env("RADIUS_DELEGATED_IPV6_PREFIX"), Some("2001:db8:0:1200::/56"));
+        assert_eq!(env("RADIUS_MESSAGE_AUTHENTICATOR"), None);
+        assert!(g.radattr.contains(&"Framed-IP-Address 10.64.0.7".to_string()));
+        assert!(g.radattr.contains(&"Service-Type Framed-User".to_string()));
+    }
+
+    #[test]
+    fn special_addresses_and_refusals() {
+        let addr = |n: u32| from_attributes(&reply(&[(8, n.to_be_bytes().to_vec())])).map(|g| g.address);
+        assert_eq!(addr(0xFFFF_FFFF), Ok(PeerAddress::PeerChooses));
+        assert_eq!(addr(0xFFFF_FFFE), Ok(PeerAddress::NasChooses));
+        assert_eq!(addr(0x7F00_0001), Err(GrantError::BadAddress(Ipv4Addr::LOCALHOST)));
+        assert_eq!(from_attributes(&reply(&[(6, 1u32.to_be_bytes().to_vec())])), Err(GrantError::WrongServiceType(1)));
+        assert_eq!(from_attributes(&reply(&[(7, 2u32.to_be_bytes().to_vec())])), Err(GrantError::WrongFramedProtocol(2)));
+        assert_eq!(from_attributes(&reply(&[])).unwrap().address, PeerAddress::NasChooses);
+    }
+}

@@ -1,0 +1,99 @@
+//! What the link is, as RADIUS names it: NAS-Port, NAS-Port-Type,
+//! NAS-Port-Id, Calling-Station-Id.
+
+use radius_core::packet::attr::nas_port_type;
+use radius_ffi::pppd::{Host, LinkKind};
+
+/// The link's identity, read once from pppd.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// `ppp0`.
+    pub ifname: String,
+    /// The unit number.
+    pub unit: i32,
+    /// The device (`/dev/pts/3`, the PPPoE Ethernet interface).
+    pub devnam: String,
+    /// How the link reaches pppd.
+    pub kind: LinkKind,
+    /// The PPPoE peer's MAC / caller id, else `ipparam`.
+    pub calling_station_id: String,
+    /// Our authentication name.
+    pub our_name: String,
+    /// `map-to-ttyname` was given.
+    pub map_to_ttyname: bool,
+}
+
+impl Link {
+    /// Reads the link from pppd.
+    pub fn read(host: &Host) -> Link {
+        let remote = host.remote_number();
+        Link {
+            ifname: host.ifname(),
+            unit: host.unit(),
+            devnam: host.devnam(),
+            kind: host.link_kind(),
+            calling_station_id: if remote.is_empty() { host.ipparam().unwrap_or_default() } else { remote },
+            our_name: host.our_name(),
+            map_to_ttyname: radius_ffi::pppd::options::map_to_ttyname(),
+        }
+    }
+
+    /// NAS-Port: the number at the end of the interface name (`ppp7` → 7),
+    /// or of the tty with `map-to-ttyname` (`/dev/ttyS1` → 1), else the unit.
+    pub fn nas_port(&self) -> u32 {
+        let name = if self.map_to_ttyname { &self.devnam } else { &self.ifname };
+        trailing_number(name).unwrap_or(u32::try_from(self.unit).unwrap_or(0))
+    }
+
+    /// NAS-Port-Type: Ethernet for PPPoE, Virtual for a pty (L2TP, PPTP,
+    /// tests), Sync or Async for serial lines.
+    pub fn nas_port_type(&self) -> u32 {
+        match self.kind {
+            LinkKind::Pppoe => nas_port_type::ETHERNET,
+            LinkKind::Pty => nas_port_type::VIRTUAL,
+            LinkKind::SyncSerial => nas_port_type::SYNC,
+            LinkKind::AsyncSerial => nas_port_type::ASYNC,
+        }
+    }
+
+    /// NAS-Port-Id: the Ethernet interface for PPPoE, else the PPP interface.
+    pub fn nas_port_id(&self) -> String {
+        match self.kind {
+            LinkKind::Pppoe if !self.devnam.is_empty() => self.devnam.clone(),
+            _ => self.ifname.clone(),
+        }
+    }
+}
+
+fn trailing_number(name: &str) -> Option<u32> {
+    let digits: String = name.chars().rev().take_while(char::is_ascii_digit).collect();
+    digits.chars().rev().collect::<String>().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(kind: LinkKind, ifname: &str, devnam: &str, tty: bool) -> Link {
+        Link {
+            ifname: ifname.into(),
+            unit: 3,
+            devnam: devnam.into(),
+            kind,
+            calling_station_id: String::new(),
+            our_name: "nas".into(),
+            map_to_ttyname: tty,
+        }
+    }
+
+    #[test]
+    fn ports() {
+        assert_eq!(link(LinkKind::Pty, "ppp7", "/dev/pts/2", false).nas_port(), 7);
+        assert_eq!(link(LinkKind::AsyncSerial, "ppp7", "/dev/ttyS1", true).nas_port(), 1);
+        assert_eq!(link(LinkKind::Pty, "wan", "", false).nas_port(), 3);
+        assert_eq!(link(LinkKind::Pppoe, "ppp0", "veth1", false).nas_port_type(), 15);
+        assert_eq!(link(LinkKind::Pppoe, "ppp0", "veth1", false).nas_port_id(), "veth1");
+        assert_eq!(link(LinkKind::Pty, "ppp0", "/dev/pts/1", false).nas_port_type(), 5);
+        assert_eq!(link(LinkKind::Pty, "ppp0", "/dev/pts/1", false).nas_port_id(), "ppp0");
+    }
+}
