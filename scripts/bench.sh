@@ -6,3 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --release -p pam_radius_rs
 cargo bench -p radius-rs-benches --bench pam
+
+# Peak RSS of the authenticating pppd: radius_rs.so vs pppd's radius.so, the
+# same PAP session in the same VM run.
+cargo build --release --workspace --quiet
+out=$(mktemp -d /tmp/radius-rs-ppp-bench.XXXXXX)
+bash scripts/ppp-vm.sh release "$out" reference_radius_so
+awk '/^radius.so/ {t=$2} /^radius_rs/ {o=$2} END { if (t > 0 && o > 0) printf "pppd peak RSS (VmHWM): radius_rs.so %d kB, radius.so %d kB, ratio %.2f\n", o, t, o / t; else print "pppd peak RSS: not measured (see the VM logs)" }' "$out/rss"

@@ -41,6 +41,35 @@ bob Cleartext-Password := "bob-password"
 rrs-ssh Cleartext-Password := "ssh-radius-password"
 	Class = 0x7373682d636c617373
 
+ppp-alice Cleartext-Password := "ppp-alice-pw"
+	Service-Type = Framed-User,
+	Framed-Protocol = PPP,
+	Framed-IP-Address = 10.65.0.2,
+	Framed-IP-Netmask = 255.255.255.255,
+	Framed-MTU = 1400,
+	Acct-Interim-Interval = 2,
+	Class = 0x7070702d676f6c64,
+	Filter-Id = "ppp-std",
+	Framed-Route = "10.99.0.0/24 10.65.0.2 1",
+	Mikrotik-Rate-Limit = "10M/20M",
+	Framed-Interface-Id = 0:0:0:7,
+	Delegated-IPv6-Prefix = 2001:db8:1200::/56,
+	MS-Primary-DNS-Server = 192.0.2.53
+
+ppp-short Cleartext-Password := "ppp-short-pw"
+	Framed-IP-Address = 10.65.0.3,
+	Session-Timeout = 6
+
+ppp-l2tp Cleartext-Password := "ppp-l2tp-pw"
+	Framed-IP-Address = 10.65.0.4
+
+ppp-login Cleartext-Password := "ppp-login-pw"
+	Service-Type = Login-User
+
+local-chap Cleartext-Password := "radius-would-say-this"
+
+local-pap Cleartext-Password := "radius-would-say-this"
+
 mallory Auth-Type := Reject
 	Reply-Message = "Account disabled"
 "#;

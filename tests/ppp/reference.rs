@@ -1,0 +1,109 @@
+//! The same PAP session through pppd's stock radius.so (radiusclient
+//! configuration written here, its dictionary generated from our own
+//! attribute table) and through ours, in the same run: our Start and Stop
+//! must carry every attribute name radius.so's carry. The authenticating
+//! pppd's peak RSS with each plugin is written to `rss` for the benchmark.
+
+use crate::rig::{self, Rig, Session};
+use crate::scenarios::ensure;
+use radius_core::dictionary::{Kind, NAMED_VALUES, STANDARD, VENDOR};
+use radius_testbed::SECRET;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+const RADIUS_SO: &str = "/usr/lib/pppd/2.4.9/radius.so";
+
+fn rc_type(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Integer => "integer",
+        Kind::Ipv4 => "ipaddr",
+        _ => "string",
+    }
+}
+
+/// A radiusclient dictionary from the attribute facts radius_rs knows.
+fn dictionary() -> String {
+    let mut d = String::new();
+    for (t, name, kind) in STANDARD {
+        d += &format!("ATTRIBUTE\t{name}\t{t}\t{}\n", rc_type(*kind));
+    }
+    for (t, v, name) in NAMED_VALUES {
+        if let Some((_, attr, _)) = STANDARD.iter().find(|(x, _, _)| x == t) {
+            d += &format!("VALUE\t{attr}\t{name}\t{v}\n");
+        }
+    }
+    d += "VALUE\tAcct-Status-Type\tStart\t1\nVALUE\tAcct-Status-Type\tStop\t2\nVALUE\tAcct-Status-Type\tAlive\t3\n";
+    d += "VENDOR\tMicrosoft\t311\nVENDOR\tMikrotik\t14988\n";
+    for (vendor, t, name, kind) in VENDOR {
+        let v = if *vendor == 311 { "Microsoft" } else { "Mikrotik" };
+        d += &format!("ATTRIBUTE\t{name}\t{t}\t{}\t{v}\n", rc_type(*kind));
+    }
+    d
+}
+
+fn write_radiusclient(dir: &Path, auth: u16, acct: u16) -> Result<(), String> {
+    let w = |f: &str, text: String| std::fs::write(dir.join(f), text).map_err(|e| e.to_string());
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    w("dictionary", dictionary())?;
+    w("servers", format!("127.0.0.1\t{SECRET}\n"))?;
+    w("port-id-map", String::new())?;
+    let d = dir.display();
+    w(
+        "radiusclient.conf",
+        format!(
+            "auth_order\tradius\nlogin_tries\t4\nlogin_timeout\t60\nnologin\t/etc/nologin\nissue\t/etc/issue\n\
+             authserver\t127.0.0.1:{auth}\nacctserver\t127.0.0.1:{acct}\nservers\t{d}/servers\n\
+             dictionary\t{d}/dictionary\nlogin_radius\t/bin/true\nseqfile\t{d}/radius.seq\nmapfile\t{d}/port-id-map\n\
+             default_realm\nradius_timeout\t3\nradius_retries\t2\nlogin_local\t/bin/login\n"
+        ),
+    )?;
+    Ok(())
+}
+
+/// Attribute names of the accounting records of `status` in `detail`.
+fn names(detail: &str, user: &str, status: &str) -> BTreeSet<String> {
+    detail
+        .split("\n\n")
+        .filter(|r| r.contains(&format!("User-Name = \"{user}\"")) && r.contains(&format!("Acct-Status-Type = {status}")))
+        .flat_map(|r| r.lines().filter_map(|l| l.trim().split_once(" = ").map(|(n, _)| n.to_string())).collect::<Vec<_>>())
+        .collect()
+}
+
+fn one_session(rig: &Rig, name: &str, plugin_options: &str) -> Result<(Session, Option<u64>), String> {
+    let s = Session::start_with(rig, name, &format!("require-pap 10.65.0.1: {plugin_options}"), "user ppp-alice password ppp-alice-pw");
+    ensure!(rig.wait_up("ppp0", 40), "{name}: the link never reached IP up\n{}", s.logs());
+    let rss = rig::peak_rss_kb(s.pid());
+    Ok((s, rss))
+}
+
+pub fn compare(rig: &Rig, name: &str) -> Result<(), String> {
+    ensure!(Path::new(RADIUS_SO).exists(), "{RADIUS_SO} is missing (package ppp)");
+    let dir = rig.out.join("radiusclient");
+    write_radiusclient(&dir, rig.fr.legacy_auth, rig.fr.legacy_acct)?;
+    let theirs_opts = format!("plugin {RADIUS_SO} radius-config-file {}", dir.join("radiusclient.conf").display());
+    let (mut s, theirs_rss) = one_session(rig, &format!("{name}-radius.so"), &theirs_opts)?;
+    s.hang_up();
+    drop(s);
+    rig.cleanup();
+    let (mut s, ours_rss) = one_session(rig, &format!("{name}-ours"), &rig.plugin_options())?;
+    s.hang_up();
+    drop(s);
+    let legacy = |st: &str| names(&rig.fr.detail("legacy"), "ppp-alice", st);
+    ensure!(rig::wait_for(10, || !legacy("Stop").is_empty()), "radius.so's Stop never reached FreeRADIUS");
+    ensure!(rig::wait_for(10, || !names(&rig.fr.detail("modern"), "ppp-alice", "Stop").is_empty()), "our Stop never reached FreeRADIUS");
+    let mut report = String::new();
+    for status in ["Start", "Stop"] {
+        let theirs = legacy(status);
+        let ours = names(&rig.fr.detail("modern"), "ppp-alice", status);
+        let missing: Vec<&String> = theirs.difference(&ours).collect();
+        report += &format!("{status}: radius.so {theirs:?}\n{status}: ours {ours:?}\n");
+        ensure!(missing.is_empty(), "our {status} lacks {missing:?} that radius.so sends");
+    }
+    std::fs::write(rig.out.join("attributes-compared"), report).map_err(|e| e.to_string())?;
+    std::fs::write(
+        rig.out.join("rss"),
+        format!("radius.so {}\nradius_rs {}\n", theirs_rss.unwrap_or(0), ours_rss.unwrap_or(0)),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! What every scenario stands on inside the VM: the PPP kernel modules,
+//! FreeRADIUS, our configuration, pppd's secrets and ip-up script, and
+//! helpers to run an authenticating pppd against a peer pppd.
+
+use radius_testbed::{FreeRadius, SECRET};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The scenarios' shared world.
+pub struct Rig {
+    pub fr: FreeRadius,
+    pub out: PathBuf,
+    pub plugin: PathBuf,
+    /// Our configuration file.
+    pub config: PathBuf,
+    /// Where the ip-up script copies what it saw.
+    pub seen: PathBuf,
+}
+
+pub const SESSIONS_DIR: &str = "/run/radius_rs/sessions";
+
+const IP_UP: &str = r#"#!/bin/sh
+# $1 = interface: keep what a shaping script would see at ip-up.
+d=/run/ppp-seen
+mkdir -p $d
+env | sort > $d/env.$1
+cp /var/run/radattr.$1 $d/radattr.$1 2>/dev/null
+stat -c %a /var/run/radattr.$1 > $d/radattr-mode.$1 2>/dev/null
+cp /run/radius_rs/sessions/$1.toml $d/session.$1 2>/dev/null
+touch $d/up.$1
+"#;
+
+pub fn shell(cmd: &str) -> Result<String, String> {
+    let out = Command::new("sh").args(["-c", cmd]).output().map_err(|e| format!("{cmd}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("`{cmd}` failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+impl Rig {
+    pub fn start(out: &Path, plugin: &Path) -> Result<Rig, String> {
+        shell("modprobe -a ppp_generic ppp_async ppp_mppe pppoe l2tp_ppp ppp_deflate bsd_comp")?;
+        shell("ip link set lo up")?;
+        if !plugin.exists() {
+            return Err(format!("{} is missing: build the workspace first", plugin.display()));
+        }
+        let fr = FreeRadius::start();
+        let config = out.join("radius.toml");
+        std::fs::write(
+            &config,
+            format!(
+                r#"[client]
+nas_identifier = "vm-bras"
+timeout = "1s"
+retries = 1
+
+[[server]]
+address = "127.0.0.1"
+secret = "{SECRET}"
+auth_port = {}
+acct_port = {}
+
+[ppp]
+interim_floor = "1s"
+radattr_dir = "/var/run"
+
+[sessions]
+dir = "{SESSIONS_DIR}"
+"#,
+                fr.modern_auth, fr.modern_acct
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+        shell(&format!("chmod 600 {}", config.display()))?;
+        // /etc is a writable overlay in the VM: pppd's own secrets files.
+        std::fs::write("/etc/ppp/pap-secrets", "# client server secret addresses\nlocal-pap * local-pap-pw *\n").map_err(|e| e.to_string())?;
+        std::fs::write("/etc/ppp/chap-secrets", "# client server secret addresses\nlocal-chap * \"local chap pw\" *\n").map_err(|e| e.to_string())?;
+        std::fs::write("/etc/ppp/ip-up", IP_UP).map_err(|e| e.to_string())?;
+        shell("chmod 755 /etc/ppp/ip-up; chmod 600 /etc/ppp/pap-secrets /etc/ppp/chap-secrets; rm -f /etc/ppp/options /etc/ppp/ip-down")?;
+        std::fs::write("/etc/ppp/options", "").map_err(|e| e.to_string())?;
+        Ok(Rig { fr, out: out.to_path_buf(), plugin: plugin.to_path_buf(), config, seen: PathBuf::from("/run/ppp-seen") })
+    }
+
+    /// Kills leftover pppd/xl2tpd/pppoe-server between scenarios.
+    pub fn cleanup(&self) {
+        let _ = shell("pkill -TERM -x pppd; pkill -TERM -x xl2tpd; pkill -TERM -x pppoe-server; sleep 1; pkill -KILL -x pppd; pkill -KILL -x xl2tpd; pkill -KILL -x pppoe-server; rm -rf /run/ppp-seen; true");
+    }
+
+    /// The plugin options for an authenticating pppd.
+    pub fn plugin_options(&self) -> String {
+        format!("plugin {} radius-rs-config {}", self.plugin.display(), self.config.display())
+    }
+
+    /// What the ip-up script saw for `ifname`, once it ran (waits up to `secs`).
+    pub fn wait_up(&self, ifname: &str, secs: u64) -> bool {
+        wait_for(secs, || self.seen.join(format!("up.{ifname}")).exists())
+    }
+
+    pub fn seen(&self, what: &str) -> String {
+        std::fs::read_to_string(self.seen.join(what)).unwrap_or_default()
+    }
+
+    /// Whether FreeRADIUS has received an Access-Request for `user`.
+    pub fn radius_asked_for(&self, user: &str) -> bool {
+        let needle = format!("User-Name = \"{user}\"");
+        self.fr.debug_log().split("Received ").any(|block| block.starts_with("Access-Request") && block.contains(&needle))
+    }
+
+    /// Accounting records (the modern server's detail file) for a session id.
+    pub fn records(&self, session_id: &str) -> Vec<String> {
+        let detail = self.fr.detail("modern");
+        detail.split("\n\n").filter(|r| r.contains(&format!("Acct-Session-Id = \"{session_id}\""))).map(str::to_string).collect()
+    }
+}
+
+pub fn wait_for(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    f()
+}
+
+/// An authenticating pppd over a pty whose other end is a peer pppd in its
+/// own network namespace.
+pub struct Session {
+    pub child: Child,
+    pub server_log: PathBuf,
+    pub client_log: PathBuf,
+}
+
+impl Session {
+    /// `server_opts`: auth options for our side; `client_opts`: the peer's.
+    pub fn start(rig: &Rig, name: &str, server_opts: &str, client_opts: &str) -> Session {
+        Session::start_with(rig, name, &format!("{} {server_opts}", rig.plugin_options()), client_opts)
+    }
+
+    /// As [`Session::start`], with the plugin options given in `server_opts`.
+    pub fn start_with(rig: &Rig, name: &str, server_opts: &str, client_opts: &str) -> Session {
+        let server_log = rig.out.join(format!("{name}.server.log"));
+        let client_log = rig.out.join(format!("{name}.client.log"));
+        let _ = std::fs::remove_file(&server_log);
+        let _ = std::fs::remove_file(&client_log);
+        let peer = format!(
+            "unshare --net pppd notty nodetach noauth local nodefaultroute noipdefault debug lcp-echo-interval 0 logfile {} {client_opts}",
+            client_log.display()
+        );
+        let cmd = format!(
+            "exec pppd nodetach local debug lcp-echo-interval 0 logfile {} {server_opts} pty '{peer}'",
+            server_log.display()
+        );
+        let child = Command::new("sh").args(["-c", &cmd]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn pppd");
+        Session { child, server_log, client_log }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for pppd to exit; its exit status (None: still running at the deadline).
+    pub fn wait_exit(&mut self, secs: u64) -> Option<i32> {
+        let mut code = None;
+        wait_for(secs, || match self.child.try_wait() {
+            Ok(Some(s)) => {
+                code = Some(s.code().unwrap_or(-1));
+                true
+            }
+            _ => false,
+        });
+        code
+    }
+
+    /// SIGTERM (the operator hangs up), then waits for exit.
+    pub fn hang_up(&mut self) -> Option<i32> {
+        let _ = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status();
+        self.wait_exit(15)
+    }
+
+    pub fn server_log(&self) -> String {
+        std::fs::read_to_string(&self.server_log).unwrap_or_default()
+    }
+
+    pub fn client_log(&self) -> String {
+        std::fs::read_to_string(&self.client_log).unwrap_or_default()
+    }
+
+    /// Both logs, for a failure message.
+    pub fn logs(&self) -> String {
+        format!("--- server\n{}\n--- client\n{}", tail(&self.server_log(), 25), tail(&self.client_log(), 10))
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// The peak resident set (VmHWM, kB) of a process.
+pub fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+

@@ -1,0 +1,299 @@
+//! The scenarios, each a subscriber or operator story with the outcome it
+//! must show.
+
+use crate::reference;
+use crate::rig::{self, Rig, Session, SESSIONS_DIR};
+
+pub type Scenario = fn(&Rig, &str) -> Result<(), String>;
+
+pub const ALL: &[(&str, Scenario)] = &[
+    ("pap_radius_session", pap_radius_session),
+    ("pap_wrong_password", pap_wrong_password),
+    ("chap_md5_radius", chap_md5_radius),
+    ("mschapv2_mppe_radius", mschapv2_mppe_radius),
+    ("mschapv2_wrong_password", mschapv2_wrong_password),
+    ("local_chap_first", local_chap_first),
+    ("local_mschapv2_mppe", local_mschapv2_mppe),
+    ("local_pap_first", local_pap_first),
+    ("service_type_login_refused", service_type_login_refused),
+    ("session_timeout", session_timeout),
+    ("pppoe_calling_station_mac", pppoe_calling_station_mac),
+    ("l2tp_lns", l2tp_lns),
+    ("reference_radius_so", reference::compare),
+];
+
+macro_rules! ensure {
+    ($cond:expr, $($fmt:tt)+) => {
+        if !$cond {
+            return Err(format!($($fmt)+));
+        }
+    };
+}
+pub(crate) use ensure;
+
+fn client(user: &str, password: &str) -> String {
+    format!("user {user} password \"{password}\"")
+}
+
+/// Starts a session and waits for IP up; the session and ppp0's ip-up record.
+pub fn up(rig: &Rig, name: &str, server: &str, peer: &str) -> Result<Session, String> {
+    let s = Session::start(rig, name, server, peer);
+    ensure!(rig.wait_up("ppp0", 40), "the link never reached IP up\n{}", s.logs());
+    Ok(s)
+}
+
+/// The authenticating side sees the peer at `ip`.
+fn peer_is(s: &Session, ip: &str) -> Result<(), String> {
+    ensure!(s.server_log().contains(&format!("remote IP address {ip}")), "peer address is not {ip}\n{}", s.logs());
+    Ok(())
+}
+
+/// A rejected peer: pppd ends with EXIT_PEER_AUTH_FAILED (11) and no IP up.
+fn rejected(rig: &Rig, name: &str, server: &str, peer: &str) -> Result<Session, String> {
+    let mut s = Session::start(rig, name, server, peer);
+    let code = s.wait_exit(40);
+    ensure!(!rig.wait_up("ppp0", 0), "a wrong password reached IP up\n{}", s.logs());
+    ensure!(code == Some(11), "pppd ended with {code:?}, expected 11 (peer failed to authenticate)\n{}", s.logs());
+    Ok(s)
+}
+
+fn session_id(rig: &Rig) -> Result<String, String> {
+    let record = rig.seen("session.ppp0");
+    record
+        .lines()
+        .find_map(|l| l.strip_prefix("acct_session_id = "))
+        .map(|v| v.trim_matches('"').to_string())
+        .ok_or_else(|| format!("no session record under {SESSIONS_DIR} at ip-up: {record:?}"))
+}
+
+fn pap_radius_session(rig: &Rig, name: &str) -> Result<(), String> {
+    let mut s = up(rig, name, "require-pap +ipv6 10.65.0.1:", &format!("{} +ipv6", client("ppp-alice", "ppp-alice-pw")))?;
+    peer_is(&s, "10.65.0.2")?;
+    let log = rig.fr.debug_log();
+    for needle in [
+        "Service-Type = Framed-User",
+        "Framed-Protocol = PPP",
+        "NAS-Port-Type = Virtual",
+        "NAS-Port-Id = \"ppp0\"",
+        "NAS-Identifier = \"vm-bras\"",
+        "Message-Authenticator = 0x",
+    ] {
+        ensure!(log.contains(needle), "the Access-Request lacks {needle}");
+    }
+    ensure!(s.server_log().contains("remote LL address fe80::0000:0000:0000:0007"), "Framed-Interface-Id not applied\n{}", s.logs());
+    let env = rig.seen("env.ppp0");
+    for needle in [
+        "RADIUS_FILTER_ID=ppp-std",
+        "RADIUS_MIKROTIK_RATE_LIMIT=10M/20M",
+        "RADIUS_FRAMED_ROUTE=10.99.0.0/24 10.65.0.2 1",
+        "RADIUS_DELEGATED_IPV6_PREFIX=2001:db8:1200::/56",
+        "RADIUS_FRAMED_INTERFACE_ID=",
+    ] {
+        ensure!(env.contains(needle), "ip-up environment lacks {needle}:\n{env}");
+    }
+    let radattr = rig.seen("radattr.ppp0");
+    for needle in ["Framed-IP-Address 10.65.0.2", "Mikrotik-Rate-Limit 10M/20M", "Filter-Id ppp-std", "Service-Type Framed-User"] {
+        ensure!(radattr.contains(needle), "radattr.ppp0 lacks `{needle}`:\n{radattr}");
+    }
+    ensure!(rig.seen("radattr-mode.ppp0").trim() == "600", "radattr.ppp0 mode is {:?}", rig.seen("radattr-mode.ppp0"));
+    let mtu = std::fs::read_to_string("/sys/class/net/ppp0/mtu").unwrap_or_default();
+    ensure!(mtu.trim().parse::<u32>().is_ok_and(|m| m <= 1400), "Framed-MTU 1400 not applied: mtu {mtu:?}");
+    let id = session_id(rig)?;
+    let record = rig.seen("session.ppp0");
+    ensure!(record.contains("user = \"ppp-alice\"") && record.contains("10.65.0.2"), "session record: {record}");
+    // Acct-Interim-Interval 2 (floor lowered to 1s for the test): at least one update.
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    let code = s.hang_up();
+    ensure!(code == Some(5), "pppd ended with {code:?} after SIGTERM, expected 5");
+    ensure!(rig::wait_for(10, || rig.records(&id).iter().any(|r| r.contains("Acct-Status-Type = Stop"))), "no Stop for {id}");
+    let records = rig.records(&id);
+    let find = |status: &str| records.iter().find(|r| r.contains(&format!("Acct-Status-Type = {status}"))).cloned();
+    let start = find("Start").ok_or("no Start record")?;
+    find("Interim-Update").ok_or("no Interim-Update record")?;
+    let stop = find("Stop").ok_or("no Stop record")?;
+    for r in [&start, &stop] {
+        for needle in [
+            "User-Name = \"ppp-alice\"",
+            "Class = 0x7070702d676f6c64",
+            "Framed-IP-Address = 10.65.0.2",
+            "NAS-Port-Type = Virtual",
+            "Acct-Authentic = RADIUS",
+            "Service-Type = Framed-User",
+            "Event-Timestamp",
+        ] {
+            ensure!(r.contains(needle), "record lacks {needle}:\n{r}");
+        }
+    }
+    for needle in ["Acct-Terminate-Cause = User-Request", "Acct-Session-Time", "Acct-Input-Octets", "Acct-Output-Packets", "Acct-Input-Gigawords"] {
+        ensure!(stop.contains(needle), "Stop lacks {needle}:\n{stop}");
+    }
+    ensure!(!std::path::Path::new("/var/run/radattr.ppp0").exists(), "radattr.ppp0 left behind after the session");
+    ensure!(!std::path::Path::new(&format!("{SESSIONS_DIR}/ppp0.toml")).exists(), "session record left behind");
+    Ok(())
+}
+
+fn pap_wrong_password(rig: &Rig, name: &str) -> Result<(), String> {
+    rejected(rig, name, "require-pap 10.65.0.1:", &client("ppp-alice", "not-the-password"))?;
+    Ok(())
+}
+
+fn chap_md5_radius(rig: &Rig, name: &str) -> Result<(), String> {
+    let mut s = up(rig, name, "require-chap 10.65.0.1:", &client("ppp-alice", "ppp-alice-pw"))?;
+    peer_is(&s, "10.65.0.2")?;
+    ensure!(s.server_log().contains("sent [CHAP Success"), "no CHAP Success sent\n{}", s.logs());
+    s.hang_up();
+    Ok(())
+}
+
+fn mschapv2_mppe_radius(rig: &Rig, name: &str) -> Result<(), String> {
+    let mut s = up(rig, name, "require-mschap-v2 require-mppe-128 10.65.0.1:", &format!("{} require-mppe-128", client("ppp-alice", "ppp-alice-pw")))?;
+    peer_is(&s, "10.65.0.2")?;
+    ensure!(s.server_log().contains("MPPE 128-bit stateless compression enabled"), "MPPE not negotiated\n{}", s.logs());
+    // The peer checked the server's authenticator response (MS-CHAP2-Success).
+    ensure!(s.client_log().contains("CHAP authentication succeeded"), "the peer did not accept our MS-CHAPv2 success\n{}", s.logs());
+    s.hang_up();
+    Ok(())
+}
+
+fn mschapv2_wrong_password(rig: &Rig, name: &str) -> Result<(), String> {
+    rejected(rig, name, "require-mschap-v2 10.65.0.1:", &client("ppp-alice", "wrong"))?;
+    Ok(())
+}
+
+fn local_chap_first(rig: &Rig, name: &str) -> Result<(), String> {
+    let mut s = up(rig, name, "require-chap 10.65.0.1:10.65.0.50", &client("local-chap", "local chap pw"))?;
+    peer_is(&s, "10.65.0.50")?;
+    s.hang_up();
+    rig.cleanup();
+    rejected(rig, &format!("{name}-wrong"), "require-chap 10.65.0.1:10.65.0.50", &client("local-chap", "radius-would-say-this"))?;
+    ensure!(!rig.radius_asked_for("local-chap"), "FreeRADIUS was asked about a user with a local CHAP record");
+    Ok(())
+}
+
+fn local_mschapv2_mppe(rig: &Rig, name: &str) -> Result<(), String> {
+    let mut s = up(
+        rig,
+        name,
+        "require-mschap-v2 require-mppe-128 10.65.0.1:10.65.0.51",
+        &format!("{} require-mppe-128", client("local-chap", "local chap pw")),
+    )?;
+    ensure!(s.server_log().contains("MPPE 128-bit stateless compression enabled"), "MPPE not negotiated\n{}", s.logs());
+    ensure!(s.client_log().contains("CHAP authentication succeeded"), "the peer refused our local MS-CHAPv2 success\n{}", s.logs());
+    s.hang_up();
+    ensure!(!rig.radius_asked_for("local-chap"), "FreeRADIUS was asked about a user with a local CHAP record");
+    Ok(())
+}
+
+fn local_pap_first(rig: &Rig, name: &str) -> Result<(), String> {
+    let mut s = up(rig, name, "require-pap 10.65.0.1:10.65.0.52", &client("local-pap", "local-pap-pw"))?;
+    peer_is(&s, "10.65.0.52")?;
+    s.hang_up();
+    rig.cleanup();
+    rejected(rig, &format!("{name}-wrong"), "require-pap 10.65.0.1:10.65.0.52", &client("local-pap", "radius-would-say-this"))?;
+    ensure!(!rig.radius_asked_for("local-pap"), "FreeRADIUS was asked about a user with a local PAP record");
+    Ok(())
+}
+
+fn service_type_login_refused(rig: &Rig, name: &str) -> Result<(), String> {
+    let s = rejected(rig, name, "require-pap 10.65.0.1:", &client("ppp-login", "ppp-login-pw"))?;
+    ensure!(s.server_log().contains("not Framed-User"), "no log line says why\n{}", s.logs());
+    Ok(())
+}
+
+fn session_timeout(rig: &Rig, name: &str) -> Result<(), String> {
+    let mut s = up(rig, name, "require-pap 10.65.0.1:", &client("ppp-short", "ppp-short-pw"))?;
+    let id = session_id(rig)?;
+    let started = std::time::Instant::now();
+    let code = s.wait_exit(30);
+    let took = started.elapsed().as_secs();
+    ensure!(code == Some(13), "pppd ended with {code:?}, expected 13 (connect time expired)\n{}", s.logs());
+    ensure!(took <= 12, "Session-Timeout 6 ended the session only after {took}s");
+    ensure!(
+        rig::wait_for(10, || rig.records(&id).iter().any(|r| r.contains("Acct-Terminate-Cause = Session-Timeout"))),
+        "no Stop with Acct-Terminate-Cause = Session-Timeout for {id}: {:?}",
+        rig.records(&id)
+    );
+    Ok(())
+}
+
+fn pppoe_calling_station_mac(rig: &Rig, name: &str) -> Result<(), String> {
+    let options = rig.out.join("pppoe-server-options");
+    std::fs::write(&options, format!("require-pap\nlcp-echo-interval 0\ndebug\nlogfile {}\n{}\n", rig.out.join(format!("{name}.server.log")).display(), rig.plugin_options().replace(" radius-rs-config", "\nradius-rs-config"))).map_err(|e| e.to_string())?;
+    rig::shell(
+        "ip netns del pppoe-cl 2>/dev/null; ip link del veth-ac 2>/dev/null; \
+         ip link add veth-ac type veth peer name veth-cl && ip netns add pppoe-cl && ip link set veth-cl netns pppoe-cl && \
+         ip netns exec pppoe-cl ip link set veth-cl address 02:00:00:00:aa:01 && ip netns exec pppoe-cl ip link set veth-cl up && \
+         ip netns exec pppoe-cl ip link set lo up && ip link set veth-ac up",
+    )?;
+    // pppoe-server uses kernel-mode PPPoE (and so rp-pppoe.so, which sets the
+    // peer's MAC as remote_number) only when it finds the plugin here.
+    rig::shell("mkdir -p /etc/ppp/plugins && ln -sf /usr/lib/pppd/2.4.9/rp-pppoe.so /etc/ppp/plugins/rp-pppoe.so")?;
+    rig::shell(&format!("pppoe-server -k -I veth-ac -L 10.66.0.1 -R 10.66.0.10 -N 4 -O {}", options.display()))?;
+    let client_log = rig.out.join(format!("{name}.client.log"));
+    let mut client = std::process::Command::new("ip")
+        .args(["netns", "exec", "pppoe-cl", "pppd", "plugin", "rp-pppoe.so", "nic-veth-cl", "nodetach", "noauth", "noipdefault", "debug", "lcp-echo-interval", "0", "user", "ppp-alice", "password", "ppp-alice-pw", "logfile"])
+        .arg(&client_log)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let server_log = || std::fs::read_to_string(rig.out.join(format!("{name}.server.log"))).unwrap_or_default();
+    let is_up = rig::wait_for(40, || server_log().contains("remote IP address 10.65.0.2"));
+    let client_text = std::fs::read_to_string(&client_log).unwrap_or_default();
+    let _ = client.kill();
+    let _ = client.wait();
+    ensure!(is_up, "PPPoE session never reached IP up\n--- server\n{}\n--- client\n{}", rig::tail(&server_log(), 25), rig::tail(&client_text, 15));
+    let log = rig.fr.debug_log();
+    ensure!(
+        log.to_ascii_lowercase().contains("calling-station-id = \"02:00:00:00:aa:01\""),
+        "the Access-Request's Calling-Station-Id is not the client's MAC"
+    );
+    ensure!(log.contains("NAS-Port-Type = Ethernet"), "NAS-Port-Type is not Ethernet for PPPoE");
+    ensure!(
+        rig::wait_for(10, || rig.fr.detail("modern").to_ascii_lowercase().contains("calling-station-id = \"02:00:00:00:aa:01\"")),
+        "no accounting record carries the client's MAC"
+    );
+    let _ = rig::shell("ip netns del pppoe-cl; ip link del veth-ac");
+    Ok(())
+}
+
+fn l2tp_lns(rig: &Rig, name: &str) -> Result<(), String> {
+    // xl2tpd's control FIFOs cannot live on the 9p share: tmpfs.
+    let dir = std::path::PathBuf::from("/run/l2tp-test");
+    let _ = std::fs::create_dir_all(&dir);
+    let w = |f: &str, text: String| std::fs::write(dir.join(f), text).map_err(|e| e.to_string());
+    let server_log = rig.out.join(format!("{name}.server.log"));
+    w(
+        "lns.conf",
+        format!(
+            "[global]\nlisten-addr = 127.0.0.1\nport = 1701\n\n[lns default]\nip range = 10.67.0.10-10.67.0.20\nlocal ip = 10.67.0.1\nrequire authentication = yes\nrequire chap = yes\nrefuse pap = yes\nname = vm-lns\npppoptfile = {}\nlength bit = yes\n",
+            dir.join("lns.options").display()
+        ),
+    )?;
+    w("lns.options", format!("{}\nlcp-echo-interval 0\ndebug\nlogfile {}\n", rig.plugin_options().replace(" radius-rs-config", "\nradius-rs-config"), server_log.display()))?;
+    w(
+        "lac.conf",
+        format!(
+            "[global]\nlisten-addr = 127.0.0.1\nport = 1702\n\n[lac test]\nlns = 127.0.0.1\nredial = no\nrequire authentication = no\nname = ppp-l2tp\npppoptfile = {}\nlength bit = yes\nautodial = yes\n",
+            dir.join("lac.options").display()
+        ),
+    )?;
+    w(
+        "lac.options",
+        format!("noauth\nnoipdefault\nuser ppp-l2tp\npassword ppp-l2tp-pw\nlcp-echo-interval 0\ndebug\nlogfile {}\n", rig.out.join(format!("{name}.client.log")).display()),
+    )?;
+    let d = dir.display();
+    rig::shell(&format!("mkdir -p /var/run/xl2tpd; xl2tpd -c {d}/lns.conf -p {d}/lns.pid -C {d}/lns.control -D > {d}/lns.out 2>&1 &"))?;
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    rig::shell(&format!("xl2tpd -c {d}/lac.conf -p {d}/lac.pid -C {d}/lac.control -D > {d}/lac.out 2>&1 &"))?;
+    let log = || std::fs::read_to_string(&server_log).unwrap_or_default();
+    let is_up = rig::wait_for(60, || log().contains("remote IP address 10.65.0.4"));
+    let lns_out = std::fs::read_to_string(dir.join("lns.out")).unwrap_or_default();
+    ensure!(is_up, "L2TP session never reached IP up\n--- LNS pppd\n{}\n--- xl2tpd\n{}", rig::tail(&log(), 25), rig::tail(&lns_out, 15));
+    ensure!(rig.radius_asked_for("ppp-l2tp"), "the LNS never asked RADIUS");
+    ensure!(
+        rig::wait_for(10, || rig.fr.detail("modern").split("\n\n").any(|r| r.contains("User-Name = \"ppp-l2tp\"") && r.contains("Acct-Status-Type = Start"))),
+        "no accounting Start for the L2TP session"
+    );
+    Ok(())
+}
