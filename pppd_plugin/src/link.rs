@@ -27,11 +27,16 @@ impl Link {
     /// Reads the link from pppd.
     pub fn read(host: &Host) -> Link {
         let remote = host.remote_number();
+        let user_mode_pppoe = host.pty_command().as_deref().and_then(pppoe_pty_peer);
+        let (kind, devnam, remote) = match user_mode_pppoe {
+            Some((iface, mac)) if remote.is_empty() => (LinkKind::Pppoe, iface, mac),
+            _ => (host.link_kind(), host.devnam(), remote),
+        };
         Link {
             ifname: host.ifname(),
             unit: host.unit(),
-            devnam: host.devnam(),
-            kind: host.link_kind(),
+            devnam,
+            kind,
             calling_station_id: if remote.is_empty() { host.ipparam().unwrap_or_default() } else { remote },
             our_name: host.our_name(),
             map_to_ttyname: radius_ffi::pppd::options::map_to_ttyname(),
@@ -65,6 +70,20 @@ impl Link {
     }
 }
 
+/// The Ethernet interface and peer MAC of a user-mode pppoe-server session:
+/// its pty command is `pppoe -n -I IFACE -e SESSION:MAC …`. The MAC is given
+/// as rp-pppoe.so gives it in kernel mode (`02:00:00:00:AA:01`).
+pub fn pppoe_pty_peer(command: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    if !words.first().is_some_and(|w| w.ends_with("pppoe")) {
+        return None;
+    }
+    let after = |flag: &str| words.iter().position(|w| *w == flag).and_then(|i| words.get(i + 1)).copied();
+    let (_, mac) = after("-e")?.split_once(':')?;
+    let valid = mac.len() == 17 && mac.split(':').all(|b| b.len() == 2 && b.chars().all(|c| c.is_ascii_hexdigit()));
+    valid.then(|| (after("-I").unwrap_or_default().to_string(), mac.to_ascii_uppercase()))
+}
+
 fn trailing_number(name: &str) -> Option<u32> {
     let digits: String = name.chars().rev().take_while(char::is_ascii_digit).collect();
     digits.chars().rev().collect::<String>().parse().ok()
@@ -84,6 +103,16 @@ mod tests {
             our_name: "nas".into(),
             map_to_ttyname: tty,
         }
+    }
+
+    #[test]
+    fn user_mode_pppoe_peer() {
+        assert_eq!(
+            pppoe_pty_peer("/usr/sbin/pppoe -n -I veth-ac -e 1:02:00:00:00:aa:01 -S ''"),
+            Some(("veth-ac".into(), "02:00:00:00:AA:01".into()))
+        );
+        assert_eq!(pppoe_pty_peer("unshare --net pppd notty"), None);
+        assert_eq!(pppoe_pty_peer("/usr/sbin/pppoe -n -I x -e 1:zz"), None);
     }
 
     #[test]

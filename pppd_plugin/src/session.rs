@@ -74,9 +74,10 @@ impl State {
                     host.log(Level::Warning, &w.0);
                 }
                 // As radiusclient: NAS-IP-Address from this host's name unless configured.
-                if let Some((_, ip)) = nas::address_attributes(&s.config, None, Default::default()).first() {
-                    if let Some(ip) = <[u8; 4]>::try_from(ip.as_slice()).ok().map(Ipv4Addr::from) {
-                        s.config.client.nas_ip_address = Some(ip.into());
+                let own = nas::address_attributes(&s.config, None, Default::default());
+                if let Some((_, ip)) = own.iter().find(|(t, _)| *t == attr::NAS_IP_ADDRESS) {
+                    if let Ok(ip) = <[u8; 4]>::try_from(ip.as_slice()) {
+                        s.config.client.nas_ip_address = Some(Ipv4Addr::from(ip).into());
                     }
                 }
                 (Client::new(s.config.clone(), Box::new(PppdLog)), s)

@@ -87,6 +87,14 @@ impl Host {
         (!p.is_null()).then(|| c_array_text(p))
     }
 
+    /// The `pty` command, if the link runs through one (user-mode
+    /// pppoe-server passes the peer's session and MAC in it).
+    pub fn pty_command(&self) -> Option<String> {
+        // SAFETY: as for `ipparam`: null or a string pppd keeps.
+        let p = unsafe { sys::ptycommand };
+        (!p.is_null()).then(|| c_array_text(p))
+    }
+
     /// Our name for authentication (`name` option, else the host name).
     pub fn our_name(&self) -> String {
         c_array_text((&raw const sys::our_name).cast())

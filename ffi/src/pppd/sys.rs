@@ -153,6 +153,7 @@ extern "C" {
     pub static devnam: [c_char; 0];
     pub static remote_number: [c_char; 0];
     pub static ipparam: *mut c_char;
+    pub static ptycommand: *mut c_char;
     pub static our_name: [c_char; 0];
     pub static hostname: [c_char; 0];
     pub static using_pty: c_int;
