@@ -85,8 +85,8 @@ pub fn pppoe_pty_peer(command: &str) -> Option<(String, String)> {
 }
 
 fn trailing_number(name: &str) -> Option<u32> {
-    let digits: String = name.chars().rev().take_while(char::is_ascii_digit).collect();
-    digits.chars().rev().collect::<String>().parse().ok()
+    let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    name[stem.len()..].parse().ok()
 }
 
 #[cfg(test)]

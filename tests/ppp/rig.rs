@@ -88,9 +88,14 @@ dir = "{SESSIONS_DIR}"
         let _ = shell("pkill -TERM -x pppd; pkill -TERM -x xl2tpd; pkill -TERM -x pppoe-server; sleep 1; pkill -KILL -x pppd; pkill -KILL -x xl2tpd; pkill -KILL -x pppoe-server; rm -rf /run/ppp-seen; true");
     }
 
-    /// The plugin options for an authenticating pppd.
+    /// The plugin options for an authenticating pppd, one per line (an options file).
+    pub fn plugin_option_lines(&self) -> String {
+        format!("plugin {}\nradius-rs-config {}", self.plugin.display(), self.config.display())
+    }
+
+    /// The plugin options for an authenticating pppd's command line.
     pub fn plugin_options(&self) -> String {
-        format!("plugin {} radius-rs-config {}", self.plugin.display(), self.config.display())
+        self.plugin_option_lines().replace('\n', " ")
     }
 
     /// What the ip-up script saw for `ifname`, once it ran (waits up to `secs`).

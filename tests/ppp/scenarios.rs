@@ -160,14 +160,21 @@ fn mschapv2_wrong_password(rig: &Rig, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn local_chap_first(rig: &Rig, name: &str) -> Result<(), String> {
-    let mut s = up(rig, name, "require-chap 10.65.0.1:10.65.0.50", &client("local-chap", "local chap pw"))?;
-    peer_is(&s, "10.65.0.50")?;
+/// A user with a local record: accepted with the local secret at `peer_ip`,
+/// rejected with the password RADIUS would accept, and RADIUS never asked.
+fn local_record_decides(rig: &Rig, name: &str, auth: &str, user: &str, password: &str, peer_ip: &str) -> Result<(), String> {
+    let server = format!("{auth} 10.65.0.1:{peer_ip}");
+    let mut s = up(rig, name, &server, &client(user, password))?;
+    peer_is(&s, peer_ip)?;
     s.hang_up();
     rig.cleanup();
-    rejected(rig, &format!("{name}-wrong"), "require-chap 10.65.0.1:10.65.0.50", &client("local-chap", "radius-would-say-this"))?;
-    ensure!(!rig.radius_asked_for("local-chap"), "FreeRADIUS was asked about a user with a local CHAP record");
+    rejected(rig, &format!("{name}-wrong"), &server, &client(user, "radius-would-say-this"))?;
+    ensure!(!rig.radius_asked_for(user), "FreeRADIUS was asked about {user}, who has a local record");
     Ok(())
+}
+
+fn local_chap_first(rig: &Rig, name: &str) -> Result<(), String> {
+    local_record_decides(rig, name, "require-chap", "local-chap", "local chap pw", "10.65.0.50")
 }
 
 fn local_mschapv2_mppe(rig: &Rig, name: &str) -> Result<(), String> {
@@ -185,13 +192,7 @@ fn local_mschapv2_mppe(rig: &Rig, name: &str) -> Result<(), String> {
 }
 
 fn local_pap_first(rig: &Rig, name: &str) -> Result<(), String> {
-    let mut s = up(rig, name, "require-pap 10.65.0.1:10.65.0.52", &client("local-pap", "local-pap-pw"))?;
-    peer_is(&s, "10.65.0.52")?;
-    s.hang_up();
-    rig.cleanup();
-    rejected(rig, &format!("{name}-wrong"), "require-pap 10.65.0.1:10.65.0.52", &client("local-pap", "radius-would-say-this"))?;
-    ensure!(!rig.radius_asked_for("local-pap"), "FreeRADIUS was asked about a user with a local PAP record");
-    Ok(())
+    local_record_decides(rig, name, "require-pap", "local-pap", "local-pap-pw", "10.65.0.52")
 }
 
 fn service_type_login_refused(rig: &Rig, name: &str) -> Result<(), String> {
@@ -218,7 +219,7 @@ fn session_timeout(rig: &Rig, name: &str) -> Result<(), String> {
 
 fn pppoe_calling_station_mac(rig: &Rig, name: &str) -> Result<(), String> {
     let options = rig.out.join("pppoe-server-options");
-    std::fs::write(&options, format!("require-pap\nlcp-echo-interval 0\ndebug\nlogfile {}\n{}\n", rig.out.join(format!("{name}.server.log")).display(), rig.plugin_options().replace(" radius-rs-config", "\nradius-rs-config"))).map_err(|e| e.to_string())?;
+    std::fs::write(&options, format!("require-pap\nlcp-echo-interval 0\ndebug\nlogfile {}\n{}\n", rig.out.join(format!("{name}.server.log")).display(), rig.plugin_option_lines())).map_err(|e| e.to_string())?;
     rig::shell(
         "ip netns del pppoe-cl 2>/dev/null; ip link del veth-ac 2>/dev/null; \
          ip link add veth-ac type veth peer name veth-cl && ip netns add pppoe-cl && ip link set veth-cl netns pppoe-cl && \
@@ -270,7 +271,7 @@ fn l2tp_lns(rig: &Rig, name: &str) -> Result<(), String> {
             dir.join("lns.options").display()
         ),
     )?;
-    w("lns.options", format!("{}\nlcp-echo-interval 0\ndebug\nlogfile {}\n", rig.plugin_options().replace(" radius-rs-config", "\nradius-rs-config"), server_log.display()))?;
+    w("lns.options", format!("{}\nlcp-echo-interval 0\ndebug\nlogfile {}\n", rig.plugin_option_lines(), server_log.display()))?;
     w(
         "lac.conf",
         format!(
