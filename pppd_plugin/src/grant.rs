@@ -68,19 +68,6 @@ fn ipv4(value: &[u8]) -> Option<Ipv4Addr> {
     <[u8; 4]>::try_from(value).ok().map(Ipv4Addr::from)
 }
 
-/// Attributes that are not for scripts: keys, signatures, the MS-CHAP
-/// exchange itself.
-fn private(a: &Attribute) -> bool {
-    matches!(a.typ, attr::MESSAGE_AUTHENTICATOR | attr::STATE | attr::PROXY_STATE)
-}
-
-/// `Name value` → (`RADIUS_NAME`, value).
-fn env_entry(line: &str) -> Option<(String, String)> {
-    let (name, value) = line.split_once(' ')?;
-    let name: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
-    Some((format!("RADIUS_{name}"), value.to_string()))
-}
-
 /// Reads the attributes of an Access-Accept.
 pub fn from_attributes(attributes: &[Attribute]) -> Result<Grant, GrantError> {
     let mut g = Grant {
@@ -147,19 +134,9 @@ pub fn from_attributes(attributes: &[Attribute]) -> Result<Grant, GrantError> {
     if let (Some(p), t) = (policy, types) {
         g.mppe_policy = Some((p, t.unwrap_or(0)));
     }
-    for a in attributes.iter().filter(|a| !private(a)) {
-        for line in dictionary::radattr_lines(a) {
-            if let Some((name, value)) = env_entry(&line) {
-                match g.script_env.iter_mut().find(|(n, _)| *n == name) {
-                    Some((_, existing)) => {
-                        existing.push(';');
-                        existing.push_str(&value);
-                    }
-                    None => g.script_env.push((name, value)),
-                }
-            }
-            g.radattr.push(line);
-        }
+    g.script_env = dictionary::script_env(attributes);
+    for a in attributes.iter().filter(|a| !matches!(a.typ, attr::MESSAGE_AUTHENTICATOR | attr::STATE | attr::PROXY_STATE)) {
+        g.radattr.extend(dictionary::radattr_lines(a));
     }
     Ok(g)
 }

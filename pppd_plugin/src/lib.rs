@@ -59,8 +59,12 @@ impl PppdPlugin for RadiusRs {
         session::end(host)
     }
     fn timer(host: &Host, token: usize) {
-        if token == session::INTERIM_TIMER {
-            session::interim(host)
+        match token {
+            session::INTERIM_TIMER => session::interim(host),
+            session::CONTROL_TIMER => session::control(host),
+            session::SESSION_TIMER => session::session_expired(host),
+            session::IDLE_TIMER => session::idle_check(host),
+            _ => {}
         }
     }
 }

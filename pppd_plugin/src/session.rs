@@ -26,6 +26,17 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// The interim accounting timer.
 pub const INTERIM_TIMER: usize = 1;
+/// The timer that looks for a change radius-rs-dmd left (CoA).
+pub const CONTROL_TIMER: usize = 2;
+/// Session-Timeout.
+pub const SESSION_TIMER: usize = 3;
+/// Idle-Timeout.
+pub const IDLE_TIMER: usize = 4;
+
+/// pppd's `EXIT_IDLE_TIMEOUT`.
+const EXIT_IDLE_TIMEOUT: i32 = 12;
+/// pppd's `EXIT_CONNECT_TIME`.
+const EXIT_CONNECT_TIME: i32 = 13;
 
 /// Who decided the peer.
 #[derive(Debug)]
@@ -47,6 +58,14 @@ struct Running {
     facts: SessionFacts,
     started: Instant,
     interim: Option<u32>,
+    /// Idle-Timeout in force (seconds).
+    idle_timeout: Option<u32>,
+    /// How often the control file is looked for (seconds).
+    control_poll: u32,
+    /// Acct-Terminate-Cause radius-rs-dmd asked for (Admin-Reset).
+    terminate_cause: Option<u32>,
+    /// The record in the session registry.
+    record: sessions::SessionRecord,
 }
 
 #[derive(Default)]
@@ -150,12 +169,6 @@ fn apply(host: &Host, settings: &Settings, g: &Grant) {
     }
     if let Some(mtu) = g.mtu {
         host.limit_mtu(mtu);
-    }
-    if let Some(t) = g.session_timeout {
-        host.set_max_connect(t);
-    }
-    if let Some(t) = g.idle_timeout {
-        host.set_idle_limit(t);
     }
     match g.dns {
         (Some(a), b) => host.set_dns_servers(a, b.unwrap_or(a)),
@@ -421,9 +434,9 @@ pub fn ip_up(host: &Host) {
 fn ip_up_in(st: &mut State, host: &Host) {
     let Some(auth) = &st.auth else { return };
     let user = auth.user.clone();
-    let (classes, interim, local) = match &auth.by {
-        Decider::Radius { grant } => (grant.classes.clone(), grant.interim_interval, false),
-        Decider::Local { .. } => (Vec::new(), None, true),
+    let (classes, interim, local, session_timeout, idle_timeout) = match &auth.by {
+        Decider::Radius { grant } => (grant.classes.clone(), grant.interim_interval, false, grant.session_timeout, grant.idle_timeout),
+        Decider::Local { .. } => (Vec::new(), None, true, None, None),
     };
     let Some((client, settings)) = st.setup(host) else { return };
     let floor = u32::try_from(settings.config.ppp.interim_floor.as_secs()).unwrap_or(60);
@@ -454,13 +467,94 @@ fn ip_up_in(st: &mut State, host: &Host) {
         nas_port_id: facts.link.nas_port_id(),
         calling_station_id: facts.link.calling_station_id.clone(),
         start_time: started_at,
-        class: facts.classes.first().map(|c| c.iter().map(|b| format!("{b:02x}")).collect()),
+        class: facts.classes.first().map(|c| sessions::hex(c)),
         authenticated_by: if local { "local" } else { "radius" }.into(),
+        process_start: sessions::process_identity(std::process::id()).map(|(_, start)| start),
     };
-    if let Err(e) = sessions::write(&settings.config.sessions.dir, &record) {
-        host.log(Level::Warning, &format!("cannot record the session under {}: {e}", settings.config.sessions.dir.display()));
+    let dir = &settings.config.sessions.dir;
+    // A control left for an earlier pppd on this interface is not ours.
+    let _ = sessions::remove_control(dir, &record.ifname);
+    if let Err(e) = sessions::write(dir, &record) {
+        host.log(Level::Warning, &format!("cannot record the session under {}: {e}", dir.display()));
     }
-    st.running = Some(Running { facts, started: Instant::now(), interim });
+    if let Some(t) = session_timeout {
+        plugin::schedule::<RadiusRs>(SESSION_TIMER, t);
+    }
+    if let Some(t) = idle_timeout {
+        plugin::schedule::<RadiusRs>(IDLE_TIMER, t);
+    }
+    let control_poll = u32::try_from(settings.config.ppp.control_poll.as_secs()).unwrap_or(1).max(1);
+    plugin::schedule::<RadiusRs>(CONTROL_TIMER, control_poll);
+    st.running = Some(Running { facts, started: Instant::now(), interim, idle_timeout, control_poll, terminate_cause: None, record });
+}
+
+/// Session-Timeout reached: pppd ends as for its own `maxconnect`.
+pub fn session_expired(host: &Host) {
+    host.log(Level::Info, "Session-Timeout reached: ending the session");
+    host.end_session(EXIT_CONNECT_TIME, "Session timeout");
+}
+
+/// The idle timer fired: end the session if the link was idle long enough.
+pub fn idle_check(host: &Host) {
+    let Some(limit) = with_state(|st| st.running.as_ref().and_then(|r| r.idle_timeout)) else { return };
+    let idle = host.idle_seconds().unwrap_or(0);
+    if idle >= u64::from(limit) {
+        host.log(Level::Info, &format!("no traffic for {idle}s (Idle-Timeout {limit}s): ending the session"));
+        host.end_session(EXIT_IDLE_TIMEOUT, "Link inactive");
+    } else {
+        plugin::schedule::<RadiusRs>(IDLE_TIMER, limit - u32::try_from(idle).unwrap_or(0));
+    }
+}
+
+/// The control timer fired: apply what radius-rs-dmd left (CoA), if anything.
+pub fn control(host: &Host) {
+    with_state(|st| control_in(st, host))
+}
+
+fn control_in(st: &mut State, host: &Host) {
+    let State { setup, running, .. } = st;
+    let (Some(run), Some(Ok((_, settings)))) = (running.as_mut(), setup.as_ref()) else { return };
+    let dir = &settings.config.sessions.dir;
+    let ifname = run.record.ifname.clone();
+    match sessions::read_control(dir, &ifname) {
+        Ok(Some(c)) if c.pid == std::process::id() => apply_control(run, host, dir, &c),
+        Ok(Some(_)) => {}
+        Ok(None) => {}
+        Err(e) => host.log(Level::Warning, &format!("{}: {e}; ignored", sessions::control_path(dir, &ifname).display())),
+    }
+    if let Err(e) = sessions::remove_control(dir, &ifname) {
+        host.log(Level::Warning, &format!("cannot remove {}: {e}", sessions::control_path(dir, &ifname).display()));
+    }
+    plugin::schedule::<RadiusRs>(CONTROL_TIMER, run.control_poll);
+}
+
+fn apply_control(run: &mut Running, host: &Host, dir: &std::path::Path, c: &sessions::Control) {
+    if let Some(cause) = c.terminate_cause {
+        run.terminate_cause = Some(cause);
+    }
+    if let Some(t) = c.session_timeout {
+        plugin::cancel::<RadiusRs>(SESSION_TIMER);
+        if t > 0 {
+            plugin::schedule::<RadiusRs>(SESSION_TIMER, t);
+        }
+        host.log(Level::Info, &format!("CoA: Session-Timeout {t}s from now"));
+    }
+    if let Some(t) = c.idle_timeout {
+        plugin::cancel::<RadiusRs>(IDLE_TIMER);
+        run.idle_timeout = (t > 0).then_some(t);
+        if t > 0 {
+            plugin::schedule::<RadiusRs>(IDLE_TIMER, t);
+        }
+        host.log(Level::Info, &format!("CoA: Idle-Timeout {t}s"));
+    }
+    if let Some(classes) = &c.class {
+        run.facts.classes = classes.iter().filter_map(|h| sessions::unhex(h)).collect();
+        run.record.class = classes.first().cloned();
+        if let Err(e) = sessions::write(dir, &run.record) {
+            host.log(Level::Warning, &format!("cannot update the session record: {e}"));
+        }
+        host.log(Level::Info, "CoA: Class updated for later accounting");
+    }
 }
 
 /// The interim timer fired.
@@ -487,11 +581,18 @@ fn end_in(st: &mut State, host: &Host) {
     let State { setup, running, .. } = st;
     let Some(Ok((client, settings))) = setup.as_mut() else { return };
     if let Some(run) = running.take() {
-        if run.interim.is_some() {
-            plugin::cancel::<RadiusRs>(INTERIM_TIMER);
+        for timer in [INTERIM_TIMER, CONTROL_TIMER, SESSION_TIMER, IDLE_TIMER] {
+            plugin::cancel::<RadiusRs>(timer);
         }
         let usage = (run.started.elapsed().as_secs() as u32, host.link_counters());
-        let cause = accounting::terminate_cause(host.exit_status());
+        let dir = &settings.config.sessions.dir;
+        // radius-rs-dmd leaves the cause before it signals us (Disconnect-Request).
+        let asked = match sessions::read_control(dir, &run.record.ifname) {
+            Ok(Some(c)) if c.pid == std::process::id() => c.terminate_cause,
+            _ => None,
+        };
+        let _ = sessions::remove_control(dir, &run.record.ifname);
+        let cause = run.terminate_cause.or(asked).unwrap_or_else(|| accounting::terminate_cause(host.exit_status()));
         send(client, host, &accounting::record(&run.facts, AcctStatus::Stop, Some(usage), Some(cause)), "Stop", &run.facts.user);
         if let Err(e) = sessions::remove(&settings.config.sessions.dir, &run.facts.link.ifname, std::process::id()) {
             host.log(Level::Warning, &format!("cannot remove the session record: {e}"));

@@ -25,8 +25,12 @@ struct Cli {
 enum Command {
     /// Authenticate USER once and print the reply.
     Login(commands::login::Args),
-    /// Show the counters of every server.
+    /// Show the counters of every server and of radius-rs-dmd.
     Monitor,
+    /// List the live PPP sessions.
+    Sessions,
+    /// End PPP sessions (as a Disconnect-Request would).
+    Disconnect(commands::disconnect::Args),
     /// Validate the configuration and explain it.
     CheckConfig,
 }
@@ -47,6 +51,8 @@ fn main() -> ExitCode {
     let verdict = match &cli.command {
         Command::Login(args) => commands::login::run(&cli.config, cli.debug, args),
         Command::Monitor => commands::monitor::run(&cli.config),
+        Command::Sessions => commands::sessions::run(&cli.config),
+        Command::Disconnect(args) => commands::disconnect::run(&cli.config, cli.debug, args),
         Command::CheckConfig => commands::check_config::run(&cli.config),
     };
     ExitCode::from(match verdict {

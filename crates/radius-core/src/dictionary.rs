@@ -241,6 +241,31 @@ pub fn standard_by_name(name: &str) -> Option<(u8, Kind)> {
     STANDARD.iter().find(|(_, n, _)| n.eq_ignore_ascii_case(name)).map(|(t, _, k)| (*t, *k))
 }
 
+/// `RADIUS_*` variables for a script (ip-up, the CoA hook) from
+/// attributes, named as radattr names them (`Mikrotik-Rate-Limit` →
+/// `RADIUS_MIKROTIK_RATE_LIMIT`); repeated attributes are joined with `;`.
+/// Message-Authenticator, State and Proxy-State are left out.
+pub fn script_env(attributes: &[Attribute]) -> Vec<(String, String)> {
+    use crate::packet::attr;
+    let mut env: Vec<(String, String)> = Vec::new();
+    let private = |t: u8| matches!(t, attr::MESSAGE_AUTHENTICATOR | attr::STATE | attr::PROXY_STATE);
+    for a in attributes.iter().filter(|a| !private(a.typ)) {
+        for line in radattr_lines(a) {
+            let Some((name, value)) = line.split_once(' ') else { continue };
+            let name: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+            let name = format!("RADIUS_{name}");
+            match env.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, existing)) => {
+                    existing.push(';');
+                    existing.push_str(value);
+                }
+                None => env.push((name, value.to_string())),
+            }
+        }
+    }
+    env
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

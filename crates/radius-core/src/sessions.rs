@@ -3,6 +3,8 @@
 //! removed when the session ends. radius-rs-dmd finds the session a
 //! Disconnect-Request names here; `radius-rs sessions` lists them.
 
+use crate::accounting::{AccountingRecord, AcctStatus};
+use crate::config::Service;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 use std::net::Ipv4Addr;
@@ -35,6 +37,138 @@ pub struct SessionRecord {
     pub class: Option<String>,
     /// Who authenticated the peer: `radius` or `local`.
     pub authenticated_by: String,
+    /// The pppd's start time (`/proc/PID/stat` field 22), so a reused pid
+    /// is never taken for this session's pppd.
+    #[serde(default)]
+    pub process_start: Option<u64>,
+}
+
+/// The name of the process a live session's pid must have.
+pub const PPPD_COMM: &str = "pppd";
+
+/// Whether a record's pppd is still there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Liveness {
+    /// The recorded pid is that session's pppd.
+    Live,
+    /// No such process: the pppd ended without removing its record (kill -9, crash, reboot).
+    Gone,
+    /// The pid now belongs to another process (or another pppd): never signal it.
+    Reused,
+}
+
+/// A process's name and start time from `/proc/PID/stat`.
+pub fn process_identity(pid: u32) -> Option<(String, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let comm = stat.get(open + 1..close)?.to_string();
+    // After ") ": field 3 (state) is index 0, so field 22 (starttime) is index 19.
+    let start = stat.get(close + 2..)?.split_whitespace().nth(19)?.parse().ok()?;
+    Some((comm, start))
+}
+
+/// Is `record`'s pppd still running it?
+pub fn liveness(record: &SessionRecord) -> Liveness {
+    match process_identity(record.pid) {
+        None => Liveness::Gone,
+        Some((comm, start)) => {
+            let same_start = record.process_start.is_none_or(|s| s == start);
+            if comm == PPPD_COMM && same_start {
+                Liveness::Live
+            } else {
+                Liveness::Reused
+            }
+        }
+    }
+}
+
+/// A change radius-rs-dmd leaves for a live session's pppd
+/// (`<dir>/<ifname>.control`); the plugin applies and removes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Control {
+    /// The pppd it is for (a control for another pid is ignored).
+    pub pid: u32,
+    /// Acct-Terminate-Cause for the Stop when the session ends (Admin-Reset).
+    pub terminate_cause: Option<u32>,
+    /// End the session this many seconds after the change is applied (0: no limit).
+    pub session_timeout: Option<u32>,
+    /// End the session after this many idle seconds (0: no limit).
+    pub idle_timeout: Option<u32>,
+    /// New Class values (hex) for later accounting.
+    pub class: Option<Vec<String>>,
+}
+
+/// Where the control of `ifname` lives.
+pub fn control_path(dir: &Path, ifname: &str) -> PathBuf {
+    dir.join(format!("{ifname}.control"))
+}
+
+/// Writes a control atomically (mode 0600).
+pub fn write_control(dir: &Path, ifname: &str, control: &Control) -> io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let text = toml::to_string(control).map_err(io::Error::other)?;
+    let tmp = dir.join(format!(".{ifname}.control.{}.tmp", std::process::id()));
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+    f.write_all(text.as_bytes())?;
+    std::fs::rename(&tmp, control_path(dir, ifname))
+}
+
+/// Reads the control of `ifname`, if any.
+pub fn read_control(dir: &Path, ifname: &str) -> io::Result<Option<Control>> {
+    match std::fs::read_to_string(control_path(dir, ifname)) {
+        Ok(text) => toml::from_str(&text).map(Some).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes the control of `ifname`; absent is fine.
+pub fn remove_control(dir: &Path, ifname: &str) -> io::Result<()> {
+    match std::fs::remove_file(control_path(dir, ifname)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Hex of a Class value, as records keep it.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of a hex Class value.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// The Stop for a session whose pppd is gone, from what its record kept.
+pub fn stop_for_lost(record: &SessionRecord, cause: u32, now: std::time::SystemTime) -> AccountingRecord {
+    use crate::packet::attr::{self, acct_authentic, framed_protocol, service_type};
+    let now_secs = now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let mut r = AccountingRecord::new(AcctStatus::Stop, Service::Ppp)
+        .text(attr::ACCT_SESSION_ID, &record.acct_session_id)
+        .text(attr::USER_NAME, &record.user);
+    if let Some(class) = record.class.as_deref().and_then(unhex) {
+        r = r.bytes(attr::CLASS, &class);
+    }
+    let local = record.authenticated_by == "local";
+    r = r
+        .integer(attr::SERVICE_TYPE, service_type::FRAMED)
+        .integer(attr::FRAMED_PROTOCOL, framed_protocol::PPP)
+        .integer(attr::ACCT_AUTHENTIC, if local { acct_authentic::LOCAL } else { acct_authentic::RADIUS })
+        .integer(attr::NAS_PORT, record.nas_port)
+        .text(attr::NAS_PORT_ID, &record.nas_port_id);
+    if !record.calling_station_id.is_empty() {
+        r = r.text(attr::CALLING_STATION_ID, &record.calling_station_id);
+    }
+    if let Some(ip) = record.framed_ip_address {
+        r = r.bytes(attr::FRAMED_IP_ADDRESS, &ip.octets());
+    }
+    r.integer(attr::ACCT_SESSION_TIME, u32::try_from(now_secs.saturating_sub(record.start_time)).unwrap_or(u32::MAX))
+        .integer(attr::ACCT_TERMINATE_CAUSE, cause)
 }
 
 fn file_for(dir: &Path, ifname: &str) -> PathBuf {
@@ -108,7 +242,41 @@ mod tests {
             start_time: 1_700_000_000,
             class: Some("6c6f67696e".into()),
             authenticated_by: "radius".into(),
+            process_start: None,
         }
+    }
+
+    /// Our own process is live under its start time and reused under another;
+    /// a pid that does not exist is gone.
+    #[test]
+    fn liveness_checks_name_and_start() {
+        let (comm, start) = process_identity(std::process::id()).unwrap();
+        assert!(!comm.is_empty());
+        let mut r = record("ppp0", std::process::id());
+        r.process_start = Some(start);
+        // We are not pppd: a record naming us is a reused pid.
+        assert_eq!(liveness(&r), Liveness::Reused);
+        r.pid = u32::MAX - 1;
+        assert_eq!(liveness(&r), Liveness::Gone);
+    }
+
+    /// Controls round-trip; Class hex round-trips; the lost-session Stop carries the cause.
+    #[test]
+    fn control_and_lost_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Control { pid: 5, session_timeout: Some(30), class: Some(vec![hex(b"gold")]), ..Default::default() };
+        assert_eq!(read_control(dir.path(), "ppp3").unwrap(), None);
+        write_control(dir.path(), "ppp3", &c).unwrap();
+        assert_eq!(read_control(dir.path(), "ppp3").unwrap(), Some(c));
+        remove_control(dir.path(), "ppp3").unwrap();
+        assert_eq!(unhex("676f6c64").as_deref(), Some(&b"gold"[..]));
+        assert_eq!(unhex("6"), None);
+        let r = record("ppp0", 1);
+        let stop = stop_for_lost(&r, 3, std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_100));
+        let get = |t: u8| stop.attributes.iter().find(|(k, _)| *k == t).map(|(_, v)| v.clone());
+        assert_eq!(get(49), Some(3u32.to_be_bytes().to_vec()));
+        assert_eq!(get(46), Some(100u32.to_be_bytes().to_vec()));
+        assert_eq!(get(25), Some(b"login".to_vec()));
     }
 
     #[test]

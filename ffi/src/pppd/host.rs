@@ -148,6 +148,28 @@ impl Host {
         unsafe { sys::idle_time_limit = i32::try_from(seconds).unwrap_or(i32::MAX) };
     }
 
+    /// Ends the session now as pppd's own timers do: `status` becomes
+    /// `exit_status` (`EXIT_CONNECT_TIME`, `EXIT_IDLE_TIMEOUT`, …) and LCP
+    /// is closed with `reason`.
+    pub fn end_session(&self, exit_status: i32, reason: &str) {
+        let reason = CString::new(reason.replace('\0', " ")).unwrap_or_default();
+        // SAFETY: `status` is pppd's plain int; lcp_close takes a reason
+        // string it only reads (and copies into the Terminate-Request)
+        // during the call. Both on pppd's thread, as its own timers do.
+        unsafe {
+            std::ptr::write_volatile(&raw mut sys::status, exit_status);
+            sys::lcp_close(0, reason.as_ptr().cast_mut());
+        }
+    }
+
+    /// Seconds since the last packet in either direction (`None`: unknown).
+    pub fn idle_seconds(&self) -> Option<u64> {
+        let mut idle = sys::ppp_idle::default();
+        // SAFETY: get_idle_time fills the struct we own for unit 0.
+        let ok = unsafe { sys::get_idle_time(0, &mut idle) };
+        (ok != 0).then(|| u64::try_from(idle.xmit_idle.min(idle.recv_idle)).unwrap_or(0))
+    }
+
     /// The interface netmask (Framed-IP-Netmask).
     pub fn set_netmask(&self, mask: Ipv4Addr) {
         // SAFETY: a plain u32 (network order) pppd reads when it configures

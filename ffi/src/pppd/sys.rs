@@ -132,6 +132,14 @@ pub type chap_verify_fn = unsafe extern "C" fn(
 ) -> c_int;
 pub type ip_choose_fn = unsafe extern "C" fn(*mut u32);
 pub type allowed_address_fn = unsafe extern "C" fn(u32) -> c_int;
+/// `struct ppp_idle` (linux/ppp_defs.h): seconds since the last packet each way.
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ppp_idle {
+    pub xmit_idle: libc::time_t,
+    pub recv_idle: libc::time_t,
+}
+
 pub type timeout_fn = unsafe extern "C" fn(*mut c_void);
 pub type special_option_fn = unsafe extern "C" fn(*mut *mut c_char) -> c_int;
 
@@ -158,7 +166,7 @@ extern "C" {
     pub static hostname: [c_char; 0];
     pub static using_pty: c_int;
     pub static sync_serial: pbool;
-    pub static status: c_int;
+    pub static mut status: c_int;
     pub static mut maxconnect: c_int;
     pub static mut idle_time_limit: c_int;
     pub static mut netmask: u32;
@@ -176,6 +184,8 @@ extern "C" {
     pub static mut mppe_recv_key: [c_uchar; MPPE_MAX_KEY_LEN];
     pub static mut mppe_keys_set: c_int;
 
+    pub fn lcp_close(unit: c_int, reason: *mut c_char);
+    pub fn get_idle_time(unit: c_int, idle: *mut ppp_idle) -> c_int;
     pub fn add_notifier(list: *mut *mut notifier, func: notify_func, arg: *mut c_void);
     pub fn add_options(opts: *mut option_t);
     pub fn script_setenv(var: *mut c_char, value: *mut c_char, iskey: c_int);

@@ -11,6 +11,7 @@ const PROGRAM: &str = r#"
 #include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
+#include <linux/ppp_defs.h>
 #include "pppd.h"
 #include "fsm.h"
 #include "ipcp.h"
@@ -26,6 +27,7 @@ int main(void) {
     S(ipv6cp_options); P(ipv6cp_options, opt_remote); P(ipv6cp_options, vj_protocol);
     P(ipv6cp_options, ourid); P(ipv6cp_options, hisid);
     S(struct pppd_stats); P(struct chap_digest_type, code);
+    S(struct ppp_idle); P(struct ppp_idle, recv_idle);
     printf("VERSION %s\n", VERSION);
     return 0;
 }
@@ -71,6 +73,8 @@ fn layouts_match_the_installed_headers() {
         ("ipv6cp_options.hisid", offset_of!(sys::ipv6cp_options, hisid)),
         ("struct pppd_stats", size_of::<sys::pppd_stats>()),
         ("struct chap_digest_type.code", offset_of!(sys::chap_digest_type, code)),
+        ("struct ppp_idle", size_of::<sys::ppp_idle>()),
+        ("struct ppp_idle.recv_idle", offset_of!(sys::ppp_idle, recv_idle)),
     ];
     let c = c_layout();
     for (name, ours) in rust {

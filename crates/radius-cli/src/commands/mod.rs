@@ -1,8 +1,10 @@
 //! One module per subcommand.
 
 pub mod check_config;
+pub mod disconnect;
 pub mod login;
 pub mod monitor;
+pub mod sessions;
 
 use radius_core::Config;
 use std::path::Path;

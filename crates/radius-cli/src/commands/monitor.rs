@@ -28,6 +28,21 @@ pub fn run(config: &Path) -> Verdict {
             }
         }
     }
+    match radius_dmd::counters::snapshot(&config.client.state_dir) {
+        Ok(snap) => {
+            println!("incoming (radius-rs-dmd, port {}):", config.incoming.section.port);
+            for (name, value) in snap.counters {
+                println!("  {name:>37}: {value}");
+            }
+            for (cause, value) in snap.naks {
+                println!("  {:>37}: {value}", format!("naks {} {}", cause.value(), cause.name()));
+            }
+        }
+        Err(e) => {
+            eprintln!("radius-rs: error: cannot read the radius-rs-dmd counters: {e}");
+            failed = true;
+        }
+    }
     if failed {
         Verdict::Error
     } else {

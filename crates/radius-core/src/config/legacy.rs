@@ -91,7 +91,20 @@ pub fn parse(text: &str, path: &Path, families: Families) -> Result<Config, Conf
         require_message_authenticator: false,
         ..ClientSection::default()
     };
-    Ok(Config { path: path.to_path_buf(), client, servers, warnings: Vec::new(), registry: Default::default(), ppp: Default::default(), sessions: Default::default() })
+    let incoming = super::Incoming {
+        section: Default::default(),
+        clients: servers.iter().map(|s| super::IncomingClient { ip: s.ip, secret: s.secret.clone() }).collect(),
+    };
+    Ok(Config {
+        path: path.to_path_buf(),
+        client,
+        servers,
+        warnings: Vec::new(),
+        registry: Default::default(),
+        ppp: Default::default(),
+        sessions: Default::default(),
+        incoming,
+    })
 }
 
 fn parse_line(line: &str, index: usize, families: Families) -> Result<Server, String> {

@@ -12,8 +12,8 @@ pub(crate) mod model;
 
 pub use legacy::Families;
 pub use model::{
-    ClientSection, ConfigFile, PppSection, RegistrySection, SecretSource, ServerSection, Service, SessionsSection,
-    UserSection,
+    ClientSection, ConfigFile, IncomingClientSection, IncomingSection, PppSection, RegistrySection, SecretSource,
+    ServerSection, Service, SessionsSection, UserSection,
 };
 use crate::registry::Registry;
 
@@ -120,6 +120,24 @@ impl Server {
     }
 }
 
+/// One server allowed to send Disconnect / CoA requests.
+#[derive(Debug, Clone)]
+pub struct IncomingClient {
+    /// Its source address.
+    pub ip: IpAddr,
+    /// The shared secret.
+    pub secret: Secret,
+}
+
+/// `[incoming]`, resolved: the section as written and its clients.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// The section as written (its `clients` are resolved into [`Incoming::clients`]).
+    pub section: IncomingSection,
+    /// Who may send requests.
+    pub clients: Vec<IncomingClient>,
+}
+
 /// A loaded, validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -138,6 +156,8 @@ pub struct Config {
     pub ppp: PppSection,
     /// The live-session registry (`[sessions]`).
     pub sessions: SessionsSection,
+    /// Disconnect / CoA requests (`[incoming]`).
+    pub incoming: Incoming,
 }
 
 impl Config {
@@ -296,6 +316,10 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path) -> Result<Config, Conf
     if file.ppp.order.iter().enumerate().any(|(i, s)| file.ppp.order[..i].contains(s)) {
         return Err(invalid("ppp.order".into(), "names a source twice".into()));
     }
+    if file.ppp.control_poll.is_zero() {
+        return Err(invalid("ppp.control_poll".into(), "must be more than 0".into()));
+    }
+    let incoming = resolve_incoming(std::mem::take(&mut file.incoming), &servers, path).map_err(|(k, m)| invalid(k, m))?;
     let in_force = !file.users.is_empty() || file.registry.is_some();
     Ok(Config {
         path: path.to_path_buf(),
@@ -305,7 +329,38 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path) -> Result<Config, Conf
         registry: Registry::new(file.registry.unwrap_or_default(), file.users, in_force),
         ppp: file.ppp,
         sessions: file.sessions,
+        incoming,
     })
+}
+
+/// `[incoming]`: its clients, by default the servers with their secrets.
+fn resolve_incoming(mut section: IncomingSection, servers: &[Server], path: &Path) -> Result<Incoming, (String, String)> {
+    if section.accept && section.listen.is_empty() {
+        return Err(("incoming.listen".into(), "lists no address: requests could never arrive".into()));
+    }
+    if section.event_timestamp_window.is_zero() {
+        return Err(("incoming.event_timestamp_window".into(), "must be more than 0".into()));
+    }
+    if section.stale_check.is_zero() || section.hook_timeout.is_zero() {
+        return Err(("incoming.stale_check".into(), "stale_check and hook_timeout must be more than 0".into()));
+    }
+    let mut clients = Vec::new();
+    for (i, c) in std::mem::take(&mut section.clients).into_iter().enumerate() {
+        let key = format!("incoming.client[{i}].secret");
+        let secret = match (c.secret, c.secret_file) {
+            (Some(s), None) => Secret::from(s),
+            (None, Some(f)) => read_secret_file(&path.parent().unwrap_or(Path::new("/")).join(f)).map_err(|m| (key.clone(), m))?,
+            _ => return Err((key, "give `secret` or `secret_file` (one of them)".into())),
+        };
+        if secret.is_empty() {
+            return Err((key, "the shared secret is empty".into()));
+        }
+        clients.push(IncomingClient { ip: c.address, secret });
+    }
+    if clients.is_empty() {
+        clients = servers.iter().map(|s| IncomingClient { ip: s.ip, secret: s.secret.clone() }).collect();
+    }
+    Ok(Incoming { section, clients })
 }
 
 /// Splits `"addr"` / `"addr@vrf"` / `"[v6]"` into an address and a VRF.

@@ -61,6 +61,74 @@ pub struct ConfigFile {
     /// Where live sessions are recorded (`[sessions]`).
     #[serde(default)]
     pub sessions: SessionsSection,
+    /// Disconnect / CoA requests from RADIUS servers (`[incoming]`, radius-rs-dmd).
+    #[serde(default)]
+    pub incoming: IncomingSection,
+}
+
+/// `[incoming]`: RFC 5176 Disconnect / CoA requests received by
+/// radius-rs-dmd (RouterOS `/radius incoming`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IncomingSection {
+    /// Listen for requests at all (default false, as RouterOS).
+    pub accept: bool,
+    /// UDP port (default 1700, RouterOS; 3799 is the IANA port).
+    pub port: u16,
+    /// Addresses to listen on (default loopback only).
+    pub listen: Vec<IpAddr>,
+    /// VRF (Linux device) the sockets are bound to; empty: none.
+    pub vrf: String,
+    /// Drop requests without a valid Message-Authenticator (default true).
+    pub require_message_authenticator: bool,
+    /// How far Event-Timestamp may be from our clock, and how long answers
+    /// are kept for duplicate requests (default 300s, RFC 5176 3.5).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub event_timestamp_window: Duration,
+    /// Drop requests without Event-Timestamp (default false).
+    pub require_event_timestamp: bool,
+    /// Who may send requests; empty: the `[[server]]` list with its secrets.
+    #[serde(rename = "client")]
+    pub clients: Vec<IncomingClientSection>,
+    /// Script run for CoA attributes other than Session-Timeout,
+    /// Idle-Timeout and Class (shaping: Mikrotik-Rate-Limit, Filter-Id, …).
+    pub coa_hook: Option<PathBuf>,
+    /// How long the hook may run (default 5s).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub hook_timeout: Duration,
+    /// How often sessions whose pppd is gone are looked for (default 60s).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub stale_check: Duration,
+}
+
+impl Default for IncomingSection {
+    fn default() -> Self {
+        IncomingSection {
+            accept: false,
+            port: 1700,
+            listen: vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from(std::net::Ipv6Addr::LOCALHOST)],
+            vrf: String::new(),
+            require_message_authenticator: true,
+            event_timestamp_window: Duration::from_secs(300),
+            require_event_timestamp: false,
+            clients: Vec::new(),
+            coa_hook: None,
+            hook_timeout: Duration::from_secs(5),
+            stale_check: Duration::from_secs(60),
+        }
+    }
+}
+
+/// `[[incoming.client]]`: one server allowed to send requests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncomingClientSection {
+    /// Its source address.
+    pub address: IpAddr,
+    /// Shared secret (or use `secret_file`).
+    pub secret: Option<String>,
+    /// File whose first line is the shared secret; relative to the config file.
+    pub secret_file: Option<PathBuf>,
 }
 
 /// Who decides a PPP peer's credentials, in `[ppp] order`.
@@ -89,6 +157,10 @@ pub struct PppSection {
     pub interim_floor: Duration,
     /// Where `radattr.<ifname>` files are written (default /var/run, as radattr.so).
     pub radattr_dir: PathBuf,
+    /// How often a session looks for changes radius-rs-dmd left for it
+    /// (CoA; default 1s).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub control_poll: Duration,
 }
 
 impl Default for PppSection {
@@ -99,6 +171,7 @@ impl Default for PppSection {
             chap_secrets: PathBuf::from("/etc/ppp/chap-secrets"),
             interim_floor: Duration::from_secs(60),
             radattr_dir: PathBuf::from("/var/run"),
+            control_poll: Duration::from_secs(1),
         }
     }
 }

@@ -107,12 +107,14 @@ pub mod acct_authentic {
 pub mod terminate_cause {
     pub const USER_REQUEST: u32 = 1;
     pub const LOST_CARRIER: u32 = 2;
+    pub const LOST_SERVICE: u32 = 3;
     pub const IDLE_TIMEOUT: u32 = 4;
     pub const SESSION_TIMEOUT: u32 = 5;
     pub const ADMIN_RESET: u32 = 6;
     pub const NAS_ERROR: u32 = 9;
     pub const PORT_ERROR: u32 = 8;
     pub const NAS_REQUEST: u32 = 10;
+    pub const NAS_REBOOT: u32 = 11;
     pub const SERVICE_UNAVAILABLE: u32 = 15;
     pub const CALLBACK: u32 = 16;
 }

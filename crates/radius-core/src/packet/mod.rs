@@ -7,6 +7,7 @@
 //! and the full reply check.
 
 pub mod attr;
+pub mod dynauth;
 pub mod message_authenticator;
 pub mod reply;
 pub mod request;

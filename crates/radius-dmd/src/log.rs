@@ -1,0 +1,47 @@
+//! Where the daemon's lines go: syslog (facility daemon), and stderr in
+//! the foreground (the journal under systemd).
+
+use radius_core::log::{Level, Log};
+use std::sync::Mutex;
+use syslog::{Facility, Formatter3164, Logger, LoggerBackend};
+
+/// The daemon's log; shared by its threads.
+pub struct DaemonLog {
+    syslog: Option<Mutex<Logger<LoggerBackend, Formatter3164>>>,
+    stderr: bool,
+    debug: bool,
+}
+
+impl std::fmt::Debug for DaemonLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DaemonLog").field("syslog", &self.syslog.is_some()).field("stderr", &self.stderr).finish()
+    }
+}
+
+impl DaemonLog {
+    /// Syslog when it can be reached; stderr too when `stderr`.
+    pub fn new(stderr: bool, debug: bool) -> Self {
+        let formatter = Formatter3164 { facility: Facility::LOG_DAEMON, hostname: None, process: "radius-rs-dmd".into(), pid: std::process::id() };
+        let syslog = syslog::unix(formatter).ok().map(Mutex::new);
+        DaemonLog { syslog, stderr, debug }
+    }
+}
+
+impl Log for DaemonLog {
+    fn log(&self, level: Level, message: &str) {
+        if level == Level::Debug && !self.debug {
+            return;
+        }
+        if self.stderr || self.syslog.is_none() {
+            eprintln!("radius-rs-dmd: {}: {message}", format!("{level:?}").to_lowercase());
+        }
+        if let Some(Ok(mut l)) = self.syslog.as_ref().map(|m| m.lock()) {
+            let _ = match level {
+                Level::Error => l.err(message),
+                Level::Warning => l.warning(message),
+                Level::Info => l.info(message),
+                Level::Debug => l.debug(message),
+            };
+        }
+    }
+}

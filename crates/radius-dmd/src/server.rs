@@ -1,0 +1,326 @@
+//! The daemon's loop: UDP sockets on `[incoming] listen`, one request at a
+//! time through admission, duplicate detection, NAS identification and
+//! the plan, then the action and the answer. CoA waits for pppd to take
+//! the change, so each CoA runs on its own thread; Disconnects are
+//! answered inline. A background thread sends Stops for lost sessions.
+
+use crate::actions;
+use crate::admission::{self, Admitted};
+use crate::counters::{Counter, Counters};
+use crate::dedup::{Dedup, RequestKey, Seen};
+use crate::error_cause::ErrorCause;
+use crate::hook::Hook;
+use crate::nas_identity::NasIdentity;
+use crate::plan::{self, Plan};
+use crate::respond;
+use crate::stale;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::socket::{self, sockopt, AddressFamily, SockFlag, SockType, SockaddrStorage};
+use radius_core::config::Incoming;
+use radius_core::log::{Level, Log};
+use radius_core::packet::{code, wire::MAX_LEN};
+use radius_core::{Client, Config};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Why the daemon cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// No listen address could be bound.
+    #[error("cannot listen on any [incoming] address: {0}")]
+    Listen(String),
+    /// Signals could not be set up.
+    #[error("cannot set up signal handling: {0}")]
+    Signals(nix::Error),
+}
+
+/// What every request handler needs; shared with the CoA threads.
+pub struct Shared {
+    /// The configuration.
+    pub config: Config,
+    /// Our NAS identity.
+    pub identity: NasIdentity,
+    /// Counters.
+    pub counters: Counters,
+    /// Requests seen within the window.
+    pub dedup: Mutex<Dedup>,
+    /// The log.
+    pub log: Arc<dyn Log + Send + Sync>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").field("identity", &self.identity).finish_non_exhaustive()
+    }
+}
+
+/// Binds one UDP socket on `ip`:`port`, in the VRF if any.
+pub fn bind(ip: IpAddr, port: u16, vrf: &str) -> Result<UdpSocket, String> {
+    let family = if ip.is_ipv4() { AddressFamily::Inet } else { AddressFamily::Inet6 };
+    let fd: OwnedFd = socket::socket(family, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None).map_err(|e| format!("{ip}: {e}"))?;
+    if ip.is_ipv6() {
+        socket::setsockopt(&fd, sockopt::Ipv6V6Only, &true).map_err(|e| format!("{ip}: IPV6_V6ONLY: {e}"))?;
+    }
+    if !vrf.is_empty() {
+        socket::setsockopt(&fd, sockopt::BindToDevice, &std::ffi::OsString::from(vrf)).map_err(|e| format!("{ip}: VRF {vrf}: {e}"))?;
+    }
+    let addr = SockaddrStorage::from(SocketAddr::new(ip, port));
+    socket::bind(std::os::fd::AsRawFd::as_raw_fd(&fd), &addr).map_err(|e| format!("{ip} port {port}: {e}"))?;
+    let s = UdpSocket::from(fd);
+    s.set_nonblocking(true).map_err(|e| e.to_string())?;
+    Ok(s)
+}
+
+fn record_drop(shared: &Shared, d: &admission::Dropped, from: SocketAddr) {
+    shared.counters.bump(Counter::for_drop(d));
+    shared.log.log(Level::Warning, &format!("request from {from} dropped: {d}"));
+}
+
+fn send(socket: &UdpSocket, bytes: &[u8], to: SocketAddr, log: &dyn Log) {
+    if let Err(e) = socket.send_to(bytes, to) {
+        log.log(Level::Warning, &format!("cannot answer {to}: {e}"));
+    }
+}
+
+/// Answers an admitted request with `outcome`, remembering the answer.
+fn answer(shared: &Shared, socket: &UdpSocket, admitted: &Admitted<'_>, key: RequestKey, outcome: Result<(), ErrorCause>) {
+    let request = &admitted.request;
+    let coa = request.header.code == code::COA_REQUEST;
+    let counter = match (coa, outcome.is_ok()) {
+        (true, true) => Counter::CoaAcks,
+        (true, false) => Counter::CoaNaks,
+        (false, true) => Counter::DisconnectAcks,
+        (false, false) => Counter::DisconnectNaks,
+    };
+    shared.counters.bump(counter);
+    if let Err(cause) = outcome {
+        shared.counters.nak(cause);
+    }
+    match respond::encode(request, outcome, admitted.client.secret.expose()) {
+        Ok(bytes) => {
+            send(socket, &bytes, key.source, shared.log.as_ref());
+            if let Ok(mut d) = shared.dedup.lock() {
+                d.answered(key, bytes);
+            }
+        }
+        Err(e) => shared.log.log(Level::Error, &format!("cannot encode the answer to {}: {e}", key.source)),
+    }
+}
+
+fn hook(incoming: &Incoming) -> Option<Hook> {
+    incoming.section.coa_hook.clone().map(|path| Hook { path, timeout: incoming.section.hook_timeout })
+}
+
+/// How long a CoA waits for pppd to take a change: two polls and a second.
+fn coa_wait(config: &Config) -> Duration {
+    config.ppp.control_poll * 2 + Duration::from_secs(1)
+}
+
+/// Handles one datagram.
+pub fn handle(shared: &Arc<Shared>, socket: &UdpSocket, datagram: &[u8], from: SocketAddr) {
+    shared.counters.bump(Counter::Requests);
+    let admitted = match admission::admit(datagram, from.ip(), &shared.config.incoming, SystemTime::now()) {
+        Ok(a) => a,
+        Err(d) => return record_drop(shared, &d, from),
+    };
+    let h = admitted.request.header;
+    let key = RequestKey { source: from, identifier: h.identifier, authenticator: h.authenticator };
+    let seen = shared.dedup.lock().map(|mut d| d.check(key, Instant::now())).unwrap_or(Seen::New);
+    match seen {
+        Seen::Answered(bytes) => {
+            shared.counters.bump(Counter::Duplicates);
+            shared.log.log(Level::Info, &format!("duplicate {} from {from} (id {}): answered again", code::name(h.code), h.identifier));
+            return send(socket, &bytes, from, shared.log.as_ref());
+        }
+        Seen::InProgress => {
+            shared.counters.bump(Counter::Duplicates);
+            return;
+        }
+        Seen::New => {}
+    }
+    let coa = h.code == code::COA_REQUEST;
+    shared.counters.bump(if coa { Counter::CoaRequests } else { Counter::DisconnectRequests });
+    let attributes = &admitted.request.attributes;
+    if !shared.identity.matches(attributes) {
+        shared.log.log(Level::Warning, &format!("{} from {from} names another NAS", code::name(h.code)));
+        return answer(shared, socket, &admitted, key, Err(ErrorCause::NasIdentificationMismatch));
+    }
+    let planned = match plan::plan(h.code, attributes) {
+        Ok(p) => p,
+        Err(cause) => {
+            shared.log.log(Level::Info, &format!("{} from {from} refused: {}", code::name(h.code), cause.name()));
+            return answer(shared, socket, &admitted, key, Err(cause));
+        }
+    };
+    let dir = shared.config.sessions.dir.clone();
+    match planned {
+        Plan::Disconnect(selector) => {
+            let outcome = actions::disconnect(&dir, &selector, shared.log.as_ref()).map(|_| ());
+            if let Err(cause) = outcome {
+                shared.log.log(Level::Info, &format!("Disconnect-Request from {from} ({}): {}", selector.describe(), cause.name()));
+            }
+            answer(shared, socket, &admitted, key, outcome);
+        }
+        Plan::Coa(selector, changes) => {
+            let (shared, socket) = (Arc::clone(shared), socket.try_clone());
+            let Ok(socket) = socket else { return };
+            let client = admitted.client.clone();
+            let request = admitted.request.clone();
+            std::thread::spawn(move || {
+                let hook = hook(&shared.config.incoming);
+                let wait = coa_wait(&shared.config);
+                let outcome = actions::change(&dir, &selector, &changes, hook.as_ref(), wait, shared.log.as_ref()).map(|_| ());
+                let verdict = match outcome {
+                    Ok(()) => "applied".to_string(),
+                    Err(c) => c.name().to_string(),
+                };
+                shared.log.log(Level::Info, &format!("CoA-Request from {from} ({}): {verdict}", selector.describe()));
+                let admitted = Admitted { request, client: &client };
+                answer(&shared, &socket, &admitted, key, outcome);
+            });
+        }
+    }
+}
+
+/// Runs the daemon until SIGTERM or SIGINT.
+pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeError> {
+    // Signals are taken from a signalfd; block them before any thread starts.
+    let mut signals = SigSet::empty();
+    for s in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
+        signals.add(s);
+    }
+    signals.thread_block().map_err(ServeError::Signals)?;
+    let signal_fd = SignalFd::with_flags(&signals, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).map_err(ServeError::Signals)?;
+
+    let section = config.incoming.section.clone();
+    let mut sockets = Vec::new();
+    if section.accept {
+        let mut errors = Vec::new();
+        for ip in &section.listen {
+            match bind(*ip, section.port, &section.vrf) {
+                Ok(s) => {
+                    log.log(Level::Info, &format!("listening for Disconnect/CoA on {ip} port {}", section.port));
+                    sockets.push(s)
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        for e in &errors {
+            log.log(Level::Warning, &format!("cannot listen: {e}"));
+        }
+        if sockets.is_empty() {
+            return Err(ServeError::Listen(errors.join("; ")));
+        }
+    } else {
+        log.log(Level::Info, "[incoming] accept = false: no Disconnect/CoA requests are taken; lost-session Stops only");
+    }
+
+    let shared = Arc::new(Shared {
+        identity: NasIdentity::of_host(&config),
+        counters: Counters::new(&config.client.state_dir),
+        dedup: Mutex::new(Dedup::new(section.event_timestamp_window)),
+        config,
+        log,
+    });
+    let _ = shared.counters.flush();
+
+    // Lost sessions first, then Accounting-On if no session is live.
+    let stopping = Arc::new(AtomicBool::new(false));
+    let sweeper = {
+        let (shared, stopping) = (Arc::clone(&shared), Arc::clone(&stopping));
+        std::thread::spawn(move || sweep_loop(&shared, &stopping))
+    };
+
+    let mut buf = vec![0u8; MAX_LEN + 1];
+    let mut last_flush = Instant::now();
+    loop {
+        let mut fds: Vec<PollFd> = sockets.iter().map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN)).collect();
+        fds.push(PollFd::new(signal_fd.as_fd(), PollFlags::POLLIN));
+        match poll(&mut fds, PollTimeout::from(200u16)) {
+            Ok(_) | Err(nix::Error::EINTR) => {}
+            Err(e) => shared.log.log(Level::Error, &format!("poll: {e}")),
+        }
+        let ready: Vec<bool> = fds.iter().map(|f| f.revents().is_some_and(|r| !r.is_empty())).collect();
+        drop(fds);
+        if ready.last().copied().unwrap_or(false) {
+            if let Ok(Some(info)) = signal_fd.read_signal() {
+                let signo = info.ssi_signo as i32;
+                if signo == Signal::SIGHUP as i32 {
+                    shared.log.log(Level::Info, "SIGHUP: configuration changes take effect at restart");
+                } else {
+                    shared.log.log(Level::Info, "stopping");
+                    break;
+                }
+            }
+        }
+        for (socket, _) in sockets.iter().zip(&ready).filter(|(_, r)| **r) {
+            // Drain the socket: many requests may be waiting.
+            loop {
+                match socket.recv_from(&mut buf) {
+                    Ok((n, from)) => handle(&shared, socket, buf.get(..n).unwrap_or(&[]), from),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(e) => {
+                        shared.log.log(Level::Warning, &format!("receive: {e}"));
+                        break;
+                    }
+                }
+            }
+        }
+        if last_flush.elapsed() >= Duration::from_millis(200) {
+            if let Err(e) = shared.counters.flush() {
+                shared.log.log(Level::Warning, &format!("cannot write counters: {e}"));
+            }
+            last_flush = Instant::now();
+        }
+    }
+    stopping.store(true, Ordering::SeqCst);
+    let _ = sweeper.join();
+    let _ = shared.counters.flush();
+    let mut client = Client::new(shared.config.clone(), Box::new(ArcLog(Arc::clone(&shared.log))));
+    let live = stale::sweep(&mut client, &shared.config.sessions.dir, shared.log.as_ref()).live;
+    if live == 0 {
+        stale::nas_state(&mut client, false, shared.log.as_ref());
+    } else {
+        shared.log.log(Level::Info, &format!("{live} sessions are still live: Accounting-Off not sent (it would end them on the server)"));
+    }
+    Ok(())
+}
+
+/// A shared log as the core's boxed log.
+struct ArcLog(Arc<dyn Log + Send + Sync>);
+
+impl Log for ArcLog {
+    fn log(&self, level: Level, message: &str) {
+        self.0.log(level, message)
+    }
+}
+
+/// At start: lost-session Stops, then Accounting-On when no session is
+/// live; then a sweep every `[incoming] stale_check`.
+fn sweep_loop(shared: &Shared, stopping: &AtomicBool) {
+    let mut client = Client::new(shared.config.clone(), Box::new(ArcLog(Arc::clone(&shared.log))));
+    let dir = &shared.config.sessions.dir;
+    let first = stale::sweep(&mut client, dir, shared.log.as_ref());
+    if first.live == 0 && first.undelivered == 0 {
+        stale::nas_state(&mut client, true, shared.log.as_ref());
+    } else {
+        shared.log.log(
+            Level::Info,
+            &format!("{} live sessions: Accounting-On not sent (it would end them on the server)", first.live),
+        );
+    }
+    let every = shared.config.incoming.section.stale_check;
+    let mut next = Instant::now() + every;
+    while !stopping.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+        if Instant::now() >= next {
+            stale::sweep(&mut client, dir, shared.log.as_ref());
+            next = Instant::now() + every;
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Sessions whose pppd is gone (kill -9, a crash, a reboot with a
+//! persistent registry) get their Stop from the daemon, so the server does
+//! not keep them open forever; and the NAS-wide Accounting-On / -Off.
+//!
+//! A Stop that no server takes leaves the record in place: the next sweep
+//! sends it again. Nothing is dropped.
+
+use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
+use radius_core::log::{Level, Log};
+use radius_core::packet::attr::{self, terminate_cause};
+use radius_core::sessions::{self, Liveness, SessionRecord};
+use radius_core::{Client, Service};
+use std::path::Path;
+use std::time::SystemTime;
+
+/// When this host booted (seconds since the epoch), from /proc/stat.
+pub fn boot_time() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    stat.lines().find_map(|l| l.strip_prefix("btime "))?.trim().parse().ok()
+}
+
+/// NAS-Reboot for a session that began before this boot, else Lost-Service.
+pub fn cause_for(record: &SessionRecord, booted: Option<u64>) -> u32 {
+    match booted {
+        Some(b) if record.start_time < b => terminate_cause::NAS_REBOOT,
+        _ => terminate_cause::LOST_SERVICE,
+    }
+}
+
+/// What a sweep found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    /// Sessions still live.
+    pub live: usize,
+    /// Stops delivered (their records removed).
+    pub stopped: usize,
+    /// Stops no server took (records kept for the next sweep).
+    pub undelivered: usize,
+}
+
+/// Sends a Stop for every registry session whose pppd is gone.
+pub fn sweep(client: &mut Client, dir: &Path, log: &dyn Log) -> Swept {
+    let mut out = Swept::default();
+    let records = match sessions::list(dir) {
+        Ok(r) => r,
+        Err(e) => {
+            log.log(Level::Error, &format!("cannot read the session registry {}: {e}", dir.display()));
+            return out;
+        }
+    };
+    let booted = boot_time();
+    for record in records {
+        let r = match record {
+            Ok(r) => r,
+            Err(e) => {
+                log.log(Level::Warning, &format!("skipping an unreadable session record: {e}"));
+                continue;
+            }
+        };
+        if sessions::liveness(&r) == Liveness::Live {
+            out.live += 1;
+            continue;
+        }
+        let cause = cause_for(&r, booted);
+        let stop = sessions::stop_for_lost(&r, cause, SystemTime::now());
+        match client.account(&stop) {
+            Ok(_) => {
+                out.stopped += 1;
+                log.log(
+                    Level::Info,
+                    &format!("{} ({}, session {}): pppd {} is gone; Stop sent (Acct-Terminate-Cause {cause})", r.ifname, r.user, r.acct_session_id, r.pid),
+                );
+                if let Err(e) = sessions::remove(dir, &r.ifname, r.pid) {
+                    log.log(Level::Warning, &format!("cannot remove the record of {}: {e}", r.ifname));
+                }
+                let _ = sessions::remove_control(dir, &r.ifname);
+            }
+            Err(e) => {
+                out.undelivered += 1;
+                log.log(Level::Warning, &format!("{} ({}): Stop for the lost session not delivered ({e}); kept for the next sweep", r.ifname, r.user));
+            }
+        }
+    }
+    out
+}
+
+/// Sends Accounting-On (`on`) or Accounting-Off for the PPP service.
+pub fn nas_state(client: &mut Client, on: bool, log: &dyn Log) -> bool {
+    let status = if on { AcctStatus::AccountingOn } else { AcctStatus::AccountingOff };
+    let record = AccountingRecord::new(status, Service::Ppp).text(attr::ACCT_SESSION_ID, &new_session_id());
+    let name = if on { "Accounting-On" } else { "Accounting-Off" };
+    match client.account(&record) {
+        Ok(_) => {
+            log.log(Level::Info, &format!("{name} sent"));
+            true
+        }
+        Err(e) => {
+            log.log(Level::Warning, &format!("{name} not delivered: {e}"));
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A session that began before the boot ended with the reboot.
+    #[test]
+    fn cause_by_boot_time() {
+        let mut r = SessionRecord {
+            pid: 1,
+            ifname: "ppp0".into(),
+            unit: 0,
+            user: "u".into(),
+            acct_session_id: "S".into(),
+            framed_ip_address: None,
+            nas_port: 0,
+            nas_port_id: "ppp0".into(),
+            calling_station_id: String::new(),
+            start_time: 100,
+            class: None,
+            authenticated_by: "radius".into(),
+            process_start: None,
+        };
+        assert_eq!(cause_for(&r, Some(200)), terminate_cause::NAS_REBOOT);
+        r.start_time = 300;
+        assert_eq!(cause_for(&r, Some(200)), terminate_cause::LOST_SERVICE);
+        assert!(boot_time().is_some());
+    }
+}
