@@ -6,6 +6,7 @@
 //! `OUT_DIR/verdicts` (`name<TAB>ok` or `name<TAB>FAIL<TAB>why`); the host
 //! test suite `pppd_plugin` reads them. Logs go to `OUT_DIR/<name>.log`.
 
+mod dm;
 mod reference;
 mod rig;
 mod scenarios;

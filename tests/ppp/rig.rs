@@ -68,8 +68,13 @@ radattr_dir = "/var/run"
 
 [sessions]
 dir = "{SESSIONS_DIR}"
+
+[incoming]
+accept = true
+port = {}
+coa_hook = "/etc/ppp/coa-hook"
 "#,
-                fr.modern_auth, fr.modern_acct
+                fr.modern_auth, fr.modern_acct, crate::dm::PORT
             ),
         )
         .map_err(|e| e.to_string())?;
@@ -78,6 +83,8 @@ dir = "{SESSIONS_DIR}"
         std::fs::write("/etc/ppp/pap-secrets", "# client server secret addresses\nlocal-pap * local-pap-pw *\n").map_err(|e| e.to_string())?;
         std::fs::write("/etc/ppp/chap-secrets", "# client server secret addresses\nlocal-chap * \"local chap pw\" *\n").map_err(|e| e.to_string())?;
         std::fs::write("/etc/ppp/ip-up", IP_UP).map_err(|e| e.to_string())?;
+        std::fs::write("/etc/ppp/coa-hook", crate::dm::HOOK).map_err(|e| e.to_string())?;
+        shell("chmod 755 /etc/ppp/coa-hook")?;
         shell("chmod 755 /etc/ppp/ip-up; chmod 600 /etc/ppp/pap-secrets /etc/ppp/chap-secrets; rm -f /etc/ppp/options /etc/ppp/ip-down")?;
         std::fs::write("/etc/ppp/options", "").map_err(|e| e.to_string())?;
         Ok(Rig { fr, out: out.to_path_buf(), plugin: plugin.to_path_buf(), config, seen: PathBuf::from("/run/ppp-seen") })
@@ -85,7 +92,7 @@ dir = "{SESSIONS_DIR}"
 
     /// Kills leftover pppd/xl2tpd/pppoe-server between scenarios.
     pub fn cleanup(&self) {
-        let _ = shell("pkill -TERM -x pppd; pkill -TERM -x xl2tpd; pkill -TERM -x pppoe-server; sleep 1; pkill -KILL -x pppd; pkill -KILL -x xl2tpd; pkill -KILL -x pppoe-server; rm -rf /run/ppp-seen; true");
+        let _ = shell("pkill -TERM -x radius-rs-dmd; pkill -TERM -x pppd; pkill -TERM -x xl2tpd; pkill -TERM -x pppoe-server; sleep 1; pkill -KILL -x pppd; pkill -KILL -x xl2tpd; pkill -KILL -x pppoe-server; rm -rf /run/ppp-seen; true");
     }
 
     /// The plugin options for an authenticating pppd, one per line (an options file).

@@ -1,7 +1,7 @@
 //! The scenarios, each a subscriber or operator story with the outcome it
 //! must show.
 
-use crate::reference;
+use crate::{dm, reference};
 use crate::rig::{self, Rig, Session, SESSIONS_DIR};
 
 pub type Scenario = fn(&Rig, &str) -> Result<(), String>;
@@ -19,6 +19,13 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("session_timeout", session_timeout),
     ("pppoe_calling_station_mac", pppoe_calling_station_mac),
     ("l2tp_lns", l2tp_lns),
+    ("dm_disconnect_by_user", dm::dm_disconnect_by_user),
+    ("dm_disconnect_by_session_id", dm::dm_disconnect_by_session_id),
+    ("dm_disconnect_by_ip", dm::dm_disconnect_by_ip),
+    ("dm_refusals_and_duplicates", dm::dm_refusals_and_duplicates),
+    ("dm_coa_session_timeout", dm::dm_coa_session_timeout),
+    ("dm_coa_hook", dm::dm_coa_hook),
+    ("dm_lost_session_stop", dm::dm_lost_session_stop),
     ("reference_radius_so", reference::compare),
 ];
 

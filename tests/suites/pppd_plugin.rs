@@ -1,5 +1,5 @@
-//! The pppd plugin against real pppd 2.4.9, FreeRADIUS, pppoe-server and
-//! xl2tpd. The host kernel has no PPP, so one throwaway VM (virtme-ng,
+//! The pppd plugin and radius-rs-dmd against real pppd 2.4.9, FreeRADIUS,
+//! radclient, pppoe-server and xl2tpd. The host kernel has no PPP, so one throwaway VM (virtme-ng,
 //! Debian's kernel, TCG) boots for the whole suite and runs
 //! `ppp-scenarios` (tests/ppp/), which drives every scenario and writes a
 //! verdict per scenario; each test below asserts its own verdict.
@@ -27,6 +27,8 @@ fn run() -> &'static Run {
         assert!(Path::new(KERNEL).exists(), "{KERNEL} is missing: run scripts/setup.sh (it fetches the VM kernel)");
         let plugin = target_dir().join("libradius_rs.so");
         assert!(plugin.exists(), "{} is missing: `cargo build --workspace` builds the plugin", plugin.display());
+        let dmd = target_dir().join("radius-rs-dmd");
+        assert!(dmd.exists(), "{} is missing: `cargo build --workspace` builds the daemon", dmd.display());
         let out = tempfile::Builder::new().prefix("ppp-vm-").tempdir().expect("tempdir").keep();
         let guest = format!("{} {} {}", env!("CARGO_BIN_EXE_ppp-scenarios"), out.display(), plugin.display());
         let status = Command::new("timeout")
@@ -76,5 +78,12 @@ scenarios!(
     session_timeout,
     pppoe_calling_station_mac,
     l2tp_lns,
+    dm_disconnect_by_user,
+    dm_disconnect_by_session_id,
+    dm_disconnect_by_ip,
+    dm_refusals_and_duplicates,
+    dm_coa_session_timeout,
+    dm_coa_hook,
+    dm_lost_session_stop,
     reference_radius_so,
 );

@@ -1,0 +1,276 @@
+//! radius-rs-dmd against real pppd sessions: RFC 5176 Disconnect and CoA
+//! sent by FreeRADIUS's `radclient` (and, for what radclient cannot send —
+//! another source address, a corrupted Message-Authenticator, the same
+//! datagram twice — by hand-built packets), with outcomes checked on the
+//! sessions themselves and in FreeRADIUS's detail file.
+
+use crate::rig::{self, wait_for, Rig, Session, SESSIONS_DIR};
+use crate::scenarios::ensure;
+use radius_core::packet::{code, dynauth};
+use radius_testbed::SECRET;
+use std::net::UdpSocket;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The port the rig's `[incoming]` listens on (RouterOS's default).
+pub const PORT: u16 = 1700;
+/// Where the CoA hook writes what it saw.
+const HOOK_OUT: &str = "/run/ppp-seen/coa";
+
+/// The CoA hook the rig installs: keeps its arguments and environment.
+pub const HOOK: &str = "#!/bin/sh\nmkdir -p /run/ppp-seen\n{ echo \"args=$*\"; env | sort; } > /run/ppp-seen/coa.$2\n";
+
+/// A running radius-rs-dmd.
+struct Dmd {
+    child: Child,
+    log: PathBuf,
+}
+
+fn dmd_binary() -> PathBuf {
+    std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join("radius-rs-dmd"))).unwrap_or_default()
+}
+
+impl Dmd {
+    fn start(rig: &Rig, name: &str) -> Result<Dmd, String> {
+        let log = rig.out.join(format!("{name}.dmd.log"));
+        let file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
+        let child = Command::new(dmd_binary())
+            .args(["--foreground", "--config"])
+            .arg(&rig.config)
+            .stdout(Stdio::null())
+            .stderr(file)
+            .spawn()
+            .map_err(|e| format!("{}: {e}", dmd_binary().display()))?;
+        let d = Dmd { child, log };
+        ensure!(wait_for(10, || d.log().contains("listening for Disconnect/CoA on 127.0.0.1")), "radius-rs-dmd did not start:\n{}", d.log());
+        Ok(d)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM: the clean stop.
+    fn stop(&mut self) -> Result<(), String> {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let mut done = false;
+        wait_for(15, || {
+            done = matches!(self.child.try_wait(), Ok(Some(_)));
+            done
+        });
+        ensure!(done, "radius-rs-dmd did not stop on SIGTERM:\n{}", self.log());
+        Ok(())
+    }
+}
+
+impl Drop for Dmd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What radclient printed, and whether it got an answer.
+fn radclient(kind: &str, attributes: &[String], secret: &str) -> (bool, String) {
+    let input = attributes.join("\n") + "\n";
+    let cmd = format!("printf '%s' '{}' | radclient -x -r 1 -t 2 127.0.0.1:{PORT} {kind} '{secret}'", input.replace('\'', "'\\''"));
+    let out = Command::new("sh").args(["-c", &cmd]).output().expect("radclient");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (text.contains("Received "), text)
+}
+
+fn signed(attributes: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = attributes.iter().map(|s| s.to_string()).collect();
+    v.push("Message-Authenticator = 0x00".into());
+    v
+}
+
+/// A counter of the daemon as `radius-rs monitor` shows it.
+fn counter(rig: &Rig, name: &str) -> u64 {
+    std::thread::sleep(Duration::from_millis(500)); // the daemon writes them every 200 ms
+    let config = radius_core::Config::load(&rig.config).expect("rig config");
+    radius_dmd::counters::snapshot(&config.client.state_dir)
+        .map(|s| s.counters.iter().find(|(n, _)| *n == name).map(|(_, v)| *v).unwrap_or(0))
+        .unwrap_or(0)
+}
+
+/// Two sessions: ppp-alice (10.65.0.2) on ppp0, ppp-l2tp (10.65.0.4) on ppp1.
+fn two_sessions(rig: &Rig, name: &str) -> Result<(Session, Session), String> {
+    let a = Session::start(rig, &format!("{name}-a"), "require-pap 10.65.0.1:", "user ppp-alice password ppp-alice-pw");
+    ensure!(rig.wait_up("ppp0", 40), "session A never reached IP up\n{}", a.logs());
+    let b = Session::start(rig, &format!("{name}-b"), "require-pap 10.65.0.1:", "user ppp-l2tp password ppp-l2tp-pw");
+    ensure!(rig.wait_up("ppp1", 40), "session B never reached IP up\n{}", b.logs());
+    Ok((a, b))
+}
+
+fn session_id_of(rig: &Rig, ifname: &str) -> Result<String, String> {
+    rig.seen(&format!("session.{ifname}"))
+        .lines()
+        .find_map(|l| l.strip_prefix("acct_session_id = "))
+        .map(|v| v.trim_matches('"').to_string())
+        .ok_or_else(|| format!("no session record for {ifname} under {SESSIONS_DIR}"))
+}
+
+/// The selected session ends with Admin-Reset; the other stays up.
+fn disconnect_one(rig: &Rig, name: &str, selector: impl Fn(&str, &str) -> String, target_is_a: bool) -> Result<(), String> {
+    let (mut a, mut b) = two_sessions(rig, name)?;
+    let (id_a, id_b) = (session_id_of(rig, "ppp0")?, session_id_of(rig, "ppp1")?);
+    let mut dmd = Dmd::start(rig, name)?;
+    let (target_id, other_id) = if target_is_a { (&id_a, &id_b) } else { (&id_b, &id_a) };
+    let (answered, out) = radclient("disconnect", &signed(&[&selector(target_id, other_id), "NAS-Identifier = \"vm-bras\""]), SECRET);
+    ensure!(answered && out.contains("Received Disconnect-ACK"), "no Disconnect-ACK:\n{out}\n{}", dmd.log());
+    let (gone, stays) = if target_is_a { (&mut a, &mut b) } else { (&mut b, &mut a) };
+    let code = gone.wait_exit(15);
+    ensure!(code.is_some(), "the disconnected pppd is still running\n{}", gone.logs());
+    ensure!(stays.wait_exit(2).is_none(), "the other session ended too\n{}", stays.logs());
+    ensure!(
+        wait_for(10, || rig.records(target_id).iter().any(|r| r.contains("Acct-Status-Type = Stop") && r.contains("Acct-Terminate-Cause = Admin-Reset"))),
+        "no Stop with Acct-Terminate-Cause = Admin-Reset for {target_id}: {:?}",
+        rig.records(target_id)
+    );
+    ensure!(!rig.records(other_id).iter().any(|r| r.contains("Acct-Status-Type = Stop")), "the other session has a Stop");
+    dmd.stop()
+}
+
+pub fn dm_disconnect_by_user(rig: &Rig, name: &str) -> Result<(), String> {
+    disconnect_one(rig, name, |_, _| "User-Name = \"ppp-alice\"".into(), true)
+}
+
+pub fn dm_disconnect_by_session_id(rig: &Rig, name: &str) -> Result<(), String> {
+    disconnect_one(rig, name, |target, _| format!("Acct-Session-Id = \"{target}\""), false)
+}
+
+pub fn dm_disconnect_by_ip(rig: &Rig, name: &str) -> Result<(), String> {
+    disconnect_one(rig, name, |_, _| "Framed-IP-Address = 10.65.0.2".into(), true)
+}
+
+/// Sends `datagram` from `source` and returns the answer, if any within 1.5 s.
+fn exchange(socket: &UdpSocket, datagram: &[u8]) -> Option<Vec<u8>> {
+    socket.set_read_timeout(Some(Duration::from_millis(1500))).ok()?;
+    socket.send_to(datagram, ("127.0.0.1", PORT)).ok()?;
+    let mut buf = [0u8; 4096];
+    socket.recv(&mut buf).ok().map(|n| buf[..n].to_vec())
+}
+
+/// Unknown session → NAK 503; forged, unlisted, unsigned and stale requests
+/// → no answer and their counter rises; the same request twice → one action, two identical answers.
+pub fn dm_refusals_and_duplicates(rig: &Rig, name: &str) -> Result<(), String> {
+    let mut a = Session::start(rig, name, "require-pap 10.65.0.1:", "user ppp-alice password ppp-alice-pw");
+    ensure!(rig.wait_up("ppp0", 40), "session never reached IP up\n{}", a.logs());
+    let id = session_id_of(rig, "ppp0")?;
+    let mut dmd = Dmd::start(rig, name)?;
+
+    let (answered, out) = radclient("disconnect", &signed(&["User-Name = \"nobody\""]), SECRET);
+    ensure!(answered && out.contains("Disconnect-NAK") && out.contains("Error-Cause = Session-Context-Not-Found"), "unknown session: {out}");
+
+    let silent = |what: &str, counter_name: &str, send: &dyn Fn() -> bool| -> Result<(), String> {
+        let before = counter(rig, counter_name);
+        ensure!(!send(), "{what}: the daemon answered");
+        let after = counter(rig, counter_name);
+        ensure!(after == before + 1, "{what}: {counter_name} went {before} → {after}");
+        Ok(())
+    };
+    silent("wrong secret", "dropped-bad-authenticator", &|| radclient("disconnect", &signed(&["User-Name = \"ppp-alice\""]), "not-the-secret").0)?;
+    silent("no Message-Authenticator", "dropped-missing-message-authenticator", &|| {
+        radclient("disconnect", &["User-Name = \"ppp-alice\"".to_string()], SECRET).0
+    })?;
+    let stale = format!("Event-Timestamp = {}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 1000);
+    silent("stale Event-Timestamp", "dropped-stale-timestamp", &|| radclient("disconnect", &signed(&["User-Name = \"ppp-alice\"", &stale]), SECRET).0)?;
+    let request = dynauth::encode_request(code::DISCONNECT_REQUEST, 77, &[(1, b"ppp-alice".to_vec())], SECRET.as_bytes(), true);
+    silent("unlisted source 127.0.0.2", "dropped-unknown-client", &|| {
+        UdpSocket::bind("127.0.0.2:0").ok().and_then(|s| exchange(&s, &request)).is_some()
+    })?;
+    let mut bad_ma = request.clone();
+    let n = bad_ma.len();
+    bad_ma[n - 1] ^= 0x55;
+    let auth = dynauth::request_authenticator(&bad_ma, SECRET.as_bytes());
+    bad_ma[4..20].copy_from_slice(&auth);
+    silent("bad Message-Authenticator", "dropped-bad-message-authenticator", &|| {
+        UdpSocket::bind("127.0.0.1:0").ok().and_then(|s| exchange(&s, &bad_ma)).is_some()
+    })?;
+    ensure!(a.wait_exit(1).is_none(), "a dropped request ended the session\n{}", dmd.log());
+
+    // The same datagram twice from the same port: one action, two identical answers.
+    let requests_before = counter(rig, "disconnect-requests");
+    let dups_before = counter(rig, "duplicates");
+    let socket = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let first = exchange(&socket, &request).ok_or("no answer to the first copy")?;
+    let second = exchange(&socket, &request).ok_or("no answer to the second copy")?;
+    ensure!(first == second, "the two answers differ");
+    ensure!(first[0] == code::DISCONNECT_ACK, "answer code {} is not Disconnect-ACK", first[0]);
+    ensure!(dynauth::verify_response(&first, &request[4..20].try_into().unwrap(), SECRET.as_bytes()).is_ok(), "the ACK does not verify");
+    ensure!(counter(rig, "disconnect-requests") == requests_before + 1, "the duplicate was acted on twice");
+    ensure!(counter(rig, "duplicates") == dups_before + 1, "the duplicate was not counted");
+    ensure!(a.wait_exit(15).is_some(), "the session did not end\n{}", a.logs());
+    ensure!(wait_for(10, || rig.records(&id).iter().any(|r| r.contains("Acct-Status-Type = Stop"))), "no Stop for {id}");
+    let stops = rig.records(&id).iter().filter(|r| r.contains("Acct-Status-Type = Stop")).count();
+    ensure!(stops == 1, "{stops} Stops for one session");
+    ensure!(dmd.log().matches("disconnected (Admin-Reset)").count() == 1, "more than one disconnect action:\n{}", dmd.log());
+    dmd.stop()
+}
+
+/// CoA Session-Timeout=4 on a session without one: it ends about 4 s later.
+pub fn dm_coa_session_timeout(rig: &Rig, name: &str) -> Result<(), String> {
+    let mut a = Session::start(rig, name, "require-pap 10.65.0.1:", "user ppp-alice password ppp-alice-pw");
+    ensure!(rig.wait_up("ppp0", 40), "session never reached IP up\n{}", a.logs());
+    let id = session_id_of(rig, "ppp0")?;
+    let mut dmd = Dmd::start(rig, name)?;
+    let started = std::time::Instant::now();
+    let (answered, out) = radclient("coa", &signed(&["User-Name = \"ppp-alice\"", "Session-Timeout = 4", "Class = 0x636f612d636c617373"]), SECRET);
+    ensure!(answered && out.contains("Received CoA-ACK"), "no CoA-ACK:\n{out}\n{}", dmd.log());
+    // When the plugin ends the session; pppd itself then waits for its peer and scripts.
+    ensure!(wait_for(15, || a.server_log().contains("Session-Timeout reached")), "the CoA Session-Timeout never fired\n{}", a.logs());
+    let took = started.elapsed().as_secs();
+    ensure!((3..=7).contains(&took), "Session-Timeout 4 by CoA ended the session after {took}s");
+    let code = a.wait_exit(20);
+    ensure!(code == Some(13), "pppd ended with {code:?} after the CoA, expected 13 (connect time)\n{}", a.logs());
+    ensure!(
+        wait_for(10, || rig.records(&id).iter().any(|r| r.contains("Acct-Terminate-Cause = Session-Timeout"))),
+        "no Stop with Session-Timeout for {id}"
+    );
+    let stop = rig.records(&id).into_iter().find(|r| r.contains("Acct-Status-Type = Stop")).unwrap_or_default();
+    ensure!(stop.contains("Class = 0x636f612d636c617373"), "the Stop does not carry the Class set by CoA:\n{stop}");
+    dmd.stop()
+}
+
+/// CoA with a vendor attribute: the hook runs with the session's ifname and the attribute.
+pub fn dm_coa_hook(rig: &Rig, name: &str) -> Result<(), String> {
+    let a = Session::start(rig, name, "require-pap 10.65.0.1:", "user ppp-alice password ppp-alice-pw");
+    ensure!(rig.wait_up("ppp0", 40), "session never reached IP up\n{}", a.logs());
+    let mut dmd = Dmd::start(rig, name)?;
+    let (answered, out) = radclient("coa", &signed(&["Framed-IP-Address = 10.65.0.2", "Mikrotik-Rate-Limit = \"5M/7M\"", "Filter-Id = \"after-coa\""]), SECRET);
+    ensure!(answered && out.contains("Received CoA-ACK"), "no CoA-ACK:\n{out}\n{}", dmd.log());
+    let seen = std::fs::read_to_string(format!("{HOOK_OUT}.ppp0")).unwrap_or_default();
+    for needle in ["args=coa ppp0", "IFNAME=ppp0", "RADIUS_MIKROTIK_RATE_LIMIT=5M/7M", "RADIUS_FILTER_ID=after-coa", "USER_NAME=ppp-alice"] {
+        ensure!(seen.contains(needle), "the hook did not see {needle}:\n{seen}");
+    }
+    let (answered, out) = radclient("coa", &signed(&["User-Name = \"nobody\"", "Mikrotik-Rate-Limit = \"1M/1M\""]), SECRET);
+    ensure!(answered && out.contains("CoA-NAK") && out.contains("Session-Context-Not-Found"), "CoA for nobody: {out}");
+    dmd.stop()
+}
+
+/// kill -9 of a pppd, then the daemon starts: a Stop for that session;
+/// with nothing live, Accounting-On, and Accounting-Off at its clean stop.
+pub fn dm_lost_session_stop(rig: &Rig, name: &str) -> Result<(), String> {
+    let mut a = Session::start(rig, name, "require-pap 10.65.0.1:", "user ppp-alice password ppp-alice-pw");
+    ensure!(rig.wait_up("ppp0", 40), "session never reached IP up\n{}", a.logs());
+    let id = session_id_of(rig, "ppp0")?;
+    rig::shell(&format!("kill -9 {}", a.pid()))?;
+    ensure!(a.wait_exit(5).is_some(), "pppd survived kill -9");
+    ensure!(!rig.records(&id).iter().any(|r| r.contains("Acct-Status-Type = Stop")), "a Stop before the daemon ran");
+    let ons = |rig: &Rig, what: &str| rig.fr.detail("modern").matches(&format!("Acct-Status-Type = {what}")).count();
+    let (on_before, off_before) = (ons(rig, "Accounting-On"), ons(rig, "Accounting-Off"));
+    let mut dmd = Dmd::start(rig, name)?;
+    ensure!(
+        wait_for(15, || rig.records(&id).iter().any(|r| r.contains("Acct-Status-Type = Stop") && r.contains("Acct-Terminate-Cause = Lost-Service"))),
+        "no Stop with Lost-Service for the killed session {id}: {:?}\n{}",
+        rig.records(&id),
+        dmd.log()
+    );
+    ensure!(wait_for(5, || !std::path::Path::new(&format!("{SESSIONS_DIR}/ppp0.toml")).exists()), "the lost session's record is still there");
+    ensure!(wait_for(10, || ons(rig, "Accounting-On") > on_before), "no Accounting-On at start:\n{}", dmd.log());
+    dmd.stop()?;
+    ensure!(wait_for(10, || ons(rig, "Accounting-Off") > off_before), "no Accounting-Off at the clean stop:\n{}", dmd.log());
+    Ok(())
+}
