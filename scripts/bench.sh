@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --release -p pam_radius_rs
 cargo bench -p radius-rs-benches --bench pam
+# radius-rs-dmd: Disconnects/s and latency with 10,000 sessions, vs a bare UDP echo loop.
+cargo build --release --workspace --quiet
+cargo bench -p radius-rs-benches --bench dmd
 
 # Peak RSS of the authenticating pppd: radius_rs.so vs pppd's radius.so, the
 # same PAP session in the same VM run.

@@ -171,3 +171,63 @@ fn check_config_explains_and_warns() {
     assert!(err.contains("shared secret of 5 bytes"), "{err}");
     assert!(err.contains("readable by every user"), "{err}");
 }
+
+/// `radius-rs sessions` lists the registry; `radius-rs disconnect --user`
+/// ends exactly that user's session (its "pppd" gets SIGTERM, the Admin-Reset
+/// cause is left for the plugin's Stop) and a record whose pid is not its
+/// pppd is never signalled.
+#[test]
+fn sessions_and_disconnect() {
+    use radius_core::sessions::{self, SessionRecord};
+    let s = setup("", &[(1812, 1813)]);
+    let dir = s.dir.path().join("sessions");
+    std::fs::write(&s.config, std::fs::read_to_string(&s.config).unwrap() + &format!("[sessions]\ndir = \"{}\"\n", dir.display())).unwrap();
+    let pppd = s.dir.path().join("pppd");
+    std::fs::copy("/bin/sleep", &pppd).unwrap();
+    let spawn = || Command::new(&pppd).arg("60").spawn().unwrap();
+    let (mut alice, mut bob) = (spawn(), spawn());
+    let record = |ifname: &str, user: &str, pid: u32| SessionRecord {
+        pid,
+        ifname: ifname.into(),
+        unit: 0,
+        user: user.into(),
+        acct_session_id: format!("ID-{user}"),
+        framed_ip_address: Some([10, 0, 0, 7].into()),
+        nas_port: 0,
+        nas_port_id: ifname.into(),
+        calling_station_id: String::new(),
+        start_time: 1,
+        class: None,
+        authenticated_by: "radius".into(),
+        process_start: sessions::process_identity(pid).map(|(_, t)| t),
+    };
+    sessions::write(&dir, &record("ppp0", "alice", alice.id())).unwrap();
+    sessions::write(&dir, &record("ppp1", "bob", bob.id())).unwrap();
+    // A record naming this test process: the pid is not a pppd.
+    sessions::write(&dir, &record("ppp2", "carol", std::process::id())).unwrap();
+
+    let out = radius_rs(&s.config, &["sessions"], "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("alice") && text.contains("live") && text.contains("pid reused"), "{text}");
+
+    let out = radius_rs(&s.config, &["disconnect", "--user", "alice"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("disconnected ppp0 (alice"));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alice.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(alice.try_wait().unwrap().is_some(), "alice's pppd was not signalled");
+    assert!(bob.try_wait().unwrap().is_none(), "bob's pppd was signalled");
+    let control = sessions::read_control(&dir, "ppp0").unwrap().unwrap();
+    assert_eq!(control.terminate_cause, Some(6), "Admin-Reset left for the Stop");
+
+    let out = radius_rs(&s.config, &["disconnect", "--user", "carol"], "");
+    assert_eq!(out.status.code(), Some(2), "a reused pid is not a session");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Session-Context-Not-Found"));
+    let out = radius_rs(&s.config, &["disconnect", "--ip", "10.0.0.9"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let _ = bob.kill();
+    let _ = bob.wait();
+}

@@ -84,7 +84,7 @@ pub fn liveness(record: &SessionRecord) -> Liveness {
 }
 
 /// A change radius-rs-dmd leaves for a live session's pppd
-/// (`<dir>/<ifname>.control`); the plugin applies and removes it.
+/// (`<dir>/control/<ifname>.control`); the plugin applies and removes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Control {
     /// The pppd it is for (a control for another pid is ignored).
@@ -99,19 +99,23 @@ pub struct Control {
     pub class: Option<Vec<String>>,
 }
 
-/// Where the control of `ifname` lives.
+/// Where the control of `ifname` lives: a subdirectory, so writing one
+/// does not change the registry directory itself (readers cache it by its mtime).
 pub fn control_path(dir: &Path, ifname: &str) -> PathBuf {
-    dir.join(format!("{ifname}.control"))
+    dir.join("control").join(format!("{ifname}.control"))
 }
 
 /// Writes a control atomically (mode 0600).
 pub fn write_control(dir: &Path, ifname: &str, control: &Control) -> io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let text = toml::to_string(control).map_err(io::Error::other)?;
-    let tmp = dir.join(format!(".{ifname}.control.{}.tmp", std::process::id()));
+    let path = control_path(dir, ifname);
+    let parent = path.parent().unwrap_or(dir);
+    std::fs::create_dir_all(parent)?;
+    let tmp = parent.join(format!(".{ifname}.control.{}.tmp", std::process::id()));
     let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
     f.write_all(text.as_bytes())?;
-    std::fs::rename(&tmp, control_path(dir, ifname))
+    std::fs::rename(&tmp, path)
 }
 
 /// Reads the control of `ifname`, if any.

@@ -9,6 +9,7 @@
 use crate::error_cause::ErrorCause;
 use crate::hook::Hook;
 use crate::plan::Changes;
+use crate::registry_cache::RegistryCache;
 use crate::selector::Selector;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
@@ -27,24 +28,13 @@ pub struct Matches {
     pub stale: Vec<SessionRecord>,
 }
 
-/// Finds the sessions `selector` names.
-pub fn find(dir: &Path, selector: &Selector, log: &dyn Log) -> Matches {
+/// Splits the sessions `selector` names into live and stale.
+pub fn find(registry: &mut RegistryCache, selector: &Selector, log: &dyn Log) -> Matches {
     let mut m = Matches::default();
-    let records = match sessions::list(dir) {
-        Ok(r) => r,
-        Err(e) => {
-            log.log(Level::Error, &format!("cannot read the session registry {}: {e}", dir.display()));
-            return m;
-        }
-    };
-    for record in records {
-        match record {
-            Ok(r) if selector.matches(&r) => match sessions::liveness(&r) {
-                Liveness::Live => m.live.push(r),
-                Liveness::Gone | Liveness::Reused => m.stale.push(r),
-            },
-            Ok(_) => {}
-            Err(e) => log.log(Level::Warning, &format!("skipping an unreadable session record: {e}")),
+    for r in registry.matching(selector, log) {
+        match sessions::liveness(&r) {
+            Liveness::Live => m.live.push(r),
+            Liveness::Gone | Liveness::Reused => m.stale.push(r),
         }
     }
     m
@@ -52,8 +42,8 @@ pub fn find(dir: &Path, selector: &Selector, log: &dyn Log) -> Matches {
 
 /// Ends every live session `selector` names: Admin-Reset, then SIGTERM.
 /// The ended sessions, or why none could be.
-pub fn disconnect(dir: &Path, selector: &Selector, log: &dyn Log) -> Result<Vec<SessionRecord>, ErrorCause> {
-    let m = find(dir, selector, log);
+pub fn disconnect(dir: &Path, registry: &mut RegistryCache, selector: &Selector, log: &dyn Log) -> Result<Vec<SessionRecord>, ErrorCause> {
+    let m = find(registry, selector, log);
     if m.live.is_empty() {
         return Err(ErrorCause::SessionContextNotFound);
     }
@@ -82,11 +72,11 @@ pub fn disconnect(dir: &Path, selector: &Selector, log: &dyn Log) -> Result<Vec<
     }
 }
 
-/// Applies a CoA's changes to every live session `selector` names, and
-/// waits up to `wait` for their pppd to take them.
+/// Applies a CoA's changes to every live session of `m` (see [`find`]),
+/// and waits up to `wait` for their pppd to take them.
 pub fn change(
     dir: &Path,
-    selector: &Selector,
+    m: Matches,
     changes: &Changes,
     hook: Option<&Hook>,
     wait: Duration,
@@ -96,7 +86,6 @@ pub fn change(
         log.log(Level::Warning, "CoA carries attributes only a hook could apply, and [incoming] coa_hook is not set");
         return Err(ErrorCause::UnsupportedAttribute);
     }
-    let m = find(dir, selector, log);
     if m.live.is_empty() {
         return Err(ErrorCause::SessionContextNotFound);
     }

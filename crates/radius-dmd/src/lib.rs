@@ -5,6 +5,7 @@
 //! - [`dedup`]: duplicates get the answer already sent;
 //! - [`nas_identity`]: is the request for this NAS;
 //! - [`plan`] and [`selector`]: what a request asks, which sessions it names;
+//! - [`registry_cache`]: the session registry, in memory, following the directory;
 //! - [`actions`]: ending and changing sessions (also `radius-rs disconnect`);
 //! - [`hook`]: the CoA hook script;
 //! - [`respond`]: the ACK/NAK;
@@ -22,6 +23,7 @@ pub mod hook;
 pub mod log;
 pub mod nas_identity;
 pub mod plan;
+pub mod registry_cache;
 pub mod respond;
 pub mod selector;
 pub mod server;

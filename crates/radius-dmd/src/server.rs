@@ -12,6 +12,7 @@ use crate::error_cause::ErrorCause;
 use crate::hook::Hook;
 use crate::nas_identity::NasIdentity;
 use crate::plan::{self, Plan};
+use crate::registry_cache::RegistryCache;
 use crate::respond;
 use crate::stale;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -49,6 +50,8 @@ pub struct Shared {
     pub counters: Counters,
     /// Requests seen within the window.
     pub dedup: Mutex<Dedup>,
+    /// The session registry.
+    pub registry: Mutex<RegistryCache>,
     /// The log.
     pub log: Arc<dyn Log + Send + Sync>,
 }
@@ -160,7 +163,10 @@ pub fn handle(shared: &Arc<Shared>, socket: &UdpSocket, datagram: &[u8], from: S
     let dir = shared.config.sessions.dir.clone();
     match planned {
         Plan::Disconnect(selector) => {
-            let outcome = actions::disconnect(&dir, &selector, shared.log.as_ref()).map(|_| ());
+            let outcome = match shared.registry.lock() {
+                Ok(mut registry) => actions::disconnect(&dir, &mut registry, &selector, shared.log.as_ref()).map(|_| ()),
+                Err(_) => Err(ErrorCause::ResourcesUnavailable),
+            };
             if let Err(cause) = outcome {
                 shared.log.log(Level::Info, &format!("Disconnect-Request from {from} ({}): {}", selector.describe(), cause.name()));
             }
@@ -174,7 +180,9 @@ pub fn handle(shared: &Arc<Shared>, socket: &UdpSocket, datagram: &[u8], from: S
             std::thread::spawn(move || {
                 let hook = hook(&shared.config.incoming);
                 let wait = coa_wait(&shared.config);
-                let outcome = actions::change(&dir, &selector, &changes, hook.as_ref(), wait, shared.log.as_ref()).map(|_| ());
+                // The registry lock is held only to find the sessions, not while pppd takes the change.
+                let found = shared.registry.lock().map(|mut r| actions::find(&mut r, &selector, shared.log.as_ref())).unwrap_or_default();
+                let outcome = actions::change(&dir, found, &changes, hook.as_ref(), wait, shared.log.as_ref()).map(|_| ());
                 let verdict = match outcome {
                     Ok(()) => "applied".to_string(),
                     Err(c) => c.name().to_string(),
@@ -224,6 +232,7 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
         identity: NasIdentity::of_host(&config),
         counters: Counters::new(&config.client.state_dir),
         dedup: Mutex::new(Dedup::new(section.event_timestamp_window)),
+        registry: Mutex::new(RegistryCache::new(&config.sessions.dir)),
         config,
         log,
     });

@@ -136,18 +136,6 @@ impl Host {
         (raw != 0).then(|| Ipv4Addr::from(raw.to_ne_bytes()))
     }
 
-    /// Ends the session after `seconds` (`maxconnect`; Session-Timeout).
-    pub fn set_max_connect(&self, seconds: u32) {
-        // SAFETY: a plain int pppd reads when the link comes up; written on its thread.
-        unsafe { sys::maxconnect = i32::try_from(seconds).unwrap_or(i32::MAX) };
-    }
-
-    /// Ends the session after `seconds` idle (`idle`; Idle-Timeout).
-    pub fn set_idle_limit(&self, seconds: u32) {
-        // SAFETY: as for `set_max_connect`.
-        unsafe { sys::idle_time_limit = i32::try_from(seconds).unwrap_or(i32::MAX) };
-    }
-
     /// Ends the session now as pppd's own timers do: `status` becomes
     /// `exit_status` (`EXIT_CONNECT_TIME`, `EXIT_IDLE_TIMEOUT`, …) and LCP
     /// is closed with `reason`.

@@ -167,8 +167,6 @@ extern "C" {
     pub static using_pty: c_int;
     pub static sync_serial: pbool;
     pub static mut status: c_int;
-    pub static mut maxconnect: c_int;
-    pub static mut idle_time_limit: c_int;
     pub static mut netmask: u32;
     pub static link_stats: pppd_stats;
     pub static link_stats_valid: c_int;

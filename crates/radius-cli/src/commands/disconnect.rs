@@ -4,6 +4,7 @@
 use crate::Verdict;
 use radius_core::log::StderrLog;
 use radius_dmd::actions;
+use radius_dmd::registry_cache::RegistryCache;
 use radius_dmd::selector::Selector;
 use std::net::Ipv4Addr;
 use std::path::Path;
@@ -32,7 +33,8 @@ pub fn run(config: &Path, debug: bool, args: &Args) -> Verdict {
         framed_ip_address: args.ip,
         ..Default::default()
     };
-    match actions::disconnect(&config.sessions.dir, &selector, &StderrLog { debug }) {
+    let mut registry = RegistryCache::new(&config.sessions.dir);
+    match actions::disconnect(&config.sessions.dir, &mut registry, &selector, &StderrLog { debug }) {
         Ok(ended) => {
             for s in ended {
                 println!("disconnected {} ({}, session {}, pppd {})", s.ifname, s.user, s.acct_session_id, s.pid);
