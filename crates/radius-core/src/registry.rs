@@ -121,10 +121,7 @@ impl Registry {
 /// An address as PAM_RHOST gives it: plain, bracketed, or IPv4-mapped IPv6.
 fn parse_host(host: &str) -> Option<IpAddr> {
     let ip: IpAddr = host.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
-    Some(match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-        v4 => v4,
-    })
+    Some(crate::config::unmapped(ip))
 }
 
 #[cfg(test)]

@@ -107,15 +107,9 @@ pub fn control_path(dir: &Path, ifname: &str) -> PathBuf {
 
 /// Writes a control atomically (mode 0600).
 pub fn write_control(dir: &Path, ifname: &str, control: &Control) -> io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let text = toml::to_string(control).map_err(io::Error::other)?;
     let path = control_path(dir, ifname);
-    let parent = path.parent().unwrap_or(dir);
-    std::fs::create_dir_all(parent)?;
-    let tmp = parent.join(format!(".{ifname}.control.{}.tmp", std::process::id()));
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
-    f.write_all(text.as_bytes())?;
-    std::fs::rename(&tmp, path)
+    let tmp_name = format!(".{ifname}.control.{}.tmp", std::process::id());
+    write_private(&path, &tmp_name, control, false)
 }
 
 /// Reads the control of `ifname`, if any.
@@ -182,16 +176,25 @@ fn file_for(dir: &Path, ifname: &str) -> PathBuf {
 /// Writes `record` as `<dir>/<ifname>.toml` (mode 0600), atomically: a
 /// reader sees the old file, the new one, or none, never half of one.
 pub fn write(dir: &Path, record: &SessionRecord) -> io::Result<PathBuf> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::create_dir_all(dir)?;
-    let text = toml::to_string(record).map_err(io::Error::other)?;
     let path = file_for(dir, &record.ifname);
-    let tmp = dir.join(format!(".{}.{}.tmp", record.ifname, record.pid));
+    write_private(&path, &format!(".{}.{}.tmp", record.ifname, record.pid), record, true)?;
+    Ok(path)
+}
+
+/// Writes `value` as TOML to `path` (mode 0600) through a temporary file
+/// named `tmp_name` beside it and a rename; `sync` flushes it to disk first.
+fn write_private(path: &Path, tmp_name: &str, value: &impl Serialize, sync: bool) -> io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let text = toml::to_string(value).map_err(io::Error::other)?;
+    let parent = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let tmp = parent.join(tmp_name);
     let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
     f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, &path)?;
-    Ok(path)
+    if sync {
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
 }
 
 /// Removes the record of `ifname` if it belongs to `pid` (a new pppd may

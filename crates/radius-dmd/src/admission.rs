@@ -3,7 +3,7 @@
 //! an Event-Timestamp inside the window. Everything else is dropped
 //! without an answer (RFC 5176 3.3, 5.3) and counted by reason.
 
-use radius_core::config::{Incoming, IncomingClient};
+use radius_core::config::{unmapped, Incoming, IncomingClient};
 use radius_core::packet::attr;
 use radius_core::packet::dynauth::{self, CheckedRequest, RequestCheckError};
 use radius_core::packet::message_authenticator::MessageAuthenticatorError;
@@ -50,11 +50,11 @@ pub struct Admitted<'a> {
 
 /// Checks one datagram from `source` at `now`.
 pub fn admit<'a>(datagram: &[u8], source: IpAddr, incoming: &'a Incoming, now: SystemTime) -> Result<Admitted<'a>, Dropped> {
-    let source = canonical(source);
+    let source = unmapped(source);
     let client = incoming
         .clients
         .iter()
-        .find(|c| canonical(c.ip) == source)
+        .find(|c| unmapped(c.ip) == source)
         .ok_or(Dropped::UnknownClient(source))?;
     let section = &incoming.section;
     let request = dynauth::check_request(datagram, client.secret.expose(), section.require_message_authenticator).map_err(|e| match e {
@@ -80,14 +80,6 @@ pub fn admit<'a>(datagram: &[u8], source: IpAddr, incoming: &'a Incoming, now: S
         }
     }
     Ok(Admitted { request, client })
-}
-
-/// `::ffff:a.b.c.d` is `a.b.c.d`.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-        v4 => v4,
-    }
 }
 
 #[cfg(test)]

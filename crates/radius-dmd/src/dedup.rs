@@ -73,16 +73,6 @@ impl Dedup {
             e.answer = Some(answer);
         }
     }
-
-    /// How many requests are remembered.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// True when none is.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
 #[cfg(test)]

@@ -363,6 +363,15 @@ fn resolve_incoming(mut section: IncomingSection, servers: &[Server], path: &Pat
     Ok(Incoming { section, clients })
 }
 
+/// `::ffff:a.b.c.d` as `a.b.c.d`; any other address as it is (a peer
+/// reaching a dual-stack socket over IPv4 shows up IPv4-mapped).
+pub fn unmapped(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    }
+}
+
 /// Splits `"addr"` / `"addr@vrf"` / `"[v6]"` into an address and a VRF.
 pub fn parse_address(text: &str) -> Result<(IpAddr, Option<String>), String> {
     let (addr, vrf) = match text.rsplit_once('@') {
