@@ -103,7 +103,7 @@ fn daemon_binary() -> PathBuf {
 }
 
 fn request(identifier: u8, attribute: (u8, Vec<u8>)) -> Vec<u8> {
-    dynauth::encode_request(code::DISCONNECT_REQUEST, identifier, &[attribute], SECRET, true)
+    dynauth::encode_request(code::DISCONNECT_REQUEST, identifier, &[attribute].into_iter().collect(), SECRET, true).expect("encodes")
 }
 
 fn print(name: &str, r: &Result, echo: &Result) {

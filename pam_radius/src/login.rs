@@ -73,11 +73,13 @@ fn authenticate_inner(call: &mut Call<'_>, args: &Args) -> Code {
     let mut request = AuthRequest::new(&user, Credentials::pap(Secret::from(password.as_str())), Service::Login);
     request.nas_identifier = nas_identifier(call, args);
     request.max_challenge_rounds = args.challenge_rounds();
-    request.attributes.extend(nas::address_attributes(&config, args.hostname.as_deref(), args.families));
-    request.attributes.push((attr::NAS_PORT_TYPE, attr::nas_port_type::VIRTUAL.to_be_bytes().to_vec()));
-    request.attributes.push((attr::SERVICE_TYPE, attr::service_type::AUTHENTICATE_ONLY.to_be_bytes().to_vec()));
+    request
+        .attributes
+        .extend(&nas::address_attributes(&config, args.hostname.as_deref(), args.families))
+        .integer(attr::NAS_PORT_TYPE, attr::nas_port_type::VIRTUAL)
+        .integer(attr::SERVICE_TYPE, attr::service_type::AUTHENTICATE_ONLY);
     if let Some(host) = &rhost {
-        request.attributes.push((attr::CALLING_STATION_ID, host.as_bytes().to_vec()));
+        request.attributes.text(attr::CALLING_STATION_ID, host);
     }
 
     let mut client = Client::new(config, Box::new(call.log.clone()));
@@ -95,14 +97,14 @@ fn authenticate_inner(call: &mut Call<'_>, args: &Args) -> Code {
             let said = reply.reply_messages().join(" / ");
             call.log.log(Level::Info, &format!(
                 "authentication of `{user}` rejected by server {}{}",
-                client.config().servers[server_index].name,
+                client.server(server_index).map_or("?", |s| s.name.as_str()),
                 if said.is_empty() { String::new() } else { format!(" ({said})") }
             ));
             return Code::AUTH_ERR;
         }
         Err(e) => return failure_code(call, args, &user, &e),
     };
-    let server_name = client.config().servers[server].name.clone();
+    let server_name = client.server(server).map(|s| s.name.clone()).unwrap_or_default();
     if !reply.had_message_authenticator {
         call.log.log(Level::Warning, &format!(
             "server {server_name} sent no Message-Authenticator: its replies can be forged (BlastRADIUS, \

@@ -7,7 +7,7 @@ use radius_core::nas;
 use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
 use radius_core::log::{Level, Log};
 use radius_core::packet::attr;
-use radius_core::packet::request::AttributeList;
+use radius_core::packet::AttributeList;
 use radius_core::{Client, Config, Service};
 use radius_ffi::pam::entry::Call;
 use radius_ffi::pam::{Code, Item};
@@ -25,26 +25,27 @@ pub fn open(call: &mut Call<'_>, args: &Args) -> Code {
     let login = call.handle.data::<stored::Login>(stored::LOGIN).cloned();
     let user = login.as_ref().map_or_else(|| login::radius_user(call, args, &pam_user), |l| l.radius_user.clone());
     let id = new_session_id();
-    let mut attributes: AttributeList = vec![
-        (attr::ACCT_SESSION_ID, id.as_bytes().to_vec()),
-        (attr::USER_NAME, user.as_bytes().to_vec()),
-    ];
+    let mut attributes = AttributeList::new();
+    attributes.text(attr::ACCT_SESSION_ID, &id).text(attr::USER_NAME, &user);
     if let Some(login) = &login {
-        attributes.extend(login.classes.iter().map(|c| (attr::CLASS, c.clone())));
+        for class in &login.classes {
+            attributes.bytes(attr::CLASS, class);
+        }
     }
     if let Ok(Some(rhost)) = call.handle.item(Item::RemoteHost) {
         if !rhost.is_empty() {
-            attributes.push((attr::CALLING_STATION_ID, rhost.into_bytes()));
+            attributes.text(attr::CALLING_STATION_ID, &rhost);
         }
     }
     let Some(config) = load_config(call, args, "Start", &id, &user) else { return Code::SESSION_ERR };
-    attributes.extend(nas::address_attributes(&config, args.hostname.as_deref(), args.families));
-    attributes.push((attr::NAS_PORT, config.client.nas_port.to_be_bytes().to_vec()));
     let authentic = if login.is_some() { attr::acct_authentic::RADIUS } else { attr::acct_authentic::LOCAL };
-    attributes.push((attr::ACCT_AUTHENTIC, authentic.to_be_bytes().to_vec()));
-    attributes.push((attr::NAS_PORT_TYPE, attr::nas_port_type::VIRTUAL.to_be_bytes().to_vec()));
+    attributes
+        .extend(&nas::address_attributes(&config, args.hostname.as_deref(), args.families))
+        .integer(attr::NAS_PORT, config.client.nas_port)
+        .integer(attr::ACCT_AUTHENTIC, authentic)
+        .integer(attr::NAS_PORT_TYPE, attr::nas_port_type::VIRTUAL);
     if let Some(id) = login::nas_identifier(call, args) {
-        attributes.push((attr::NAS_IDENTIFIER, id.into_bytes()));
+        attributes.text(attr::NAS_IDENTIFIER, &id);
     }
     let started = SystemTime::now();
     let record = AccountingRecord { attributes: attributes.clone(), ..AccountingRecord::new(AcctStatus::Start, Service::Login) };
@@ -65,14 +66,11 @@ pub fn close(call: &mut Call<'_>, args: &Args) -> Code {
     let seconds = SystemTime::now().duration_since(session.started).map(|d| d.as_secs()).unwrap_or(0);
     let mut record = AccountingRecord::new(AcctStatus::Stop, Service::Login);
     record.attributes = session.attributes.clone();
-    record.attributes.push((attr::ACCT_SESSION_TIME, u32::try_from(seconds).unwrap_or(u32::MAX).to_be_bytes().to_vec()));
-    record.attributes.push((attr::ACCT_TERMINATE_CAUSE, attr::terminate_cause::USER_REQUEST.to_be_bytes().to_vec()));
-    let user = session
+    record
         .attributes
-        .iter()
-        .find(|(t, _)| *t == attr::USER_NAME)
-        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
-        .unwrap_or_default();
+        .integer(attr::ACCT_SESSION_TIME, u32::try_from(seconds).unwrap_or(u32::MAX))
+        .integer(attr::ACCT_TERMINATE_CAUSE, attr::terminate_cause::USER_REQUEST);
+    let user = session.attributes.get_text(attr::USER_NAME).unwrap_or_default();
     let Some(config) = load_config(call, args, "Stop", &session.id, &user) else { return Code::SESSION_ERR };
     send(call, config, &record, &session.id, &user)
 }
@@ -92,7 +90,7 @@ fn send(call: &Call<'_>, config: Config, record: &AccountingRecord, id: &str, us
     let mut client = Client::new(config, Box::new(call.log.clone()));
     match client.account(record) {
         Ok(server) => {
-            let name = &client.config().servers[server].name;
+            let name = client.server(server).map_or("?", |s| s.name.as_str());
             call.log.log(Level::Info, &format!("accounting {what} for session {id} (`{user}`) accepted by server {name}"));
             Code::SUCCESS
         }

@@ -20,6 +20,10 @@ pub fn load(args: &Args) -> Result<Config, ConfigError> {
     let families = args.families;
     let before = config.servers.len();
     config.servers.retain(|s| families.allows(s.ip));
+    // Positions are the servers' names in replies and counters' messages: renumber what is left.
+    for (index, server) in config.servers.iter_mut().enumerate() {
+        server.index = index;
+    }
     if config.servers.is_empty() && before > 0 {
         return Err(ConfigError::Invalid {
             path: config.path.clone(),

@@ -2,7 +2,7 @@
 //! (pam_set_data), under names of our own.
 
 use radius_ffi::pam::Code;
-use radius_core::packet::request::AttributeList;
+use radius_core::packet::AttributeList;
 use radius_core::registry::Policies;
 use std::ffi::CStr;
 use std::time::SystemTime;

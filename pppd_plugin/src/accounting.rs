@@ -6,6 +6,7 @@
 use crate::link::Link;
 use radius_core::accounting::{AccountingRecord, AcctStatus};
 use radius_core::packet::attr::{self, acct_authentic, framed_protocol, service_type, terminate_cause};
+use radius_core::packet::AttributeList;
 use radius_core::Service;
 use radius_ffi::pppd::LinkCounters;
 use std::net::Ipv4Addr;
@@ -28,7 +29,7 @@ pub struct SessionFacts {
     /// Called-Station-Id, if any.
     pub called_station_id: String,
     /// `radius-rs-avpair` attributes.
-    pub avpairs: Vec<(u8, Vec<u8>)>,
+    pub avpairs: AttributeList,
 }
 
 /// Acct-Terminate-Cause for pppd's exit status (`EXIT_*` in pppd.h), as
@@ -85,9 +86,7 @@ pub fn record(facts: &SessionFacts, status: AcctStatus, usage: Option<(u32, Link
     if let Some(cause) = cause {
         r = r.integer(attr::ACCT_TERMINATE_CAUSE, cause);
     }
-    for (typ, value) in &facts.avpairs {
-        r = r.bytes(*typ, value);
-    }
+    r.attributes.extend(&facts.avpairs);
     r
 }
 
@@ -113,7 +112,7 @@ mod tests {
             },
             address: Some(Ipv4Addr::new(10, 64, 0, 7)),
             called_station_id: String::new(),
-            avpairs: vec![(32, b"bras".to_vec())],
+            avpairs: [(32, b"bras".to_vec())].into_iter().collect(),
         }
     }
 
@@ -121,7 +120,7 @@ mod tests {
     fn stop_carries_usage_gigawords_and_cause() {
         let c = LinkCounters { bytes_in: (5 << 32) + 7, bytes_out: 9, packets_in: 2, packets_out: 3 };
         let r = record(&facts(), AcctStatus::Stop, Some((61, c)), Some(terminate_cause(13)));
-        let get = |t: u8| r.attributes.iter().find(|(x, _)| *x == t).map(|(_, v)| v.clone());
+        let get = |t: u8| r.attributes.get(t).map(<[u8]>::to_vec);
         let int = |t: u8| get(t).map(|v| u32::from_be_bytes(v.try_into().unwrap()));
         assert_eq!(int(attr::ACCT_INPUT_OCTETS), Some(7));
         assert_eq!(int(attr::ACCT_INPUT_GIGAWORDS), Some(5));
@@ -133,7 +132,7 @@ mod tests {
         assert_eq!(get(attr::FRAMED_IP_ADDRESS), Some(vec![10, 64, 0, 7]));
         assert_eq!(get(32), Some(b"bras".to_vec()));
         let start = record(&facts(), AcctStatus::Start, None, None);
-        assert!(!start.attributes.iter().any(|(t, _)| *t == attr::ACCT_SESSION_TIME || *t == attr::ACCT_TERMINATE_CAUSE));
+        assert!(!start.attributes.contains(attr::ACCT_SESSION_TIME) && !start.attributes.contains(attr::ACCT_TERMINATE_CAUSE));
     }
 
     #[test]

@@ -95,7 +95,7 @@ impl State {
                 // As radiusclient: NAS-IP-Address from this host's name unless configured.
                 let own = nas::address_attributes(&s.config, None, Default::default());
                 if let Some((_, ip)) = own.iter().find(|(t, _)| *t == attr::NAS_IP_ADDRESS) {
-                    if let Ok(ip) = <[u8; 4]>::try_from(ip.as_slice()) {
+                    if let Ok(ip) = <[u8; 4]>::try_from(ip) {
                         s.config.client.nas_ip_address = Some(Ipv4Addr::from(ip).into());
                     }
                 }
@@ -128,16 +128,16 @@ fn ask_radius(client: &mut Client, settings: &Settings, host: &Host, user: &str,
     let link = Link::read(host);
     let mut request = AuthRequest::new(user, credentials, Service::Ppp);
     request.nas_port = Some(link.nas_port());
-    request.attributes = vec![
-        (attr::SERVICE_TYPE, service_type::FRAMED.to_be_bytes().to_vec()),
-        (attr::FRAMED_PROTOCOL, framed_protocol::PPP.to_be_bytes().to_vec()),
-        (attr::NAS_PORT_TYPE, link.nas_port_type().to_be_bytes().to_vec()),
-        (attr::NAS_PORT_ID, link.nas_port_id().into_bytes()),
-    ];
+    request
+        .attributes
+        .integer(attr::SERVICE_TYPE, service_type::FRAMED)
+        .integer(attr::FRAMED_PROTOCOL, framed_protocol::PPP)
+        .integer(attr::NAS_PORT_TYPE, link.nas_port_type())
+        .text(attr::NAS_PORT_ID, &link.nas_port_id());
     if !link.calling_station_id.is_empty() {
-        request.attributes.push((attr::CALLING_STATION_ID, link.calling_station_id.into_bytes()));
+        request.attributes.text(attr::CALLING_STATION_ID, &link.calling_station_id);
     }
-    request.attributes.extend(settings.avpairs.iter().cloned());
+    request.attributes.extend(&settings.avpairs);
     request.max_challenge_rounds = 0;
     match client.authenticate(&request, &mut NoChallenge) {
         Ok(AuthOutcome::Accept { reply, server_index }) => RadiusResult::Accept(reply, server_index),
@@ -296,9 +296,9 @@ fn radius_keys(client: &Client, host: &Host, r: &ChapResponse<'_>, reply: &Reply
             Err(e) => return Err(e.to_string()),
         },
         ChapDigest::MsChapV1 => match client.mschap_v1_keys(reply, server) {
-            Ok(Some((_lm, hash_hash))) => {
+            Ok(Some(keys)) => {
                 let challenge: [u8; 8] = r.challenge.try_into().map_err(|_| "bad MS-CHAP challenge".to_string())?;
-                let key = mppe::v1_start_key(&hash_hash, &challenge);
+                let key = mppe::v1_start_key(&keys.nt, &challenge);
                 host.set_mppe_keys(&key, &key);
             }
             Ok(None) => {}

@@ -3,7 +3,7 @@
 
 use radius_core::config::{Config, DEFAULT_PATH};
 use radius_core::dictionary;
-use radius_core::packet::request::AttributeList;
+use radius_core::packet::AttributeList;
 
 /// What the plugin runs with.
 #[derive(Debug)]
@@ -22,7 +22,7 @@ pub fn load(path: Option<String>, avpairs: &[String]) -> Result<Settings, String
     let avpairs = avpairs
         .iter()
         .map(|a| dictionary::parse_avpair(a).map_err(|e| format!("radius-rs-avpair {e}")))
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<AttributeList, _>>()?;
     Ok(Settings { config, avpairs })
 }
 
@@ -41,7 +41,7 @@ mod tests {
         let e = load(Some(f.display().to_string()), &["Bogus=1".into()]).unwrap_err();
         assert!(e.contains("radius-rs-avpair") && e.contains("Bogus"), "{e}");
         let ok = load(Some(f.display().to_string()), &["NAS-Identifier=bras".into()]).unwrap();
-        assert_eq!(ok.avpairs, vec![(32, b"bras".to_vec())]);
+        assert_eq!(ok.avpairs.get(32), Some(&b"bras"[..]));
         assert!(load(Some("/nonexistent.toml".into()), &[]).unwrap_err().contains("/nonexistent.toml"));
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::rig::{self, wait_for, Rig, Session, SESSIONS_DIR};
 use crate::scenarios::ensure;
-use radius_core::packet::{code, dynauth};
+use radius_core::packet::{attr, code, dynauth, AttributeList};
 use radius_testbed::SECRET;
 use std::net::UdpSocket;
 use std::path::PathBuf;
@@ -177,7 +177,9 @@ pub fn dm_refusals_and_duplicates(rig: &Rig, name: &str) -> Result<(), String> {
     })?;
     let stale = format!("Event-Timestamp = {}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 1000);
     silent("stale Event-Timestamp", "dropped-stale-timestamp", &|| radclient("disconnect", &signed(&["User-Name = \"ppp-alice\"", &stale]), SECRET).0)?;
-    let request = dynauth::encode_request(code::DISCONNECT_REQUEST, 77, &[(1, b"ppp-alice".to_vec())], SECRET.as_bytes(), true);
+    let mut alice = AttributeList::new();
+    alice.text(attr::USER_NAME, "ppp-alice");
+    let request = dynauth::encode_request(code::DISCONNECT_REQUEST, 77, &alice, SECRET.as_bytes(), true).map_err(|e| e.to_string())?;
     silent("unlisted source 127.0.0.2", "dropped-unknown-client", &|| {
         UdpSocket::bind("127.0.0.2:0").ok().and_then(|s| exchange(&s, &request)).is_some()
     })?;

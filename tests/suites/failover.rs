@@ -67,15 +67,20 @@ fn retries_are_counted() {
     assert!(client.authenticate(&alice(), &mut NoChallenge).unwrap().is_accept());
     let first = client.counters().snapshot(&cfg.config().servers[0]).unwrap();
     assert_eq!((first.get(Counter::Requests), first.get(Counter::Resends), first.get(Counter::Timeouts)), (1, 2, 3));
-    // The three tries were byte-identical: same Identifier and authenticator.
+    // The three tries were byte-identical: same Identifier and authenticator;
+    // each unanswered one was followed by a Status-Server asking whether the server lives.
     socket.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
     let mut seen = Vec::new();
     let mut buf = [0u8; 4096];
     while let Ok(n) = socket.recv(&mut buf) {
         seen.push(buf[..n].to_vec());
     }
-    assert_eq!(seen.len(), 3);
-    assert!(seen.iter().all(|p| p == &seen[0]));
+    let (tries, probes): (Vec<_>, Vec<_>) = seen.iter().partition(|p| p[0] == 1);
+    assert_eq!(tries.len(), 3);
+    assert!(tries.iter().all(|p| *p == tries[0]));
+    assert_eq!(probes.len(), 3);
+    assert!(probes.iter().all(|p| p[0] == 12), "only Access-Requests and Status-Servers are sent");
+    assert_eq!(first.get(Counter::Probes), 3);
 }
 
 /// A second client (as a second process would) right after skips the dead server without waiting.

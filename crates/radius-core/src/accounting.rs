@@ -4,7 +4,7 @@
 
 use crate::config::Service;
 use crate::packet::attr;
-use crate::packet::request::AttributeList;
+use crate::packet::AttributeList;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Acct-Status-Type.
@@ -51,24 +51,24 @@ pub struct AccountingRecord {
 impl AccountingRecord {
     /// A record of `status` for `service`, happening now.
     pub fn new(status: AcctStatus, service: Service) -> Self {
-        AccountingRecord { status, service, attributes: Vec::new(), event_time: SystemTime::now() }
+        AccountingRecord { status, service, attributes: AttributeList::new(), event_time: SystemTime::now() }
     }
 
     /// Adds a text attribute.
     pub fn text(mut self, typ: u8, value: &str) -> Self {
-        self.attributes.push((typ, value.as_bytes().to_vec()));
+        self.attributes.text(typ, value);
         self
     }
 
     /// Adds a 32-bit integer attribute.
     pub fn integer(mut self, typ: u8, value: u32) -> Self {
-        self.attributes.push((typ, value.to_be_bytes().to_vec()));
+        self.attributes.integer(typ, value);
         self
     }
 
     /// Adds raw bytes.
     pub fn bytes(mut self, typ: u8, value: &[u8]) -> Self {
-        self.attributes.push((typ, value.to_vec()));
+        self.attributes.bytes(typ, value);
         self
     }
 

@@ -5,14 +5,14 @@ use crate::accounting::AccountingRecord;
 use crate::auth::{mppe, mschap, Credentials, Method};
 use crate::config::{Config, Server, Service};
 use crate::counters::Counters;
-use crate::log::Log;
+use crate::log::{Level, Log};
 use crate::packet::attr::{self, ms};
-use crate::packet::request::{self, AttributeList, EncodeError};
-use crate::packet::{code, EncodedRequest, Reply, RequestKind};
+use crate::packet::request::{self, EncodeError};
+use crate::packet::{code, AttributeList, EncodedRequest, Reply, RequestKind};
 use crate::secret::Secret;
-use crate::transport::{self, dead::DeadMarks, udp::UdpNetwork, ExchangeContext, ExchangeError, Network, RequestFactory};
-use std::net::IpAddr;
-use std::time::SystemTime;
+use crate::state::{FileState, SharedState};
+use crate::transport::{self, udp::UdpNetwork, ExchangeContext, ExchangeError, Network, RequestFactory};
+use std::time::{Duration, SystemTime};
 
 /// What the user is asked in an Access-Challenge round.
 #[derive(Debug, Clone)]
@@ -70,7 +70,7 @@ impl AuthRequest {
             user: user.to_string(),
             credentials,
             service,
-            attributes: Vec::new(),
+            attributes: AttributeList::new(),
             nas_port: None,
             called_station_id: None,
             nas_identifier: None,
@@ -148,26 +148,26 @@ fn map_exchange(e: ExchangeError, service: Service) -> ClientError {
 /// both can be borrowed at once.
 struct Shared {
     config: Config,
-    counters: Counters,
-    dead: DeadMarks,
+    state: Box<dyn SharedState>,
     log: Box<dyn Log>,
 }
 
 impl Shared {
-    fn context(&self) -> ExchangeContext<'_> {
+    fn context(&self, max_wait: Duration) -> ExchangeContext<'_> {
         ExchangeContext {
-            counters: &self.counters,
-            dead: &self.dead,
+            state: self.state.as_ref(),
             log: self.log.as_ref(),
             src_address: self.config.client.src_address,
             retries: self.config.client.retries,
             dead_time: self.config.client.dead_time,
+            max_wait,
+            nas_identifier: self.config.client.nas_identifier.as_deref(),
         }
     }
 
     /// The server at `index` in the configuration, as a list to try.
     fn only(&self, index: usize) -> Vec<&Server> {
-        self.config.servers.get(index).into_iter().collect()
+        self.config.servers.iter().filter(|s| s.index == index).collect()
     }
 }
 
@@ -184,9 +184,17 @@ impl<N: Network> std::fmt::Debug for Client<N> {
 }
 
 impl Client<UdpNetwork> {
-    /// A client on real UDP sockets.
+    /// A client on real UDP sockets, sharing counters and marks with every
+    /// process under `[client] state_dir` (a directory that fails the
+    /// checks is not used, with one log line saying why).
     pub fn new(config: Config, log: Box<dyn Log>) -> Self {
-        Client::with_network(config, UdpNetwork, log)
+        let state = FileState::open(&config.client.state_dir);
+        if let Some(problem) = state.problem() {
+            log.log(Level::Warning, &format!(
+                "state_dir: {problem}; counters and dead-server marks are not shared with other processes"
+            ));
+        }
+        Client::with_network(config, UdpNetwork, Box::new(state), log)
     }
 }
 
@@ -217,22 +225,18 @@ struct AccountingFactory<'a> {
 }
 
 impl RequestFactory for AccountingFactory<'_> {
+    /// Acct-Delay-Time as of this server's turn; its resends are the same bytes.
     fn encode(&mut self, server: &Server, identifier: u8) -> Result<EncodedRequest, EncodeError> {
         let mut attrs = self.attributes.clone();
-        attrs.push((attr::ACCT_DELAY_TIME, self.record.delay_at(SystemTime::now()).to_be_bytes().to_vec()));
+        attrs.integer(attr::ACCT_DELAY_TIME, self.record.delay_at(SystemTime::now()));
         request::accounting_request(identifier, &attrs, server.secret.expose())
-    }
-    fn changes_on_resend(&self) -> bool {
-        true
     }
 }
 
 impl<N: Network> Client<N> {
-    /// A client on `network` (tests pass a scripted one).
-    pub fn with_network(config: Config, network: N, log: Box<dyn Log>) -> Self {
-        let counters = Counters::new(&config.client.state_dir);
-        let dead = DeadMarks::new(&config.client.state_dir);
-        Client { network, shared: Shared { config, counters, dead, log } }
+    /// A client on `network` with `state` (tests pass scripted ones).
+    pub fn with_network(config: Config, network: N, state: Box<dyn SharedState>, log: Box<dyn Log>) -> Self {
+        Client { network, shared: Shared { config, state, log } }
     }
 
     /// The configuration.
@@ -241,8 +245,13 @@ impl<N: Network> Client<N> {
     }
 
     /// The shared counters.
-    pub fn counters(&self) -> &Counters {
-        &self.shared.counters
+    pub fn counters(&self) -> Counters<'_> {
+        Counters::new(self.shared.state.as_ref())
+    }
+
+    /// The server at configuration position `index`.
+    pub fn server(&self, index: usize) -> Option<&Server> {
+        self.shared.config.servers.iter().find(|s| s.index == index)
     }
 
     /// The User-Name sent for `user`: `user@realm` when a realm is set and
@@ -262,14 +271,12 @@ impl<N: Network> Client<N> {
     /// NAS-Identifier and NAS-IP-Address / NAS-IPv6-Address.
     fn nas_attributes(&self, nas_identifier: Option<&str>) -> AttributeList {
         let c = &self.config().client;
-        let mut attrs = Vec::new();
+        let mut attrs = AttributeList::new();
         if let Some(id) = nas_identifier.or(c.nas_identifier.as_deref()) {
-            attrs.push((attr::NAS_IDENTIFIER, id.as_bytes().to_vec()));
+            attrs.text(attr::NAS_IDENTIFIER, id);
         }
-        match c.nas_ip_address {
-            Some(IpAddr::V4(ip)) => attrs.push((attr::NAS_IP_ADDRESS, ip.octets().to_vec())),
-            Some(IpAddr::V6(ip)) => attrs.push((attr::NAS_IPV6_ADDRESS, ip.octets().to_vec())),
-            None => {}
+        if let Some(ip) = c.nas_ip_address {
+            attrs.nas_address(ip);
         }
         attrs
     }
@@ -277,14 +284,15 @@ impl<N: Network> Client<N> {
     fn base_attributes(&self, request: &AuthRequest) -> AttributeList {
         let c = &self.config().client;
         let name = self.user_name(&request.user, request.credentials.method());
-        let mut attrs = vec![(attr::USER_NAME, name.into_bytes())];
-        attrs.extend(self.nas_attributes(request.nas_identifier.as_deref()));
-        attrs.push((attr::NAS_PORT, request.nas_port.unwrap_or(c.nas_port).to_be_bytes().to_vec()));
+        let mut attrs = AttributeList::new();
+        attrs.text(attr::USER_NAME, &name);
+        attrs.extend(&self.nas_attributes(request.nas_identifier.as_deref()));
+        attrs.integer(attr::NAS_PORT, request.nas_port.unwrap_or(c.nas_port));
         let called = request.called_station_id.as_deref().unwrap_or(&c.called_id);
         if !called.is_empty() {
-            attrs.push((attr::CALLED_STATION_ID, called.as_bytes().to_vec()));
+            attrs.text(attr::CALLED_STATION_ID, called);
         }
-        attrs.extend(request.attributes.iter().cloned());
+        attrs.extend(&request.attributes);
         attrs
     }
 
@@ -297,17 +305,19 @@ impl<N: Network> Client<N> {
         let mut state: Option<Vec<u8>> = None;
         let mut only_server: Option<usize> = None;
         let mut round = 0;
+        let max_wait = self.shared.config.client.max_wait.for_service(request.service);
         loop {
             let mut attributes = base.clone();
             if let Some(s) = &state {
-                attributes.push((attr::STATE, s.clone()));
+                attributes.bytes(attr::STATE, s);
             }
             let servers = match only_server {
                 Some(i) => self.shared.only(i),
                 None => self.shared.config.auth_servers(request.service),
             };
             let mut factory = AccessFactory { attributes: &attributes, credentials: &credentials };
-            let answer = transport::exchange(&mut self.network, &self.shared.context(), &servers, RequestKind::Access, &mut factory)
+            let ctx = self.shared.context(max_wait);
+            let answer = transport::exchange(&mut self.network, &ctx, &servers, RequestKind::Access, &mut factory)
                 .map_err(|e| map_exchange(e, request.service))?;
             let server_index = answer.server_index;
             let reply = answer.reply;
@@ -337,17 +347,20 @@ impl<N: Network> Client<N> {
     /// order, then `accounting_backup` ones). Acct-Delay-Time is set at
     /// each send, so a resend gets a new Identifier.
     pub fn account(&mut self, record: &AccountingRecord) -> Result<usize, ClientError> {
-        let mut attributes = vec![(attr::ACCT_STATUS_TYPE, record.status.value().to_be_bytes().to_vec())];
+        let mut attributes = AttributeList::new();
+        attributes.integer(attr::ACCT_STATUS_TYPE, record.status.value());
         // The record's own NAS-Identifier (a PAM service name) wins over the configured one.
-        let nas = self.nas_attributes(None).into_iter().filter(|(t, _)| !record.attributes.iter().any(|(r, _)| r == t));
-        attributes.extend(nas);
-        attributes.extend(record.attributes.iter().cloned());
-        if !attributes.iter().any(|(t, _)| *t == attr::EVENT_TIMESTAMP) {
-            attributes.push((attr::EVENT_TIMESTAMP, record.event_timestamp().to_be_bytes().to_vec()));
+        for (t, v) in self.nas_attributes(None).iter().filter(|(t, _)| !record.attributes.contains(*t)) {
+            attributes.bytes(t, v);
+        }
+        attributes.extend(&record.attributes);
+        if !attributes.contains(attr::EVENT_TIMESTAMP) {
+            attributes.integer(attr::EVENT_TIMESTAMP, record.event_timestamp());
         }
         let servers = self.shared.config.acct_servers(record.service);
         let mut factory = AccountingFactory { attributes: &attributes, record };
-        match transport::exchange(&mut self.network, &self.shared.context(), &servers, RequestKind::Accounting, &mut factory) {
+        let ctx = self.shared.context(self.shared.config.client.max_wait.accounting);
+        match transport::exchange(&mut self.network, &ctx, &servers, RequestKind::Accounting, &mut factory) {
             Ok(answer) => Ok(answer.server_index),
             Err(ExchangeError::Failed(f)) => Err(ClientError::AccountingUndelivered(f)),
             Err(e) => Err(map_exchange(e, record.service)),
@@ -360,7 +373,8 @@ impl<N: Network> Client<N> {
         let servers = self.shared.only(server_index);
         let attributes = self.nas_attributes(None);
         let mut factory = StatusFactory { attributes: &attributes };
-        transport::exchange(&mut self.network, &self.shared.context(), &servers, RequestKind::StatusServer, &mut factory)
+        let ctx = self.shared.context(self.shared.config.client.max_wait.login);
+        transport::exchange(&mut self.network, &ctx, &servers, RequestKind::StatusServer, &mut factory)
             .map(|answer| answer.reply)
             .map_err(|e| map_exchange(e, Service::Login))
     }
@@ -368,14 +382,14 @@ impl<N: Network> Client<N> {
     /// The MPPE keys in an MS-CHAPv2 Access-Accept (MS-MPPE-Send/Recv-Key),
     /// decrypted with the answering server's secret.
     pub fn mppe_keys(&self, reply: &Reply, server_index: usize) -> Result<Option<mppe::MppeKeys>, mppe::KeyError> {
-        let Some(server) = self.config().servers.get(server_index) else { return Ok(None) };
+        let Some(server) = self.server(server_index) else { return Ok(None) };
         let secret = server.secret.expose();
         let (Some(send), Some(recv)) = (reply.vendor(ms::VENDOR, ms::MPPE_SEND_KEY), reply.vendor(ms::VENDOR, ms::MPPE_RECV_KEY)) else {
             return Ok(None);
         };
         let send = mppe::decrypt_key(&send, secret, &reply.request_authenticator)?;
         let recv = mppe::decrypt_key(&recv, secret, &reply.request_authenticator)?;
-        let take = |k: Vec<u8>| -> Result<[u8; 16], mppe::KeyError> {
+        let take = |k: zeroize::Zeroizing<Vec<u8>>| -> Result<[u8; 16], mppe::KeyError> {
             let n = k.len();
             k.get(..16).and_then(|s| s.try_into().ok()).ok_or(mppe::KeyError::BadKeyLength(n))
         };
@@ -384,7 +398,7 @@ impl<N: Network> Client<N> {
 
     /// The MS-CHAPv1 keys in MS-CHAP-MPPE-Keys, decrypted.
     pub fn mschap_v1_keys(&self, reply: &Reply, server_index: usize) -> Result<Option<mppe::MsChapV1Keys>, mppe::KeyError> {
-        let Some(server) = self.config().servers.get(server_index) else { return Ok(None) };
+        let Some(server) = self.server(server_index) else { return Ok(None) };
         match reply.vendor(ms::VENDOR, ms::CHAP_MPPE_KEYS) {
             Some(v) => mppe::decrypt_mschap_mppe_keys(&v, server.secret.expose(), &reply.request_authenticator).map(Some),
             None => Ok(None),

@@ -1,11 +1,9 @@
 //! Per-server counters shared by every process using the core, like
-//! RouterOS `/radius monitor`: one record file per server under
-//! `state_dir/counters/`, updated under a lock.
+//! RouterOS `/radius monitor`: one record per server in the
+//! [`SharedState`](crate::state::SharedState) (`state_dir/counters/`).
 
 use crate::config::Server;
-use crate::state_file;
-use std::io;
-use std::path::{Path, PathBuf};
+use crate::state::{self, Record, SharedState, StateError};
 use std::time::Duration;
 
 /// One counter.
@@ -13,7 +11,7 @@ use std::time::Duration;
 pub enum Counter {
     /// Requests waiting for an answer now.
     Pending = 0,
-    /// Access/Status requests sent (first tries).
+    /// Access requests sent (first tries).
     Requests,
     /// Access-Accepts received.
     Accepts,
@@ -23,7 +21,7 @@ pub enum Counter {
     Challenges,
     /// Retransmissions.
     Resends,
-    /// Tries that timed out.
+    /// Waits that ended with neither an answer nor a sign of life.
     Timeouts,
     /// Replies dropped by a check (forged, malformed, wrong secret, no MA).
     BadReplies,
@@ -33,10 +31,15 @@ pub enum Counter {
     AcctRequests,
     /// Accounting-Responses received.
     AcctResponses,
+    /// Answers that came after a wait on a server that was working on them
+    /// (it answered Status-Server meanwhile): slow, not dead.
+    SlowAnswers,
+    /// Status-Server probes sent to learn whether a server that is slow to answer is alive.
+    Probes,
 }
 
 /// Every counter, in display order, with its name.
-pub const ALL: [(Counter, &str); 11] = [
+pub const ALL: [(Counter, &str); 13] = [
     (Counter::Pending, "pending"),
     (Counter::Requests, "requests"),
     (Counter::Accepts, "accepts"),
@@ -48,11 +51,13 @@ pub const ALL: [(Counter, &str); 11] = [
     (Counter::LastRequestRttMicros, "last-request-rtt"),
     (Counter::AcctRequests, "acct-requests"),
     (Counter::AcctResponses, "acct-responses"),
+    (Counter::SlowAnswers, "slow-answers"),
+    (Counter::Probes, "status-probes"),
 ];
 
 /// A snapshot of one server's counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Snapshot(pub [u64; state_file::SLOTS]);
+pub struct Snapshot(pub Record);
 
 impl Snapshot {
     /// The value of one counter.
@@ -61,27 +66,16 @@ impl Snapshot {
     }
 }
 
-/// The counters of every server, in `state_dir/counters/`.
-#[derive(Debug, Clone)]
-pub struct Counters {
-    dir: PathBuf,
-}
-
 /// The key that names a server's counters.
 pub fn server_key(server: &Server) -> String {
     let vrf = server.vrf.as_deref().map(|v| format!("@{v}")).unwrap_or_default();
-    state_file::file_name(&format!("{}{vrf}-{}-{}", server.ip, server.auth_port, server.acct_port))
+    state::file_name(&format!("{}{vrf}-{}-{}", server.ip, server.auth_port, server.acct_port))
 }
 
-impl Counters {
-    /// Counters kept under `state_dir`.
-    pub fn new(state_dir: &Path) -> Self {
-        Counters { dir: state_dir.join("counters") }
-    }
-
-    /// Adds `delta` to each listed counter (negative deltas saturate at 0).
-    pub fn add(&self, server: &Server, deltas: &[(Counter, i64)]) -> io::Result<()> {
-        state_file::update_record(&self.dir, &server_key(server), |r| {
+/// Adds `delta` to each listed counter (negative deltas saturate at 0).
+pub fn add(state: &dyn SharedState, server: &Server, deltas: &[(Counter, i64)]) -> Result<(), StateError> {
+    state
+        .update(&server_key(server), &mut |r| {
             for (c, d) in deltas {
                 if let Some(slot) = r.get_mut(*c as usize) {
                     *slot = slot.saturating_add_signed(*d);
@@ -89,28 +83,54 @@ impl Counters {
             }
         })
         .map(|_| ())
-    }
+}
 
-    /// Records an answered request: one fewer pending, its kind of answer, the RTT.
-    pub fn answered(&self, server: &Server, kind: Counter, rtt: Duration) -> io::Result<()> {
-        let micros = i64::try_from(rtt.as_micros()).unwrap_or(i64::MAX);
-        state_file::update_record(&self.dir, &server_key(server), |r| {
-            let idx = |c: Counter| c as usize;
-            if let Some(p) = r.get_mut(idx(Counter::Pending)) {
-                *p = p.saturating_sub(1);
-            }
-            if let Some(k) = r.get_mut(idx(kind)) {
-                *k += 1;
-            }
-            if let Some(t) = r.get_mut(idx(Counter::LastRequestRttMicros)) {
-                *t = micros.max(0) as u64;
+/// Records an answered request in one update: one fewer pending, its kind
+/// of answer, the RTT, and whether it came after a wait on a working server.
+pub fn answered(state: &dyn SharedState, server: &Server, kind: Counter, rtt: Duration, slow: bool) -> Result<(), StateError> {
+    let micros = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX);
+    state
+        .update(&server_key(server), &mut |r| {
+            let mut bump = |c: Counter, f: &dyn Fn(u64) -> u64| {
+                if let Some(slot) = r.get_mut(c as usize) {
+                    *slot = f(*slot);
+                }
+            };
+            bump(Counter::Pending, &|v| v.saturating_sub(1));
+            bump(kind, &|v| v.saturating_add(1));
+            bump(Counter::LastRequestRttMicros, &|_| micros);
+            if slow {
+                bump(Counter::SlowAnswers, &|v| v.saturating_add(1));
             }
         })
         .map(|_| ())
+}
+
+/// The current counters of `server`.
+pub fn snapshot(state: &dyn SharedState, server: &Server) -> Result<Snapshot, StateError> {
+    state.read(&server_key(server)).map(Snapshot)
+}
+
+/// A read-only view of the servers' counters in a store.
+#[derive(Clone, Copy)]
+pub struct Counters<'a> {
+    state: &'a dyn SharedState,
+}
+
+impl std::fmt::Debug for Counters<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Counters")
+    }
+}
+
+impl<'a> Counters<'a> {
+    /// The counters kept in `state`.
+    pub fn new(state: &'a dyn SharedState) -> Self {
+        Counters { state }
     }
 
     /// The current counters of `server`.
-    pub fn snapshot(&self, server: &Server) -> io::Result<Snapshot> {
-        state_file::read_record(&self.dir, &server_key(server)).map(Snapshot)
+    pub fn snapshot(&self, server: &Server) -> Result<Snapshot, StateError> {
+        snapshot(self.state, server)
     }
 }

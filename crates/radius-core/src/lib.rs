@@ -4,9 +4,11 @@
 //! - [`config`]: the TOML configuration, its validation and warnings;
 //! - [`packet`]: building requests and verifying replies (sans I/O);
 //! - [`auth`]: PAP, CHAP-MD5, MS-CHAPv1/v2 and MPPE key arithmetic (sans I/O);
-//! - [`transport`]: blocking UDP exchange with retries, failover and
-//!   cross-process dead-server marks;
-//! - [`counters`]: per-server counters shared by every process on the host;
+//! - [`transport`]: blocking UDP exchange with retries, liveness probes,
+//!   failover and cross-process dead-server marks;
+//! - [`state`]: what every process on the host shares (counters, marks),
+//!   and [`counters`], the per-server counters kept there;
+//! - [`trusted_dir`]: the one way root writes files in a shared place;
 //! - [`client`]: the high-level API (authenticate with challenge rounds,
 //!   send accounting);
 //! - [`ppp_secrets`]: pppd's pap-secrets / chap-secrets, read as pppd reads them;
@@ -26,8 +28,9 @@ pub mod ppp_secrets;
 pub mod registry;
 pub mod secret;
 pub mod sessions;
-pub mod state_file;
+pub mod state;
 pub mod transport;
+pub mod trusted_dir;
 
 pub use client::{AuthOutcome, AuthRequest, ChallengePrompt, ChallengeResponder, Client, ClientError};
 pub use config::{Config, ConfigError, Service};

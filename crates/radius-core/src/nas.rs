@@ -4,35 +4,27 @@
 
 use crate::config::{Config, Families};
 use crate::packet::attr;
-use crate::packet::request::AttributeList;
-use std::net::{IpAddr, ToSocketAddrs};
+use crate::packet::AttributeList;
+use std::net::ToSocketAddrs;
 
 /// The attributes to add to a request (empty when the config sets the address).
 pub fn address_attributes(config: &Config, hostname: Option<&str>, families: Families) -> AttributeList {
     if config.client.nas_ip_address.is_some() {
-        return Vec::new();
+        return AttributeList::new();
     }
     let name = match hostname {
         Some(h) => h.to_string(),
         None => match nix::unistd::gethostname() {
             Ok(h) => h.to_string_lossy().into_owned(),
-            Err(_) => return Vec::new(),
+            Err(_) => return AttributeList::new(),
         },
     };
-    let Ok(addrs) = (name.as_str(), 0).to_socket_addrs() else { return Vec::new() };
-    let mut out: AttributeList = Vec::new();
-    let (mut v4, mut v6) = (false, false);
+    let Ok(addrs) = (name.as_str(), 0).to_socket_addrs() else { return AttributeList::new() };
+    let mut out = AttributeList::new();
     for ip in addrs.map(|a| a.ip()).filter(|ip| families.allows(*ip)) {
-        match ip {
-            IpAddr::V4(ip) if !v4 => {
-                v4 = true;
-                out.push((attr::NAS_IP_ADDRESS, ip.octets().to_vec()));
-            }
-            IpAddr::V6(ip) if !v6 => {
-                v6 = true;
-                out.push((attr::NAS_IPV6_ADDRESS, ip.octets().to_vec()));
-            }
-            _ => {}
+        let typ = if ip.is_ipv4() { attr::NAS_IP_ADDRESS } else { attr::NAS_IPV6_ADDRESS };
+        if !out.contains(typ) {
+            out.nas_address(ip);
         }
     }
     out

@@ -280,10 +280,10 @@ mod tests {
         assert_eq!(unhex("6"), None);
         let r = record("ppp0", 1);
         let stop = stop_for_lost(&r, 3, std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_100));
-        let get = |t: u8| stop.attributes.iter().find(|(k, _)| *k == t).map(|(_, v)| v.clone());
-        assert_eq!(get(49), Some(3u32.to_be_bytes().to_vec()));
-        assert_eq!(get(46), Some(100u32.to_be_bytes().to_vec()));
-        assert_eq!(get(25), Some(b"login".to_vec()));
+        let get = |t: u8| stop.attributes.get(t);
+        assert_eq!(get(49), Some(&3u32.to_be_bytes()[..]));
+        assert_eq!(get(46), Some(&100u32.to_be_bytes()[..]));
+        assert_eq!(get(25), Some(&b"login"[..]));
     }
 
     #[test]

@@ -107,17 +107,17 @@ mod tests {
         let inc = incoming(false);
         let now = SystemTime::now();
         let local: IpAddr = "127.0.0.1".parse().unwrap();
-        let good = dynauth::encode_request(code::DISCONNECT_REQUEST, 1, &[(1, b"u".to_vec()), ts(now)], b"testing123", true);
+        let good = dynauth::encode_request(code::DISCONNECT_REQUEST, 1, &[(1, b"u".to_vec()), ts(now)].into_iter().collect(), b"testing123", true).unwrap();
         assert!(admit(&good, local, &inc, now).is_ok());
         assert!(admit(&good, "::ffff:127.0.0.1".parse().unwrap(), &inc, now).is_ok());
         assert_eq!(admit(&good, "10.9.9.9".parse().unwrap(), &inc, now).unwrap_err(), Dropped::UnknownClient("10.9.9.9".parse().unwrap()));
-        let wrong = dynauth::encode_request(code::DISCONNECT_REQUEST, 1, &[(1, b"u".to_vec())], b"wrong", true);
+        let wrong = dynauth::encode_request(code::DISCONNECT_REQUEST, 1, &[(1, b"u".to_vec())].into_iter().collect(), b"wrong", true).unwrap();
         assert_eq!(admit(&wrong, local, &inc, now).unwrap_err(), Dropped::BadAuthenticator);
-        let unsigned = dynauth::encode_request(code::COA_REQUEST, 1, &[(1, b"u".to_vec())], b"testing123", false);
+        let unsigned = dynauth::encode_request(code::COA_REQUEST, 1, &[(1, b"u".to_vec())].into_iter().collect(), b"testing123", false).unwrap();
         assert_eq!(admit(&unsigned, local, &inc, now).unwrap_err(), Dropped::MissingMessageAuthenticator);
-        let old = dynauth::encode_request(code::COA_REQUEST, 1, &[ts(now - Duration::from_secs(301))], b"testing123", true);
+        let old = dynauth::encode_request(code::COA_REQUEST, 1, &[ts(now - Duration::from_secs(301))].into_iter().collect(), b"testing123", true).unwrap();
         assert!(matches!(admit(&old, local, &inc, now).unwrap_err(), Dropped::StaleTimestamp(s) if s <= -301));
-        let no_ts = dynauth::encode_request(code::COA_REQUEST, 1, &[(1, b"u".to_vec())], b"testing123", true);
+        let no_ts = dynauth::encode_request(code::COA_REQUEST, 1, &[(1, b"u".to_vec())].into_iter().collect(), b"testing123", true).unwrap();
         assert_eq!(admit(&no_ts, local, &incoming(true), now).unwrap_err(), Dropped::MissingTimestamp);
         assert!(matches!(admit(&[40, 1, 0], local, &inc, now).unwrap_err(), Dropped::Malformed(_)));
     }

@@ -4,9 +4,8 @@
 
 use crate::admission::Dropped;
 use crate::error_cause::{self, ErrorCause};
-use radius_core::state_file::{self, SLOTS};
-use std::io;
-use std::path::{Path, PathBuf};
+use radius_core::state::{FileState, SharedState, StateError, SLOTS};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One counter.
@@ -88,7 +87,7 @@ impl Counter {
 /// The live counters of a running daemon (shared by its threads).
 #[derive(Debug)]
 pub struct Counters {
-    dir: PathBuf,
+    store: FileState,
     requests: [AtomicU64; SLOTS],
     causes: [AtomicU64; SLOTS],
 }
@@ -101,9 +100,14 @@ impl Counters {
     /// Counters written under `state_dir`; they start from the values
     /// already there (a restarted daemon keeps counting).
     pub fn new(state_dir: &Path) -> Self {
-        let dir = state_dir.join("counters");
-        let load = |name: &str| state_file::read_record(&dir, name).unwrap_or([0; SLOTS]).map(AtomicU64::new);
-        Counters { requests: load(REQUESTS_FILE), causes: load(CAUSES_FILE), dir }
+        let store = FileState::open(state_dir);
+        let load = |name: &str| store.read(name).unwrap_or([0; SLOTS]).map(AtomicU64::new);
+        Counters { requests: load(REQUESTS_FILE), causes: load(CAUSES_FILE), store }
+    }
+
+    /// Why the counters cannot be written, if they cannot.
+    pub fn problem(&self) -> Option<&str> {
+        self.store.problem()
     }
 
     /// Adds one to `c`.
@@ -126,9 +130,9 @@ impl Counters {
     }
 
     /// Writes the counters for `radius-rs monitor`.
-    pub fn flush(&self) -> io::Result<()> {
+    pub fn flush(&self) -> Result<(), StateError> {
         for (name, values) in [(REQUESTS_FILE, &self.requests), (CAUSES_FILE, &self.causes)] {
-            state_file::update_record(&self.dir, name, |r| {
+            self.store.update(name, &mut |r| {
                 for (slot, v) in r.iter_mut().zip(values.iter()) {
                     *slot = v.load(Ordering::Relaxed);
                 }
@@ -148,10 +152,10 @@ pub struct Snapshot {
 }
 
 /// The counters as last written, for `radius-rs monitor`.
-pub fn snapshot(state_dir: &Path) -> io::Result<Snapshot> {
-    let dir = state_dir.join("counters");
-    let requests = state_file::read_record(&dir, REQUESTS_FILE)?;
-    let causes = state_file::read_record(&dir, CAUSES_FILE)?;
+pub fn snapshot(state_dir: &Path) -> Result<Snapshot, StateError> {
+    let store = FileState::open(state_dir);
+    let requests = store.read(REQUESTS_FILE)?;
+    let causes = store.read(CAUSES_FILE)?;
     Ok(Snapshot {
         counters: ALL.iter().map(|(c, name)| (*name, requests.get(*c as usize).copied().unwrap_or(0))).collect(),
         naks: error_cause::ALL.iter().map(|c| (*c, causes.get(cause_slot(*c)).copied().unwrap_or(0))).collect(),

@@ -23,10 +23,10 @@ impl NasIdentity {
         let host = nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default();
         let identifier = config.client.nas_identifier.clone().unwrap_or(host);
         let mut addresses: Vec<IpAddr> = config.client.nas_ip_address.into_iter().collect();
-        for (_, value) in nas::address_attributes(config, None, Default::default()) {
-            if let Ok(v4) = <[u8; 4]>::try_from(value.as_slice()) {
+        for (_, value) in nas::address_attributes(config, None, Default::default()).iter() {
+            if let Ok(v4) = <[u8; 4]>::try_from(value) {
                 addresses.push(IpAddr::from(v4));
-            } else if let Ok(v6) = <[u8; 16]>::try_from(value.as_slice()) {
+            } else if let Ok(v6) = <[u8; 16]>::try_from(value) {
                 addresses.push(IpAddr::from(v6));
             }
         }

@@ -4,7 +4,7 @@
 use crate::error_cause::ErrorCause;
 use radius_core::packet::dynauth::{self, CheckedRequest};
 use radius_core::packet::request::EncodeError;
-use radius_core::packet::{attr, code};
+use radius_core::packet::{attr, code, AttributeList};
 
 /// The answer's code for a request code and outcome.
 pub fn response_code(request_code: u8, ok: bool) -> u8 {
@@ -18,13 +18,11 @@ pub fn response_code(request_code: u8, ok: bool) -> u8 {
 
 /// Encodes the answer to `request`: ACK when `outcome` is Ok, else NAK with the cause.
 pub fn encode(request: &CheckedRequest, outcome: Result<(), ErrorCause>, secret: &[u8]) -> Result<Vec<u8>, EncodeError> {
-    let mut attributes: Vec<(u8, Vec<u8>)> = Vec::new();
+    let mut attributes = AttributeList::new();
     if let Err(cause) = outcome {
-        attributes.push((attr::ERROR_CAUSE, cause.value().to_be_bytes().to_vec()));
+        attributes.integer(attr::ERROR_CAUSE, cause.value());
     }
-    for a in request.attributes.iter().filter(|a| matches!(a.typ, attr::STATE | attr::PROXY_STATE)) {
-        attributes.push((a.typ, a.value.clone()));
-    }
+    attributes.extend_received(request.attributes.iter().filter(|a| matches!(a.typ, attr::STATE | attr::PROXY_STATE)));
     let h = &request.header;
     dynauth::encode_response(response_code(h.code, outcome.is_ok()), h.identifier, &h.authenticator, &attributes, secret)
 }
@@ -36,7 +34,7 @@ mod tests {
     /// A NAK carries the cause and the Proxy-States in order, and verifies.
     #[test]
     fn nak_echoes_proxy_state() {
-        let req = dynauth::encode_request(code::DISCONNECT_REQUEST, 9, &[(1, b"u".to_vec()), (33, b"p1".to_vec()), (33, b"p2".to_vec())], b"k", true);
+        let req = dynauth::encode_request(code::DISCONNECT_REQUEST, 9, &[(1, b"u".to_vec()), (33, b"p1".to_vec()), (33, b"p2".to_vec())].into_iter().collect(), b"k", true).unwrap();
         let checked = dynauth::check_request(&req, b"k", true).unwrap();
         let bytes = encode(&checked, Err(ErrorCause::SessionContextNotFound), b"k").unwrap();
         assert_eq!(bytes[0], code::DISCONNECT_NAK);

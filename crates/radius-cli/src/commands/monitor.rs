@@ -2,12 +2,18 @@
 
 use crate::Verdict;
 use radius_core::counters::{self, Counter, Counters};
+use radius_core::state::FileState;
 use std::path::Path;
 
 /// Runs `monitor`.
 pub fn run(config: &Path) -> Verdict {
     let Some(config) = super::load_config(config) else { return Verdict::Error };
-    let store = Counters::new(&config.client.state_dir);
+    let state = FileState::open(&config.client.state_dir);
+    if let Some(problem) = state.problem() {
+        eprintln!("radius-rs: error: state_dir: {problem}");
+        return Verdict::Error;
+    }
+    let store = Counters::new(&state);
     let mut failed = false;
     for server in &config.servers {
         println!("server {} (auth {}, acct {}):", server.name, server.auth_port, server.acct_port);

@@ -3,6 +3,7 @@
 
 use super::password;
 use md5::{Digest as _, Md5};
+use zeroize::Zeroizing;
 use sha1::Sha1;
 
 const MASTER_MAGIC: &[u8] = b"This is the MPPE Master Key";
@@ -100,9 +101,11 @@ pub enum KeyError {
     BadKeyLength(usize),
 }
 
-fn keystream_xor(secret: &[u8], first: &[&[u8]], data: &[u8], encrypt: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut prev: Vec<u8> = Vec::new();
+/// XORs `data` with the RFC 2548 key stream. The output is wiped when
+/// dropped (decrypting, it is key material); no other copy is made.
+fn keystream_xor(secret: &[u8], first: &[&[u8]], data: &[u8], encrypt: bool) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(data.len()));
+    let mut prev = [0u8; 16];
     for (i, chunk) in data.chunks(16).enumerate() {
         let mut h = Md5::new().chain_update(secret);
         if i == 0 {
@@ -110,12 +113,17 @@ fn keystream_xor(secret: &[u8], first: &[&[u8]], data: &[u8], encrypt: bool) -> 
                 h.update(part);
             }
         } else {
-            h.update(&prev);
+            h.update(prev);
         }
         let b = h.finalize();
-        let x: Vec<u8> = chunk.iter().zip(b.iter()).map(|(d, k)| d ^ k).collect();
-        prev = if encrypt { x.clone() } else { chunk.to_vec() };
-        out.extend_from_slice(&x);
+        let at = out.len();
+        out.extend(chunk.iter().zip(b.iter()).map(|(d, k)| d ^ k));
+        // The next block is keyed with this block's ciphertext.
+        let cipher = if encrypt { out.get(at..).unwrap_or(&[]) } else { chunk };
+        prev = [0; 16];
+        if let Some(p) = prev.get_mut(..cipher.len()) {
+            p.copy_from_slice(cipher);
+        }
     }
     out
 }
@@ -127,13 +135,13 @@ pub fn encrypt_key(key: &[u8], salt: [u8; 2], secret: &[u8], request_authenticat
     plain.extend_from_slice(key);
     plain.resize(plain.len().div_ceil(16) * 16, 0);
     let mut out = salt.to_vec();
-    out.extend(keystream_xor(secret, &[request_authenticator, &salt], &plain, true));
+    out.extend_from_slice(&keystream_xor(secret, &[request_authenticator, &salt], &plain, true));
     zeroize::Zeroize::zeroize(&mut plain);
     out
 }
 
 /// Recovers a key hidden as RFC 2548 2.4.2 describes (MS-MPPE-Send/Recv-Key).
-pub fn decrypt_key(value: &[u8], secret: &[u8], request_authenticator: &[u8; 16]) -> Result<Vec<u8>, KeyError> {
+pub fn decrypt_key(value: &[u8], secret: &[u8], request_authenticator: &[u8; 16]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     let (salt, cipher) = value.split_at_checked(2).ok_or(KeyError::BadLength(value.len()))?;
     if cipher.is_empty() || !cipher.len().is_multiple_of(16) {
         return Err(KeyError::BadLength(value.len()));
@@ -141,18 +149,32 @@ pub fn decrypt_key(value: &[u8], secret: &[u8], request_authenticator: &[u8; 16]
     if salt.first().is_none_or(|b| b & 0x80 == 0) {
         return Err(KeyError::BadSalt);
     }
-    let mut plain = keystream_xor(secret, &[request_authenticator, salt], cipher, false);
+    let plain = keystream_xor(secret, &[request_authenticator, salt], cipher, false);
     let len = usize::from(plain.first().copied().unwrap_or(0));
-    let key = plain
-        .get(1..1 + len)
-        .map(<[u8]>::to_vec)
-        .ok_or(KeyError::BadKeyLength(len));
-    zeroize::Zeroize::zeroize(&mut plain);
-    key
+    plain.get(1..1 + len).map(|k| Zeroizing::new(k.to_vec())).ok_or(KeyError::BadKeyLength(len))
 }
 
-/// The MS-CHAPv1 LM key (8 bytes) and NT key (16 bytes).
-pub type MsChapV1Keys = ([u8; 8], [u8; 16]);
+/// The MS-CHAPv1 LM key (8 bytes) and NT key (16 bytes), wiped on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MsChapV1Keys {
+    /// The LM key.
+    pub lm: [u8; 8],
+    /// The NT key (the password's hash-hash).
+    pub nt: [u8; 16],
+}
+
+impl std::fmt::Debug for MsChapV1Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MsChapV1Keys([redacted])")
+    }
+}
+
+impl Drop for MsChapV1Keys {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.lm);
+        zeroize::Zeroize::zeroize(&mut self.nt);
+    }
+}
 
 /// MS-CHAPv1 keys from MS-CHAP-MPPE-Keys (RFC 2548 2.4.1): hidden like a
 /// User-Password, 8 bytes of LM key then 16 bytes of NT key.
@@ -161,17 +183,12 @@ pub fn decrypt_mschap_mppe_keys(
     secret: &[u8],
     request_authenticator: &[u8; 16],
 ) -> Result<MsChapV1Keys, KeyError> {
-    let mut plain =
-        password::unhide(value, secret, request_authenticator).ok_or(KeyError::BadLength(value.len()))?;
-    if plain.len() < 24 {
-        return Err(KeyError::BadLength(value.len()));
-    }
-    let mut lm = [0u8; 8];
-    let mut nt = [0u8; 16];
-    lm.copy_from_slice(&plain[..8]);
-    nt.copy_from_slice(&plain[8..24]);
-    zeroize::Zeroize::zeroize(&mut plain);
-    Ok((lm, nt))
+    let plain = password::unhide(value, secret, request_authenticator).ok_or(KeyError::BadLength(value.len()))?;
+    let (Some(lm), Some(nt)) = (plain.get(..8), plain.get(8..24)) else { return Err(KeyError::BadLength(value.len())) };
+    let mut keys = MsChapV1Keys { lm: [0; 8], nt: [0; 16] };
+    keys.lm.copy_from_slice(lm);
+    keys.nt.copy_from_slice(nt);
+    Ok(keys)
 }
 
 #[cfg(test)]
@@ -219,7 +236,7 @@ mod tests {
         let hidden = encrypt_key(&key, [0x01, 0x02], b"testing123", &auth);
         assert_eq!(hidden.len(), 34);
         assert_eq!(hidden[0], 0x81);
-        assert_eq!(decrypt_key(&hidden, b"testing123", &auth).unwrap(), key);
+        assert_eq!(decrypt_key(&hidden, b"testing123", &auth).unwrap().as_slice(), key);
         assert!(decrypt_key(&hidden[..20], b"testing123", &auth).is_err());
         let mut unsalted = hidden.clone();
         unsalted[0] &= 0x7f;

@@ -22,11 +22,12 @@ pub fn hide(password: &[u8], secret: &[u8], authenticator: &[u8; 16]) -> Vec<u8>
 }
 
 /// Reverses [`hide`]; trailing zero padding is kept (callers strip it).
-pub fn unhide(hidden: &[u8], secret: &[u8], authenticator: &[u8; 16]) -> Option<Vec<u8>> {
+/// The clear text is wiped when dropped.
+pub fn unhide(hidden: &[u8], secret: &[u8], authenticator: &[u8; 16]) -> Option<zeroize::Zeroizing<Vec<u8>>> {
     if hidden.is_empty() || !hidden.len().is_multiple_of(16) {
         return None;
     }
-    let mut out = Vec::with_capacity(hidden.len());
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(hidden.len()));
     let mut prev: &[u8] = authenticator;
     for chunk in hidden.chunks(16) {
         let b = Md5::new().chain_update(secret).chain_update(prev).finalize();

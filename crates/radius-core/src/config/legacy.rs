@@ -143,7 +143,10 @@ fn parse_line(line: &str, index: usize, families: Families) -> Result<Server, St
         services: vec![Service::Login],
         accounting_backup: false,
         timeout: Duration::from_secs(timeout.clamp(1, MAX_TIMEOUT_SECS)),
+        // Not required from a legacy file unless told to; once the server has
+        // signed a reply it is required from it (the transport remembers).
         require_message_authenticator: false,
+        status_server: true,
     })
 }
 

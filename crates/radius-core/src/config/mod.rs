@@ -12,7 +12,7 @@ pub(crate) mod model;
 
 pub use legacy::Families;
 pub use model::{
-    ClientSection, ConfigFile, IncomingClientSection, IncomingSection, PppSection, RegistrySection, SecretSource,
+    ClientSection, ConfigFile, IncomingClientSection, IncomingSection, MaxWait, PppSection, RegistrySection, SecretSource,
     ServerSection, Service, SessionsSection, UserSection,
 };
 use crate::registry::Registry;
@@ -101,6 +101,8 @@ pub struct Server {
     pub timeout: Duration,
     /// Require Message-Authenticator in this server's replies.
     pub require_message_authenticator: bool,
+    /// Probe liveness with Status-Server when a try goes unanswered.
+    pub status_server: bool,
 }
 
 impl Server {
@@ -171,10 +173,11 @@ impl Config {
     /// only to the allowed address families.
     pub fn load_with_families(path: impl AsRef<Path>, families: Families) -> Result<Config, ConfigError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        // The text holds the shared secrets: wiped when dropped.
+        let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
-        })?;
+        })?);
         let mut config = if legacy::is_legacy_format(&text) {
             legacy::parse(&text, path, families)?
         } else {
@@ -244,6 +247,11 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path) -> Result<Config, Conf
     if client.timeout.is_zero() {
         return Err(invalid("client.timeout".into(), "must be more than 0".into()));
     }
+    for (key, value) in [("login", client.max_wait.login), ("ppp", client.max_wait.ppp), ("accounting", client.max_wait.accounting)] {
+        if value.is_zero() {
+            return Err(invalid(format!("client.max_wait.{key}"), "must be more than 0".into()));
+        }
+    }
     client.nas_identifier = client.nas_identifier.filter(|s| !s.is_empty());
     let mut warnings = Vec::new();
     let mut servers = Vec::new();
@@ -260,9 +268,10 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path) -> Result<Config, Conf
                     s.address
                 )))
             }
-            (Some(secret), None) => Secret::from(secret),
+            (Some(secret), None) => secret,
             (None, Some(file)) => {
                 let file = path.parent().unwrap_or(Path::new("/")).join(file);
+                warnings.extend(secret_file_warning(&file));
                 read_secret_file(&file).map_err(|m| invalid(key("secret_file"), m))?
             }
         };
@@ -300,6 +309,7 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path) -> Result<Config, Conf
             require_message_authenticator: s
                 .require_message_authenticator
                 .unwrap_or(client.require_message_authenticator),
+            status_server: s.status_server,
         });
     }
     if servers.is_empty() {
@@ -319,7 +329,7 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path) -> Result<Config, Conf
     if file.ppp.control_poll.is_zero() {
         return Err(invalid("ppp.control_poll".into(), "must be more than 0".into()));
     }
-    let incoming = resolve_incoming(std::mem::take(&mut file.incoming), &servers, path).map_err(|(k, m)| invalid(k, m))?;
+    let incoming = resolve_incoming(std::mem::take(&mut file.incoming), &servers, path, &mut warnings).map_err(|(k, m)| invalid(k, m))?;
     let in_force = !file.users.is_empty() || file.registry.is_some();
     Ok(Config {
         path: path.to_path_buf(),
@@ -334,7 +344,12 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path) -> Result<Config, Conf
 }
 
 /// `[incoming]`: its clients, by default the servers with their secrets.
-fn resolve_incoming(mut section: IncomingSection, servers: &[Server], path: &Path) -> Result<Incoming, (String, String)> {
+fn resolve_incoming(
+    mut section: IncomingSection,
+    servers: &[Server],
+    path: &Path,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<Incoming, (String, String)> {
     if section.accept && section.listen.is_empty() {
         return Err(("incoming.listen".into(), "lists no address: requests could never arrive".into()));
     }
@@ -348,8 +363,12 @@ fn resolve_incoming(mut section: IncomingSection, servers: &[Server], path: &Pat
     for (i, c) in std::mem::take(&mut section.clients).into_iter().enumerate() {
         let key = format!("incoming.client[{i}].secret");
         let secret = match (c.secret, c.secret_file) {
-            (Some(s), None) => Secret::from(s),
-            (None, Some(f)) => read_secret_file(&path.parent().unwrap_or(Path::new("/")).join(f)).map_err(|m| (key.clone(), m))?,
+            (Some(s), None) => s,
+            (None, Some(f)) => {
+                let file = path.parent().unwrap_or(Path::new("/")).join(f);
+                warnings.extend(secret_file_warning(&file));
+                read_secret_file(&file).map_err(|m| (key.clone(), m))?
+            }
             _ => return Err((key, "give `secret` or `secret_file` (one of them)".into())),
         };
         if secret.is_empty() {
@@ -386,25 +405,38 @@ pub fn parse_address(text: &str) -> Result<(IpAddr, Option<String>), String> {
     Ok((ip, vrf))
 }
 
+/// The first line of a secret file; the file's text is wiped after.
 fn read_secret_file(file: &Path) -> Result<Secret, String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("cannot read secret file {}: {e}", file.display()))?;
-    let secret = text.lines().next().unwrap_or("").trim_end().to_string();
-    Ok(Secret::from(secret))
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(file).map_err(|e| format!("cannot read secret file {}: {e}", file.display()))?,
+    );
+    let first = text.lines().next().unwrap_or("").trim_end();
+    Ok(Secret::new(first.as_bytes().to_vec()))
 }
 
-fn world_readable_warning(path: &Path, config: &Config) -> Option<ConfigWarning> {
+/// A file holding a secret that every user can read.
+fn readable_by_all(file: &Path, what: &str) -> Option<ConfigWarning> {
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path).ok()?.permissions().mode();
-    let holds_secret = !config.servers.is_empty();
-    (holds_secret && mode & 0o004 != 0).then(|| {
+    let mode = std::fs::metadata(file).ok()?.permissions().mode();
+    (mode & 0o004 != 0).then(|| {
         ConfigWarning(format!(
-            "{} holds shared secrets and is readable by every user (mode {:o}): chmod 600 it, \
+            "{} holds {what} and is readable by every user (mode {:o}): chmod 600 it, \
              or 640 with a group of its readers",
-            path.display(),
+            file.display(),
             mode & 0o777
         ))
     })
+}
+
+fn secret_file_warning(file: &Path) -> Option<ConfigWarning> {
+    readable_by_all(file, "a shared secret")
+}
+
+fn world_readable_warning(path: &Path, config: &Config) -> Option<ConfigWarning> {
+    if config.servers.is_empty() {
+        return None;
+    }
+    readable_by_all(path, "shared secrets")
 }
 
 #[cfg(test)]

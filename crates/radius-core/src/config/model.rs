@@ -1,6 +1,7 @@
 //! The configuration file as written: serde structs, unknown keys refused.
 
 use super::duration;
+use crate::secret::Secret;
 use ipnet::IpNet;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -126,7 +127,7 @@ pub struct IncomingClientSection {
     /// Its source address.
     pub address: IpAddr,
     /// Shared secret (or use `secret_file`).
-    pub secret: Option<String>,
+    pub secret: Option<Secret>,
     /// File whose first line is the shared secret; relative to the config file.
     pub secret_file: Option<PathBuf>,
 }
@@ -223,11 +224,17 @@ pub struct ClientSection {
     pub nas_ip_address: Option<IpAddr>,
     /// Local address requests are sent from.
     pub src_address: Option<IpAddr>,
-    /// How long to wait for a reply to one try (default 300ms).
+    /// How long one try waits for a reply before the request is resent
+    /// and the server asked with Status-Server whether it is alive
+    /// (default 300ms).
     #[serde(deserialize_with = "duration::deserialize")]
     pub timeout: Duration,
-    /// Tries per server after the first (default 2).
+    /// Tries per server after the first (default 2); a server silent to
+    /// the tries and to Status-Server is dead.
     pub retries: u32,
+    /// How long a server that is working on a request (it answers
+    /// Status-Server) is waited for, per service (`[client.max_wait]`).
+    pub max_wait: MaxWait,
     /// How long a server that failed is skipped by every process (default 30s).
     #[serde(deserialize_with = "duration::deserialize")]
     pub dead_time: Duration,
@@ -254,6 +261,7 @@ impl Default for ClientSection {
             src_address: None,
             timeout: Duration::from_millis(300),
             retries: 2,
+            max_wait: MaxWait::default(),
             dead_time: Duration::from_secs(30),
             require_message_authenticator: true,
             realm: String::new(),
@@ -263,6 +271,43 @@ impl Default for ClientSection {
             state_dir: PathBuf::from("/run/radius_rs"),
         }
     }
+}
+
+/// `[client.max_wait]`: how long one exchange may wait for servers that
+/// are working on it (slow, not dead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MaxWait {
+    /// Logins through the PAM module and `radius-rs login` (default 60s:
+    /// long enough for a push-MFA approval).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub login: Duration,
+    /// PPP authentication (default 20s, inside pppd's own PAP/CHAP timeouts).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub ppp: Duration,
+    /// Accounting requests (default 10s).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub accounting: Duration,
+}
+
+impl Default for MaxWait {
+    fn default() -> Self {
+        MaxWait { login: Duration::from_secs(60), ppp: Duration::from_secs(20), accounting: Duration::from_secs(10) }
+    }
+}
+
+impl MaxWait {
+    /// The limit for authentication by `service`.
+    pub fn for_service(&self, service: Service) -> Duration {
+        match service {
+            Service::Login => self.login,
+            Service::Ppp => self.ppp,
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_auth_port() -> u16 {
@@ -282,7 +327,7 @@ pub struct ServerSection {
     /// IPv4 or IPv6 address, optionally `addr@vrf`.
     pub address: String,
     /// Shared secret (or use `secret_file`).
-    pub secret: Option<String>,
+    pub secret: Option<Secret>,
     /// File whose first line is the shared secret; relative to the config file.
     pub secret_file: Option<PathBuf>,
     /// Authentication port (default 1812).
@@ -302,4 +347,10 @@ pub struct ServerSection {
     pub timeout: Option<Duration>,
     /// Per-server override of `client.require_message_authenticator`.
     pub require_message_authenticator: Option<bool>,
+    /// Ask this server with Status-Server (RFC 5997) whether it is alive
+    /// when a try goes unanswered (default true). A server that does not
+    /// answer Status-Server: set false, and its tries simply wait longer
+    /// each time (timeout, 2×, 4×…) before it counts as dead.
+    #[serde(default = "default_true")]
+    pub status_server: bool,
 }

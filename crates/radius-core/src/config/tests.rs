@@ -101,20 +101,40 @@ fn addresses() {
     assert!(parse_address("10.0.0.1@").is_err());
 }
 
-/// secret_file is read relative to the config file, and a world-readable config warns.
+/// secret_file is read relative to the config file; a world-readable
+/// config warns, and so does a world-readable secret_file (it was ignored once).
 #[test]
 fn secret_file_and_permissions() {
     use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("secret"), "from-a-file-secret\n").unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "from-a-file-secret\n").unwrap();
     let cfg = dir.path().join("radius.toml");
     std::fs::write(&cfg, "[[server]]\naddress = \"127.0.0.1\"\nsecret_file = \"secret\"\n").unwrap();
-    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
+    mode(&cfg, 0o644);
+    mode(&secret, 0o600);
     let c = Config::load(&cfg).unwrap();
     assert_eq!(c.servers[0].secret.expose(), b"from-a-file-secret");
-    assert!(c.warnings.iter().any(|w| w.0.contains("readable by every user")));
-    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(c.warnings.iter().any(|w| w.0.contains("radius.toml holds shared secrets and is readable by every user")));
+    mode(&cfg, 0o600);
     assert!(Config::load(&cfg).unwrap().warnings.is_empty());
+    mode(&secret, 0o644);
+    let w = Config::load(&cfg).unwrap().warnings;
+    assert!(w.iter().any(|w| w.0.contains("secret holds a shared secret and is readable by every user")), "{w:?}");
+}
+
+/// No configuration section prints a secret through Debug.
+#[test]
+fn debug_never_shows_a_secret() {
+    let text = "[[server]]\naddress = \"127.0.0.1\"\nsecret = \"do-not-print-me-1\"\n\
+                [[incoming.client]]\naddress = \"127.0.0.1\"\nsecret = \"do-not-print-me-2\"\n";
+    let file: ConfigFile = toml::from_str(text).unwrap();
+    let config = Config::from_toml(text, Path::new("t.toml")).unwrap();
+    for shown in [format!("{file:?}"), format!("{config:?}")] {
+        assert!(!shown.contains("do-not-print-me"), "{shown}");
+        assert!(shown.contains("[redacted]"));
+    }
 }
 
 /// Accounting backups come after the primaries and are not used for authentication.

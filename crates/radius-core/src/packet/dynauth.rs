@@ -6,11 +6,11 @@
 #![deny(clippy::indexing_slicing)]
 
 use super::attr::MESSAGE_AUTHENTICATOR;
+use super::attributes::AttributeList;
+use super::encode::{self, Builder, EncodeError};
 use super::message_authenticator::{self, MessageAuthenticatorError};
-use super::request::EncodeError;
-use super::wire::{self, Attribute, Header, WireError, HEADER_LEN, MAX_LEN};
+use super::wire::{self, Attribute, Header, WireError};
 use super::{code, constant_time_eq};
-use md5::{Digest, Md5};
 
 /// Why a request is not taken. None of these is answered (RFC 5176 3.3:
 /// a request that fails these checks is silently discarded).
@@ -45,21 +45,10 @@ pub struct CheckedRequest {
     pub signed: bool,
 }
 
-/// The accounting-style authenticator: MD5(Code + Identifier + Length +
-/// `authenticator` + Attributes + Secret).
-fn md5_authenticator(packet: &[u8], authenticator: &[u8; 16], secret: &[u8]) -> [u8; 16] {
-    let mut md5 = Md5::new();
-    md5.update(packet.get(..4).unwrap_or(&[]));
-    md5.update(authenticator);
-    md5.update(packet.get(HEADER_LEN..).unwrap_or(&[]));
-    md5.update(secret);
-    md5.finalize().into()
-}
-
 /// The Request Authenticator a Disconnect-/CoA-Request (or an
 /// Accounting-Request) must carry.
 pub fn request_authenticator(packet: &[u8], secret: &[u8]) -> [u8; 16] {
-    md5_authenticator(packet, &[0; 16], secret)
+    encode::md5_authenticator(packet, &[0; 16], secret)
 }
 
 /// Checks a received Disconnect-Request or CoA-Request against `secret`.
@@ -86,31 +75,17 @@ pub fn encode_response(
     response_code: u8,
     identifier: u8,
     request_authenticator: &[u8; 16],
-    attributes: &[(u8, Vec<u8>)],
+    attributes: &AttributeList,
     secret: &[u8],
 ) -> Result<Vec<u8>, EncodeError> {
-    let mut bytes = vec![response_code, identifier, 0, 0];
-    bytes.extend_from_slice(request_authenticator);
+    let mut b = Builder::new(response_code, identifier, request_authenticator);
     for (typ, value) in attributes.iter().filter(|(t, _)| *t != MESSAGE_AUTHENTICATOR) {
-        let len = u8::try_from(value.len() + 2)
-            .ok()
-            .filter(|_| value.len() <= 253)
-            .ok_or(EncodeError::AttributeTooLong { typ: *typ, len: value.len() })?;
-        bytes.extend([*typ, len]);
-        bytes.extend_from_slice(value);
+        b.attribute(typ, value)?;
     }
-    bytes.extend([MESSAGE_AUTHENTICATOR, 18]);
-    bytes.extend([0u8; 16]);
-    let length = u16::try_from(bytes.len()).ok().filter(|&l| usize::from(l) <= MAX_LEN);
-    let length = length.ok_or_else(|| EncodeError::Codec(format!("response of {} bytes is over 4096", bytes.len())))?;
-    if let Some(field) = bytes.get_mut(2..4) {
-        field.copy_from_slice(&length.to_be_bytes());
-    }
-    message_authenticator::sign(&mut bytes, secret).map_err(|e| EncodeError::Codec(e.to_string()))?;
-    let response = md5_authenticator(&bytes, request_authenticator, secret);
-    if let Some(field) = bytes.get_mut(4..HEADER_LEN) {
-        field.copy_from_slice(&response);
-    }
+    b.message_authenticator();
+    let mut bytes = b.finish(secret, Some(request_authenticator))?;
+    let response = encode::md5_authenticator(&bytes, request_authenticator, secret);
+    encode::set_authenticator(&mut bytes, &response);
     Ok(bytes)
 }
 
@@ -118,7 +93,7 @@ pub fn encode_response(
 /// when present, the Message-Authenticator. For tests and the CLI.
 pub fn verify_response(datagram: &[u8], request_authenticator: &[u8; 16], secret: &[u8]) -> Result<Vec<Attribute>, RequestCheckError> {
     let (header, packet) = wire::header(datagram)?;
-    if !constant_time_eq(&md5_authenticator(packet, request_authenticator, secret), &header.authenticator) {
+    if !constant_time_eq(&encode::md5_authenticator(packet, request_authenticator, secret), &header.authenticator) {
         return Err(RequestCheckError::BadAuthenticator);
     }
     let attributes = wire::attributes(packet)?;
@@ -128,30 +103,16 @@ pub fn verify_response(datagram: &[u8], request_authenticator: &[u8; 16], secret
 
 /// Encodes a Disconnect-/CoA-Request as a server sends it, signed when
 /// `sign` (for tests and benchmarks).
-pub fn encode_request(request_code: u8, identifier: u8, attributes: &[(u8, Vec<u8>)], secret: &[u8], sign: bool) -> Vec<u8> {
-    let mut bytes = vec![request_code, identifier, 0, 0];
-    bytes.extend([0u8; 16]);
-    for (typ, value) in attributes {
-        bytes.push(*typ);
-        bytes.push((value.len() + 2).min(255) as u8);
-        bytes.extend_from_slice(value);
-    }
+pub fn encode_request(request_code: u8, identifier: u8, attributes: &AttributeList, secret: &[u8], sign: bool) -> Result<Vec<u8>, EncodeError> {
+    let mut b = Builder::new(request_code, identifier, &[0; 16]);
+    b.attributes(attributes)?;
     if sign {
-        bytes.extend([MESSAGE_AUTHENTICATOR, 18]);
-        bytes.extend([0u8; 16]);
+        b.message_authenticator();
     }
-    let length = (bytes.len() as u16).to_be_bytes();
-    if let Some(field) = bytes.get_mut(2..4) {
-        field.copy_from_slice(&length);
-    }
-    if sign {
-        let _ = message_authenticator::sign(&mut bytes, secret);
-    }
+    let mut bytes = b.finish(secret, Some(&[0; 16]))?;
     let auth = request_authenticator(&bytes, secret);
-    if let Some(field) = bytes.get_mut(4..HEADER_LEN) {
-        field.copy_from_slice(&auth);
-    }
-    bytes
+    encode::set_authenticator(&mut bytes, &auth);
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -164,8 +125,9 @@ mod tests {
     /// missing Message-Authenticator is refused.
     #[test]
     fn request_checks() {
-        let attrs = vec![(attr::USER_NAME, b"alice".to_vec())];
-        let p = encode_request(code::DISCONNECT_REQUEST, 7, &attrs, b"s3cret", true);
+        let mut attrs = AttributeList::new();
+        attrs.text(attr::USER_NAME, "alice");
+        let p = encode_request(code::DISCONNECT_REQUEST, 7, &attrs, b"s3cret", true).unwrap();
         let ok = check_request(&p, b"s3cret", true).unwrap();
         assert!(ok.signed);
         assert_eq!(ok.attributes[0].value, b"alice");
@@ -173,7 +135,7 @@ mod tests {
         let mut forged = p.clone();
         forged[24] ^= 1;
         assert_eq!(check_request(&forged, b"s3cret", true), Err(RequestCheckError::BadAuthenticator));
-        let unsigned = encode_request(code::COA_REQUEST, 8, &attrs, b"s3cret", false);
+        let unsigned = encode_request(code::COA_REQUEST, 8, &attrs, b"s3cret", false).unwrap();
         assert_eq!(check_request(&unsigned, b"s3cret", true), Err(RequestCheckError::MissingMessageAuthenticator));
         assert!(!check_request(&unsigned, b"s3cret", false).unwrap().signed);
         // A wrong MA under a correct Request Authenticator (an attacker who knows neither cannot do this; a buggy server can).
@@ -183,7 +145,7 @@ mod tests {
         let auth = request_authenticator(&bad_ma, b"s3cret");
         bad_ma[4..20].copy_from_slice(&auth);
         assert!(matches!(check_request(&bad_ma, b"s3cret", false), Err(RequestCheckError::MessageAuthenticator(_))));
-        let access = encode_request(code::ACCESS_REQUEST, 1, &attrs, b"s3cret", true);
+        let access = encode_request(code::ACCESS_REQUEST, 1, &attrs, b"s3cret", true).unwrap();
         assert_eq!(check_request(&access, b"s3cret", true), Err(RequestCheckError::UnexpectedCode(1)));
     }
 
@@ -191,12 +153,16 @@ mod tests {
     #[test]
     fn response_round_trip() {
         let req = [9u8; 16];
-        let r = encode_response(code::DISCONNECT_NAK, 3, &req, &[(attr::ERROR_CAUSE, 503u32.to_be_bytes().to_vec())], b"k").unwrap();
+        let mut cause = AttributeList::new();
+        cause.integer(attr::ERROR_CAUSE, 503);
+        let r = encode_response(code::DISCONNECT_NAK, 3, &req, &cause, b"k").unwrap();
         assert_eq!(r[0], code::DISCONNECT_NAK);
         let attrs = verify_response(&r, &req, b"k").unwrap();
         assert!(attrs.iter().any(|a| a.typ == attr::ERROR_CAUSE && a.value == 503u32.to_be_bytes()));
         assert!(attrs.iter().any(|a| a.typ == attr::MESSAGE_AUTHENTICATOR));
         assert!(verify_response(&r, &[8; 16], b"k").is_err());
-        assert!(encode_response(code::COA_ACK, 1, &req, &[(attr::STATE, vec![0; 254])], b"k").is_err());
+        let mut long = AttributeList::new();
+        long.bytes(attr::STATE, &[0; 254]);
+        assert!(encode_response(code::COA_ACK, 1, &req, &long, b"k").is_err());
     }
 }

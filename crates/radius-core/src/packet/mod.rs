@@ -1,18 +1,24 @@
-//! RADIUS packets: building requests and verifying replies, without I/O.
+//! RADIUS packets, without I/O: one codec for everything radius_rs sends
+//! and receives.
 //!
-//! The `radius` crate does the codec (header, attribute encoding, the
-//! accounting Request Authenticator, Response Authenticator checks); this
-//! module adds what it lacks: Message-Authenticator (RFC 3579/BlastRADIUS),
-//! vendor attributes, a bounds-checked attribute walker for untrusted bytes,
-//! and the full reply check.
+//! - [`attributes`]: the typed list every request is built from;
+//! - [`encode`]: writing packets (Length, authenticators, Message-Authenticator);
+//! - [`wire`]: a bounds-checked decoder for untrusted bytes;
+//! - [`request`], [`reply`]: what the client sends and the full reply check
+//!   (each reply is decoded once);
+//! - [`message_authenticator`]: RFC 3579 3.2 (the BlastRADIUS defence);
+//! - [`dynauth`]: RFC 5176 Disconnect/CoA requests and their answers.
 
 pub mod attr;
+pub mod attributes;
+pub mod encode;
 pub mod dynauth;
 pub mod message_authenticator;
 pub mod reply;
 pub mod request;
 pub mod wire;
 
+pub use attributes::AttributeList;
 pub use reply::{verify_reply, Reply, ReplyError};
 pub use request::{EncodedRequest, RequestKind};
 pub use wire::{Attribute, WireError};

@@ -2,6 +2,8 @@
 
 use super::attr;
 use super::code;
+use super::constant_time_eq;
+use super::encode;
 use super::message_authenticator::{self, MessageAuthenticatorError};
 use super::request::{EncodedRequest, RequestKind};
 use super::wire::{self, Attribute, VendorAttribute, WireError};
@@ -55,8 +57,6 @@ pub struct Reply {
     /// The Request Authenticator of the request it answers (needed to
     /// decrypt MPPE keys).
     pub request_authenticator: [u8; 16],
-    /// The reply decoded by the `radius` crate, for its typed lookups.
-    pub packet: radius::core::packet::Packet,
 }
 
 impl Reply {
@@ -121,7 +121,8 @@ pub fn verify_reply(
     if !expected_codes(request.kind).contains(&header.code) {
         return Err(ReplyError::UnexpectedCode(header.code));
     }
-    if !radius::core::packet::Packet::is_authentic_response(packet, &request.bytes, secret) {
+    let expected = encode::md5_authenticator(packet, &request.authenticator, secret);
+    if !constant_time_eq(&expected, &header.authenticator) {
         return Err(ReplyError::BadResponseAuthenticator);
     }
     let attributes = wire::attributes(packet)?;
@@ -130,15 +131,12 @@ pub fn verify_reply(
     if !had_ma && require_message_authenticator && request.kind != RequestKind::Accounting {
         return Err(ReplyError::MissingMessageAuthenticator(header.code));
     }
-    let decoded = radius::core::packet::Packet::decode(packet, secret)
-        .map_err(|_| ReplyError::Wire(WireError::Short(packet.len())))?;
     Ok(Reply {
         code: header.code,
         identifier: header.identifier,
         attributes,
         had_message_authenticator: had_ma,
         request_authenticator: request.authenticator,
-        packet: decoded,
     })
 }
 
@@ -154,35 +152,28 @@ pub(crate) mod tests {
     /// Builds a reply the way a server would: attributes, optional
     /// Message-Authenticator, Response Authenticator.
     pub(crate) fn server_reply(req: &EncodedRequest, code: u8, attrs: &[(u8, Vec<u8>)], with_ma: bool, secret: &[u8]) -> Vec<u8> {
-        let mut p = vec![code, req.identifier, 0, 0];
-        p.extend(req.authenticator);
-        let ma_at = p.len() + 2;
+        let mut b = encode::Builder::new(code, req.identifier, &req.authenticator);
         if with_ma {
-            p.extend([attr::MESSAGE_AUTHENTICATOR, 18]);
-            p.extend([0u8; 16]);
+            b.message_authenticator();
         }
         for (t, v) in attrs {
-            p.push(*t);
-            p.push((v.len() + 2) as u8);
-            p.extend(v);
+            b.attribute(*t, v).unwrap();
         }
-        let len = p.len() as u16;
-        p[2..4].copy_from_slice(&len.to_be_bytes());
-        if with_ma {
-            use hmac::{Hmac, KeyInit, Mac};
-            let mut mac = <Hmac<Md5> as KeyInit>::new_from_slice(secret).unwrap();
-            mac.update(&p);
-            let m = mac.finalize().into_bytes();
-            p[ma_at..ma_at + 16].copy_from_slice(&m);
-        }
-        let ra: [u8; 16] = Md5::new().chain_update(&p).chain_update(secret).finalize().into();
-        p[4..20].copy_from_slice(&ra);
+        let mut p = b.finish(secret, Some(&req.authenticator)).unwrap();
+        let ra = encode::md5_authenticator(&p, &req.authenticator, secret);
+        encode::set_authenticator(&mut p, &ra);
+        // Cross-check the MD5 by hand, as a server computes it.
+        let mut by_hand = p.clone();
+        by_hand[4..20].copy_from_slice(&req.authenticator);
+        let hand: [u8; 16] = Md5::new().chain_update(&by_hand).chain_update(secret).finalize().into();
+        assert_eq!(hand, ra);
         p
     }
 
     fn request() -> EncodedRequest {
-        request::access_request(5, &[(attr::USER_NAME, b"bob".to_vec())], &Credentials::pap(Secret::from("pw")), b"secret")
-            .unwrap()
+        let mut l = crate::packet::AttributeList::new();
+        l.text(attr::USER_NAME, "bob");
+        request::access_request(5, &l, &Credentials::pap(Secret::from("pw")), b"secret").unwrap()
     }
 
     /// A correct reply with Message-Authenticator passes, and unknown attributes are kept.

@@ -1,22 +1,57 @@
-//! Sending a request to the configured servers: per-try timeout, retries
-//! with the same Identifier and authenticator (a new Identifier when the
-//! content changes), failover to the next server, an ICMP port-unreachable
-//! ending a server's turn at once, and dead marks shared across processes.
+//! Sending a request to the configured servers: slow is not dead.
 //!
-//! The logic here is generic over [`Network`] so it can be tested without
-//! sockets; [`udp::UdpNetwork`] is the real thing (blocking sockets, poll).
+//! Each server in turn (those marked dead by any process go last):
+//!
+//! 1. The request is sent and answered within `timeout`, or not.
+//! 2. Each unanswered wait of `timeout` is counted as a timeout; the same
+//!    bytes are sent again (the same Identifier and authenticator, so an
+//!    answer to any copy is taken, RFC 5080 2.2.1) for `retries` more
+//!    waits, and with every one a Status-Server (RFC 5997) asks whether
+//!    the server is alive at all; after the last wait one more `timeout` is
+//!    given to the last probe.
+//! 3. A server that answers Status-Server but not yet our request is
+//!    *working* on it (a slow back end, a push-MFA approval, FreeRADIUS's
+//!    `reject_delay`): it is waited for, up to the service's `max_wait`
+//!    for the whole exchange, the request resent with back-off (2, 4, 8 …
+//!    times `timeout`, at most every 16 s) and probed every second or
+//!    `timeout`. Its answer counts as a slow answer, never as a timeout.
+//! 4. A server silent to both — or that stops answering the probes while
+//!    we wait — is dead: the next server is asked at once, and every
+//!    process skips this one for `dead_time`. With `status_server = false`
+//!    nothing tells a slow server from a dead one: its waits grow (1, 2,
+//!    4 … times `timeout`) and it is dead after the last.
+//! 5. An ICMP port-unreachable from the server itself ends its turn at
+//!    once; ICMP errors from anyone else are logged and ignored.
+//!
+//! A server that has signed a reply with Message-Authenticator is
+//! remembered as one that signs (by every process): unsigned replies from
+//! it are refused from then on, even where the configuration does not
+//! require them (a legacy pam_radius_auth.conf), as FreeRADIUS 3.2's
+//! `auto` setting does.
+//!
+//! The logic is generic over [`Network`] (sockets and the clock) and
+//! [`SharedState`] (counters and marks), so it is tested with neither;
+//! [`udp::UdpNetwork`] is the real thing (blocking, no threads, poll).
 
-pub mod dead;
 pub mod udp;
 
-use crate::config::Server;
-use crate::counters::{Counter, Counters};
+use crate::config::{unmapped, Server};
+use crate::counters::{self, Counter};
 use crate::log::{Level, Log};
-use crate::packet::{self, EncodedRequest, Reply, RequestKind};
+use crate::packet::request::{self, EncodeError};
+use crate::packet::{self, code, AttributeList, EncodedRequest, Reply, RequestKind};
+use crate::state::{self, MarkKind, SharedState, StateError};
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The longest gap between resends to a working server (RFC 5080's MRT).
+pub const MAX_RESEND_GAP: Duration = Duration::from_secs(16);
+/// The shortest gap between liveness probes while a working server is waited for.
+pub const MIN_PROBE_GAP: Duration = Duration::from_secs(1);
+/// How many probes a wait keeps to match replies against.
+const PROBES_KEPT: usize = 8;
 
 /// What one wait for a datagram gave.
 #[derive(Debug)]
@@ -30,10 +65,17 @@ pub enum Received {
     },
     /// Nothing before the timeout.
     TimedOut,
-    /// A signal interrupted the wait; wait again for the time left.
+    /// Woken with nothing to read (a signal, an error read from the queue); wait again for the time left.
     Interrupted,
-    /// The server's host said the port is closed (ICMP port unreachable).
-    Unreachable,
+    /// An ICMP error the kernel matched to our socket.
+    IcmpError {
+        /// It says "port unreachable".
+        port_unreachable: bool,
+        /// The host that sent it.
+        from: Option<IpAddr>,
+        /// The destination of the datagram it is about.
+        about: Option<SocketAddr>,
+    },
     /// Any other socket error.
     Failed(io::Error),
 }
@@ -46,46 +88,68 @@ pub trait Link {
     fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> Received;
 }
 
-/// Opens links; the seam between exchange logic and sockets.
+/// Opens links and tells the time; the seam between exchange logic and
+/// the system.
 pub trait Network {
     /// The link type.
     type Link: Link;
     /// Opens a link to `to`, from `src` if given, bound to `vrf` if given.
     fn open(&mut self, to: SocketAddr, src: Option<IpAddr>, vrf: Option<&str>) -> io::Result<Self::Link>;
-    /// The current time.
+    /// The current time, for waits.
     fn now(&self) -> Instant {
         Instant::now()
+    }
+    /// The wall clock, for marks shared with other processes.
+    fn wall_clock(&self) -> SystemTime {
+        SystemTime::now()
     }
 }
 
 /// Builds the request for one server (the secret differs per server).
 pub trait RequestFactory {
     /// Encodes the request for `server` with `identifier`.
-    fn encode(&mut self, server: &Server, identifier: u8) -> Result<EncodedRequest, packet::request::EncodeError>;
-    /// True when a resend changes the content (then it gets a new Identifier).
-    fn changes_on_resend(&self) -> bool {
-        false
-    }
+    fn encode(&mut self, server: &Server, identifier: u8) -> Result<EncodedRequest, EncodeError>;
 }
 
 /// Why one server gave no usable answer.
 #[derive(Debug)]
 pub enum ServerFailure {
-    /// Every try timed out.
-    TimedOut {
-        /// Tries made.
-        tries: u32,
+    /// Silent to the request and to Status-Server: dead.
+    Silent {
+        /// How long it was given.
+        waited: Duration,
+        /// Whether it was asked with Status-Server.
+        probed: bool,
     },
-    /// ICMP port unreachable.
+    /// Working on the request (it answers Status-Server) when the service's
+    /// limit ran out: not dead, just too slow this time.
+    TooSlow {
+        /// How long it was waited for.
+        waited: Duration,
+    },
+    /// ICMP port unreachable from the server.
     Unreachable,
     /// The socket could not be opened or used.
     Socket(io::Error),
 }
 
+impl ServerFailure {
+    /// Whether the server is to be skipped by every process for a while.
+    pub fn is_dead(&self) -> bool {
+        !matches!(self, ServerFailure::TooSlow { .. })
+    }
+}
+
 impl fmt::Display for ServerFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ServerFailure::TimedOut { tries } => write!(f, "no valid answer after {tries} tries"),
+            ServerFailure::Silent { waited, probed: true } => {
+                write!(f, "no answer, and no answer to Status-Server, in {waited:?}")
+            }
+            ServerFailure::Silent { waited, probed: false } => write!(f, "no answer in {waited:?} (status_server = false)"),
+            ServerFailure::TooSlow { waited } => {
+                write!(f, "still working on the request after {waited:?} (it answers Status-Server); the service's max_wait ran out")
+            }
             ServerFailure::Unreachable => f.write_str("port unreachable (nothing listens there)"),
             ServerFailure::Socket(e) => write!(f, "socket error: {e}"),
         }
@@ -118,7 +182,7 @@ pub enum ExchangeError {
     NoServer,
     /// The request could not be encoded.
     #[error(transparent)]
-    Encode(#[from] packet::request::EncodeError),
+    Encode(#[from] EncodeError),
     /// Every server failed.
     #[error("{0}")]
     Failed(ExchangeFailed),
@@ -133,26 +197,28 @@ pub struct Answer {
     pub server_index: usize,
 }
 
-/// Shared state an exchange reads and updates.
+/// Shared state and settings an exchange reads.
 #[derive(Clone, Copy)]
 pub struct ExchangeContext<'a> {
-    /// Counters to update.
-    pub counters: &'a Counters,
-    /// Dead marks.
-    pub dead: &'a dead::DeadMarks,
+    /// Counters and marks shared with every process.
+    pub state: &'a dyn SharedState,
     /// Log sink.
     pub log: &'a dyn Log,
     /// Local address to send from.
     pub src_address: Option<IpAddr>,
     /// Retries per server after the first try.
     pub retries: u32,
-    /// How long a failed server stays dead.
+    /// How long a dead server stays dead.
     pub dead_time: Duration,
+    /// How long the whole exchange may wait for working servers.
+    pub max_wait: Duration,
+    /// NAS-Identifier for the Status-Server probes.
+    pub nas_identifier: Option<&'a str>,
 }
 
 impl fmt::Debug for ExchangeContext<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExchangeContext").field("retries", &self.retries).finish_non_exhaustive()
+        f.debug_struct("ExchangeContext").field("retries", &self.retries).field("max_wait", &self.max_wait).finish_non_exhaustive()
     }
 }
 
@@ -163,10 +229,33 @@ fn endpoint(server: &Server, kind: RequestKind) -> SocketAddr {
     }
 }
 
-fn count(ctx: &ExchangeContext<'_>, server: &Server, deltas: &[(Counter, i64)]) {
-    if let Err(e) = ctx.counters.add(server, deltas) {
-        ctx.log.log(Level::Debug, &format!("cannot update counters: {e}"));
+fn dead_key(addr: SocketAddr) -> String {
+    state::file_name(&addr.to_string())
+}
+
+fn millis(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)).unwrap_or(0)
+}
+
+/// Logs a failed state update: a held lock is worth a warning (a local
+/// user may be holding it); a state directory not in use was logged when
+/// it was refused.
+fn report_state(log: &dyn Log, result: Result<(), StateError>) {
+    match result {
+        Ok(()) => {}
+        Err(e @ StateError::Busy(_)) => log.log(Level::Warning, &format!("counters: {e}")),
+        Err(e) => log.log(Level::Debug, &format!("counters: {e}")),
     }
+}
+
+fn count(ctx: &ExchangeContext<'_>, server: &Server, deltas: &[(Counter, i64)]) {
+    report_state(ctx.log, counters::add(ctx.state, server, deltas));
+}
+
+/// Whether `server`'s replies must carry Message-Authenticator: configured
+/// so, or learned (it signed one before).
+fn signing_required(ctx: &ExchangeContext<'_>, server: &Server) -> bool {
+    server.require_message_authenticator || ctx.state.mark(MarkKind::Signs, &counters::server_key(server)).is_some()
 }
 
 /// Sends the request built by `factory` to `servers` in order (servers
@@ -181,29 +270,44 @@ pub fn exchange<N: Network>(
     if servers.is_empty() {
         return Err(ExchangeError::NoServer);
     }
-    let (alive, dead): (Vec<&Server>, Vec<&Server>) =
-        servers.iter().copied().partition(|s| !ctx.dead.is_dead(endpoint(s, kind)));
+    let deadline = network.now() + ctx.max_wait;
+    let now_ms = millis(network.wall_clock());
+    let is_dead = |s: &Server| ctx.state.mark(MarkKind::Dead, &dead_key(endpoint(s, kind))).is_some_and(|until| until > now_ms);
+    let (alive, dead): (Vec<&Server>, Vec<&Server>) = servers.iter().copied().partition(|s| !is_dead(s));
     for s in &dead {
         ctx.log.log(Level::Debug, &format!("skipping server {} ({}): marked dead", s.name, endpoint(s, kind)));
     }
     let mut attempts = Vec::new();
     for (position, server) in alive.iter().chain(dead.iter()).enumerate() {
-        let was_dead = position >= alive.len();
         let addr = endpoint(server, kind);
-        match try_server(network, ctx, server, addr, kind, factory)? {
+        if position > 0 && network.now() >= deadline {
+            break;
+        }
+        match try_server(network, ctx, server, addr, kind, factory, deadline)? {
             Ok(reply) => {
-                if was_dead {
-                    ctx.dead.clear(addr);
+                if position >= alive.len() {
+                    let _ = ctx.state.clear_mark(MarkKind::Dead, &dead_key(addr));
                 }
                 return Ok(Answer { reply, server_index: server.index });
             }
             Err(failure) => {
-                ctx.log.log(Level::Warning, &format!(
-                    "RADIUS server {} ({addr}): {failure}; marking it dead for {:?}",
-                    server.name, ctx.dead_time
-                ));
-                ctx.dead.mark(addr, ctx.dead_time);
+                if failure.is_dead() {
+                    ctx.log.log(Level::Warning, &format!(
+                        "RADIUS server {} ({addr}): {failure}; marking it dead for {:?}",
+                        server.name, ctx.dead_time
+                    ));
+                    if !ctx.dead_time.is_zero() {
+                        let until = millis(network.wall_clock() + ctx.dead_time);
+                        report_state(ctx.log, ctx.state.set_mark(MarkKind::Dead, &dead_key(addr), until));
+                    }
+                } else {
+                    ctx.log.log(Level::Warning, &format!("RADIUS server {} ({addr}): {failure}; it is not marked dead", server.name));
+                }
+                let out_of_time = matches!(failure, ServerFailure::TooSlow { .. });
                 attempts.push((addr, failure));
+                if out_of_time {
+                    break;
+                }
             }
         }
     }
@@ -226,6 +330,7 @@ fn try_server<N: Network>(
     addr: SocketAddr,
     kind: RequestKind,
     factory: &mut dyn RequestFactory,
+    deadline: Instant,
 ) -> Result<Result<Reply, ServerFailure>, ExchangeError> {
     let identifier: u8 = rand::random();
     let request = factory.encode(server, identifier)?;
@@ -235,7 +340,19 @@ fn try_server<N: Network>(
     };
     let sent_counter = if kind == RequestKind::Accounting { Counter::AcctRequests } else { Counter::Requests };
     count(ctx, server, &[(Counter::Pending, 1), (sent_counter, 1)]);
-    let outcome = tries_on_link(network, ctx, server, addr, factory, link, request);
+    let mut wait = Wait {
+        network,
+        ctx,
+        server,
+        addr,
+        link,
+        require_ma: signing_required(ctx, server),
+        next_probe_id: identifier.wrapping_add(1),
+        request,
+        probes: Vec::new(),
+        buf: vec![0u8; packet::wire::MAX_LEN],
+    };
+    let outcome = wait.run(deadline);
     // An answer leaves `pending` in the same update that counts it.
     if !matches!(outcome, Ok(Ok(_))) {
         count(ctx, server, &[(Counter::Pending, -1)]);
@@ -243,76 +360,280 @@ fn try_server<N: Network>(
     outcome
 }
 
-/// Sends and resends `request` on `link` until a valid reply, a hard
-/// failure, or the last try's timeout.
-fn tries_on_link<N: Network>(
-    network: &N,
-    ctx: &ExchangeContext<'_>,
-    server: &Server,
+/// What one receive gave, judged.
+enum Event {
+    /// A valid reply to the request.
+    Answer(Reply),
+    /// A valid reply to a probe: the server is alive.
+    Alive,
+    /// The server's own port-unreachable.
+    Unreachable,
+    /// A socket error.
+    Failed(io::Error),
+    /// Time passed, or something was dropped.
+    Nothing,
+}
+
+/// One server's turn with one request.
+struct Wait<'n, 'c, N: Network> {
+    network: &'n mut N,
+    ctx: &'c ExchangeContext<'c>,
+    server: &'c Server,
     addr: SocketAddr,
-    factory: &mut dyn RequestFactory,
-    mut link: N::Link,
-    mut request: EncodedRequest,
-) -> Result<Result<Reply, ServerFailure>, ExchangeError> {
-    let mut buf = vec![0u8; packet::wire::MAX_LEN];
-    let tries = ctx.retries + 1;
-    for attempt in 0..tries {
-        if attempt > 0 {
-            count(ctx, server, &[(Counter::Resends, 1)]);
-            if factory.changes_on_resend() {
-                request = factory.encode(server, request.identifier.wrapping_add(1))?;
-            }
+    link: N::Link,
+    require_ma: bool,
+    next_probe_id: u8,
+    request: EncodedRequest,
+    probes: Vec<EncodedRequest>,
+    buf: Vec<u8>,
+}
+
+impl<N: Network> Wait<'_, '_, N> {
+    fn run(&mut self, deadline: Instant) -> Result<Result<Reply, ServerFailure>, ExchangeError> {
+        let t = self.server.timeout;
+        let probing = self.server.status_server;
+        let retries = self.ctx.retries;
+        let start = self.network.now();
+        if let Err(e) = self.link.send(&self.request.bytes) {
+            return Ok(Err(ServerFailure::Socket(e)));
         }
-        let sent_at = network.now();
-        if let Err(e) = link.send(&request.bytes) {
-            return Ok(Err(if e.kind() == io::ErrorKind::ConnectionRefused { ServerFailure::Unreachable } else { ServerFailure::Socket(e) }));
-        }
-        let deadline = sent_at + server.timeout;
+        // Phase 1: waits of `timeout`, counted by `window`.
+        let mut window: u32 = 0;
+        let mut window_end = start + t;
+        // Phase 2 (working), once a probe was answered.
+        let mut working: Option<Instant> = None;
+        let mut last_resend = start;
+        let mut resend_gap = t * 2;
+        let probe_gap = t.max(MIN_PROBE_GAP);
+        let mut next_probe = start;
+        let mut probe_answered = false;
+        let mut probe_misses = 0;
         loop {
-            let remaining = deadline.saturating_duration_since(network.now());
-            if remaining.is_zero() {
-                count(ctx, server, &[(Counter::Timeouts, 1)]);
-                break;
+            let now = self.network.now();
+            if now >= deadline {
+                let waited = now.duration_since(start);
+                return Ok(Err(match working {
+                    Some(_) => ServerFailure::TooSlow { waited },
+                    None => ServerFailure::Silent { waited, probed: probing },
+                }));
             }
-            match link.recv(&mut buf, remaining) {
-                Received::Datagram { len, from } => {
-                    let datagram = buf.get(..len).unwrap_or(&[]);
-                    if from != addr {
-                        count(ctx, server, &[(Counter::BadReplies, 1)]);
-                        ctx.log.log(Level::Warning, &format!(
-                            "dropped a datagram from {from} while waiting for {} ({addr}): wrong source address or port",
-                            server.name
+            let wake = match working {
+                None => window_end,
+                Some(_) => (last_resend + resend_gap).min(next_probe),
+            }
+            .min(deadline);
+            match self.receive(wake.saturating_duration_since(now)) {
+                Event::Answer(reply) => return Ok(Ok(self.answered(reply, start, working))),
+                Event::Alive => {
+                    probe_answered = true;
+                    if working.is_none() {
+                        let now = self.network.now();
+                        working = Some(now);
+                        next_probe = now + probe_gap;
+                        probe_misses = 0;
+                        self.ctx.log.log(Level::Debug, &format!(
+                            "server {} ({}) answers Status-Server but not yet the request: it is working on it; \
+                             waiting up to {:?} more",
+                            self.server.name,
+                            self.addr,
+                            deadline.saturating_duration_since(now)
                         ));
-                        continue;
                     }
-                    match packet::verify_reply(datagram, &request, server.secret.expose(), server.require_message_authenticator) {
-                        Ok(reply) => {
-                            let rtt = network.now().duration_since(sent_at);
-                            if let Err(e) = ctx.counters.answered(server, answer_counter(reply.code), rtt) {
-                                ctx.log.log(Level::Debug, &format!("cannot update counters: {e}"));
+                }
+                Event::Unreachable => return Ok(Err(ServerFailure::Unreachable)),
+                Event::Failed(e) => return Ok(Err(ServerFailure::Socket(e))),
+                Event::Nothing => {}
+            }
+            let now = self.network.now();
+            match working {
+                None if now >= window_end => {
+                    window += 1;
+                    // Waits 0..=retries are the request's; one more, when probing, is the last probe's.
+                    if window <= retries + 1 {
+                        count(self.ctx, self.server, &[(Counter::Timeouts, 1)]);
+                    }
+                    let last = retries + u32::from(probing);
+                    if window > last {
+                        return Ok(Err(ServerFailure::Silent { waited: now.duration_since(start), probed: probing }));
+                    }
+                    if window <= retries {
+                        self.resend()?;
+                        last_resend = now;
+                    }
+                    if probing {
+                        self.probe()?;
+                    }
+                    let grow = if probing { 1 } else { 1u32 << window.min(16) };
+                    window_end = now + t.saturating_mul(grow);
+                }
+                None => {}
+                Some(_) => {
+                    if now >= last_resend + resend_gap {
+                        self.resend()?;
+                        last_resend = now;
+                        resend_gap = (resend_gap * 2).min(MAX_RESEND_GAP);
+                    }
+                    if now >= next_probe && probing {
+                        if probe_answered {
+                            probe_misses = 0;
+                        } else {
+                            probe_misses += 1;
+                            if probe_misses > retries {
+                                self.ctx.log.log(Level::Warning, &format!(
+                                    "server {} ({}) stopped answering Status-Server while it worked on the request",
+                                    self.server.name, self.addr
+                                ));
+                                return Ok(Err(ServerFailure::Silent { waited: now.duration_since(start), probed: true }));
                             }
-                            ctx.log.log(Level::Debug, &format!(
-                                "{} from {} ({addr}) in {rtt:?}", packet::code::name(reply.code), server.name
-                            ));
-                            return Ok(Ok(reply));
                         }
-                        Err(e) => {
-                            count(ctx, server, &[(Counter::BadReplies, 1)]);
-                            ctx.log.log(Level::Warning, &format!("dropped a reply from {} ({addr}): {e}", server.name));
-                        }
+                        probe_answered = false;
+                        self.probe()?;
+                        next_probe = now + probe_gap;
                     }
                 }
-                Received::Interrupted => continue,
-                Received::TimedOut => {
-                    count(ctx, server, &[(Counter::Timeouts, 1)]);
-                    break;
-                }
-                Received::Unreachable => return Ok(Err(ServerFailure::Unreachable)),
-                Received::Failed(e) => return Ok(Err(ServerFailure::Socket(e))),
             }
         }
     }
-    Ok(Err(ServerFailure::TimedOut { tries }))
+
+    fn answered(&self, reply: Reply, start: Instant, working: Option<Instant>) -> Reply {
+        let rtt = self.network.now().duration_since(start);
+        report_state(self.ctx.log, counters::answered(self.ctx.state, self.server, answer_counter(reply.code), rtt, working.is_some()));
+        let what = code::name(reply.code);
+        if working.is_some() {
+            self.ctx.log.log(Level::Info, &format!(
+                "server {} ({}) was slow: {what} after {rtt:?} (it answered Status-Server while it worked)",
+                self.server.name, self.addr
+            ));
+        } else {
+            self.ctx.log.log(Level::Debug, &format!("{what} from {} ({}) in {rtt:?}", self.server.name, self.addr));
+        }
+        reply
+    }
+
+    /// Sends the request again, the same bytes.
+    fn resend(&mut self) -> Result<(), ExchangeError> {
+        count(self.ctx, self.server, &[(Counter::Resends, 1)]);
+        if let Err(e) = self.link.send(&self.request.bytes) {
+            self.ctx.log.log(Level::Debug, &format!("resend to {}: {e}", self.addr));
+        }
+        Ok(())
+    }
+
+    /// Sends a fresh Status-Server.
+    fn probe(&mut self) -> Result<(), ExchangeError> {
+        if self.next_probe_id == self.request.identifier {
+            self.next_probe_id = self.next_probe_id.wrapping_add(1);
+        }
+        let id = self.next_probe_id;
+        self.next_probe_id = id.wrapping_add(1);
+        let mut attributes = AttributeList::new();
+        if let Some(nas) = self.ctx.nas_identifier {
+            attributes.text(packet::attr::NAS_IDENTIFIER, nas);
+        }
+        let probe = request::status_server(id, &attributes, self.server.secret.expose())?;
+        count(self.ctx, self.server, &[(Counter::Probes, 1)]);
+        if let Err(e) = self.link.send(&probe.bytes) {
+            self.ctx.log.log(Level::Debug, &format!("Status-Server to {}: {e}", self.addr));
+        }
+        self.probes.retain(|p| p.identifier != id);
+        if self.probes.len() >= PROBES_KEPT {
+            self.probes.remove(0);
+        }
+        self.probes.push(probe);
+        Ok(())
+    }
+
+    fn bad_reply(&self, why: &str) {
+        count(self.ctx, self.server, &[(Counter::BadReplies, 1)]);
+        self.ctx.log.log(Level::Warning, &format!("dropped a reply from {} ({}): {why}", self.server.name, self.addr));
+    }
+
+    /// Remembers that the server signs its replies, for every process.
+    fn learn_signing(&mut self, reply: &Reply) {
+        if self.require_ma || !reply.had_message_authenticator || reply.code == code::ACCOUNTING_RESPONSE {
+            return;
+        }
+        self.require_ma = true;
+        let key = counters::server_key(self.server);
+        let since = millis(self.network.wall_clock()) / 1000;
+        report_state(self.ctx.log, self.ctx.state.set_mark(MarkKind::Signs, &key, since));
+        self.ctx.log.log(Level::Info, &format!(
+            "server {} signs its replies with Message-Authenticator: unsigned replies from it are refused from now on \
+             (BlastRADIUS, CVE-2024-3596)",
+            self.server.name
+        ));
+    }
+
+    fn receive(&mut self, timeout: Duration) -> Event {
+        let received = self.link.recv(&mut self.buf, timeout);
+        match received {
+            Received::Datagram { len, from } => {
+                if unmapped(from.ip()) != unmapped(self.addr.ip()) || from.port() != self.addr.port() {
+                    count(self.ctx, self.server, &[(Counter::BadReplies, 1)]);
+                    self.ctx.log.log(Level::Warning, &format!(
+                        "dropped a datagram from {from} while waiting for {} ({}): wrong source address or port",
+                        self.server.name, self.addr
+                    ));
+                    return Event::Nothing;
+                }
+                let datagram = self.buf.get(..len).unwrap_or(&[]).to_vec();
+                let id = datagram.get(1).copied();
+                let secret = self.server.secret.expose();
+                if id == Some(self.request.identifier) {
+                    return match packet::verify_reply(&datagram, &self.request, secret, self.require_ma) {
+                        Ok(reply) => {
+                            self.learn_signing(&reply);
+                            Event::Answer(reply)
+                        }
+                        Err(e) => {
+                            self.bad_reply(&e.to_string());
+                            Event::Nothing
+                        }
+                    };
+                }
+                let probe = self.probes.iter().find(|p| Some(p.identifier) == id).cloned();
+                match probe.map(|p| packet::verify_reply(&datagram, &p, secret, self.require_ma)) {
+                    Some(Ok(reply)) => {
+                        self.learn_signing(&reply);
+                        Event::Alive
+                    }
+                    Some(Err(e)) => {
+                        self.bad_reply(&format!("(to Status-Server) {e}"));
+                        Event::Nothing
+                    }
+                    None => {
+                        self.bad_reply(&format!(
+                            "reply Identifier {} matches no request we sent (ours is {})",
+                            id.map(|i| i.to_string()).unwrap_or_else(|| "?".into()),
+                            self.request.identifier
+                        ));
+                        Event::Nothing
+                    }
+                }
+            }
+            Received::IcmpError { port_unreachable, from, about } => {
+                let from_server = from.map(unmapped) == Some(unmapped(self.addr.ip()));
+                let about_request = about.is_some_and(|a| unmapped(a.ip()) == unmapped(self.addr.ip()) && a.port() == self.addr.port());
+                if port_unreachable && from_server && about_request {
+                    return Event::Unreachable;
+                }
+                count(self.ctx, self.server, &[(Counter::BadReplies, 1)]);
+                let show = |a: Option<String>| a.unwrap_or_else(|| "?".into());
+                self.ctx.log.log(Level::Warning, &format!(
+                    "ignored an ICMP {} from {} about {} while waiting for {} ({}): only the server's own \
+                     port-unreachable ends its turn",
+                    if port_unreachable { "port-unreachable" } else { "error" },
+                    show(from.map(|f| f.to_string())),
+                    show(about.map(|a| a.to_string())),
+                    self.server.name,
+                    self.addr
+                ));
+                Event::Nothing
+            }
+            Received::TimedOut | Received::Interrupted => Event::Nothing,
+            Received::Failed(e) => Event::Failed(e),
+        }
+    }
 }
 
 #[cfg(test)]

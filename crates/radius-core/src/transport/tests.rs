@@ -1,140 +1,393 @@
-//! Retry and failover logic against a scripted network (no sockets, no waiting).
+//! The exchange logic against scripted servers on a fake clock: no
+//! sockets, no waiting. Each server answers (or not) as a real one would:
+//! silent, refusing, answering after a delay, answering Status-Server or not.
 
 use super::*;
 use crate::auth::Credentials;
 use crate::config::Config;
-use crate::log::NullLog;
-use crate::packet::request;
+use crate::counters::Snapshot;
+use crate::log::Log;
+use crate::packet::{request, wire};
 use crate::secret::Secret;
+use crate::state::MemoryState;
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
 
-/// What the scripted server does with each datagram sent to it.
+const SECRET: &[u8] = b"a-long-enough-secret";
+
+/// How a scripted server behaves.
 #[derive(Clone, Copy, Debug)]
 enum Script {
+    /// Reads everything, answers nothing.
     Silent,
+    /// Its host answers with ICMP port unreachable.
     Refuse,
-    AcceptWithMa,
+    /// Answers the request with `code` `after` its first copy arrived;
+    /// answers Status-Server at once when `status`; signs with MA when `signs`.
+    Answer { code: u8, after: Duration, status: bool, signs: bool },
+    /// Answers Status-Server for `alive_for`, then goes silent; never answers the request.
+    DiesWhileWorking { alive_for: Duration },
+    /// Another host sends an ICMP port unreachable about our datagram; the server itself is silent.
+    ForeignIcmp,
 }
 
-#[derive(Default)]
-struct Log_ {
-    sent: Sent,
+/// The fake clock shared by the network and its links.
+#[derive(Clone)]
+struct Clock {
+    base: Instant,
+    offset: Rc<RefCell<Duration>>,
 }
+
+impl Clock {
+    fn now(&self) -> Instant {
+        self.base + *self.offset.borrow()
+    }
+    fn elapsed(&self) -> Duration {
+        *self.offset.borrow()
+    }
+    fn advance_to(&self, t: Duration) {
+        let mut o = self.offset.borrow_mut();
+        if t > *o {
+            *o = t;
+        }
+    }
+}
+
+/// Everything sent, by whom, when.
+type Sent = Rc<RefCell<Vec<(Duration, SocketAddr, Vec<u8>)>>>;
 
 struct FakeNetwork {
-    scripts: std::collections::HashMap<SocketAddr, Script>,
-    log: Rc<RefCell<Log_>>,
+    clock: Clock,
+    scripts: HashMap<SocketAddr, Script>,
+    sent: Sent,
 }
 
 struct FakeLink {
     to: SocketAddr,
     script: Script,
-    pending: VecDeque<Vec<u8>>,
-    log: Rc<RefCell<Log_>>,
+    clock: Clock,
+    sent: Sent,
+    /// Scheduled deliveries: (at, what).
+    queue: Vec<(Duration, Delivery)>,
+    first_seen: HashMap<u8, Duration>,
+}
+
+enum Delivery {
+    Datagram(Vec<u8>, SocketAddr),
+    Icmp { from: IpAddr, about: SocketAddr },
 }
 
 impl Network for FakeNetwork {
     type Link = FakeLink;
     fn open(&mut self, to: SocketAddr, _: Option<IpAddr>, _: Option<&str>) -> io::Result<FakeLink> {
-        Ok(FakeLink { to, script: self.scripts[&to], pending: VecDeque::new(), log: self.log.clone() })
+        Ok(FakeLink {
+            to,
+            script: self.scripts[&to],
+            clock: self.clock.clone(),
+            sent: self.sent.clone(),
+            queue: Vec::new(),
+            first_seen: HashMap::new(),
+        })
     }
+    fn now(&self) -> Instant {
+        self.clock.now()
+    }
+    fn wall_clock(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_700_000_000) + self.clock.elapsed()
+    }
+}
+
+fn reply_to(bytes: &[u8], code: u8, signs: bool) -> Vec<u8> {
+    let (h, _) = wire::header(bytes).unwrap();
+    let kind = match h.code {
+        code::STATUS_SERVER => RequestKind::StatusServer,
+        code::ACCOUNTING_REQUEST => RequestKind::Accounting,
+        _ => RequestKind::Access,
+    };
+    let req = EncodedRequest { kind, identifier: h.identifier, authenticator: h.authenticator, bytes: bytes.to_vec() };
+    crate::packet::reply::tests::server_reply(&req, code, &[], signs, SECRET)
 }
 
 impl Link for FakeLink {
     fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.log.borrow_mut().sent.push((self.to, bytes.to_vec()));
-        self.pending.push_back(bytes.to_vec());
+        let now = self.clock.elapsed();
+        self.sent.borrow_mut().push((now, self.to, bytes.to_vec()));
+        let (h, _) = wire::header(bytes).unwrap();
+        let status = h.code == code::STATUS_SERVER;
+        let status_code = if self.to.port() % 2 == 1 { code::ACCESS_ACCEPT } else { code::ACCOUNTING_RESPONSE };
+        let ok = |code| reply_to(bytes, code, true);
+        match self.script {
+            Script::Silent => {}
+            Script::Refuse => self.queue.push((now, Delivery::Icmp { from: self.to.ip(), about: self.to })),
+            Script::ForeignIcmp => {
+                if let (false, std::collections::hash_map::Entry::Vacant(e)) = (status, self.first_seen.entry(h.identifier)) {
+                    e.insert(now);
+                    let from = IpAddr::from([127, 0, 0, 2]);
+                    self.queue.push((now + Duration::from_millis(1), Delivery::Icmp { from, about: self.to }));
+                }
+            }
+            Script::Answer { code, after, status: answers_status, signs } => {
+                if status {
+                    if answers_status {
+                        self.queue.push((now + Duration::from_millis(1), Delivery::Datagram(reply_to(bytes, status_code, signs), self.to)));
+                    }
+                } else if let std::collections::hash_map::Entry::Vacant(e) = self.first_seen.entry(h.identifier) {
+                    // Duplicates of a request in progress are dropped, as FreeRADIUS does.
+                    e.insert(now);
+                    self.queue.push((now + after, Delivery::Datagram(reply_to(bytes, code, signs), self.to)));
+                }
+            }
+            Script::DiesWhileWorking { alive_for } => {
+                if status && now < alive_for {
+                    self.queue.push((now + Duration::from_millis(1), Delivery::Datagram(ok(status_code), self.to)));
+                }
+            }
+        }
         Ok(())
     }
-    fn recv(&mut self, buf: &mut [u8], _: Duration) -> Received {
-        let Some(req_bytes) = self.pending.pop_front() else { return Received::TimedOut };
-        match self.script {
-            Script::Silent => Received::TimedOut,
-            Script::Refuse => Received::Unreachable,
-            Script::AcceptWithMa => {
-                let (h, _) = packet::wire::header(&req_bytes).unwrap();
-                let req = EncodedRequest {
-                    kind: RequestKind::Access,
-                    identifier: h.identifier,
-                    authenticator: h.authenticator,
-                    bytes: req_bytes.clone(),
-                };
-                let reply = crate::packet::reply::tests::server_reply(&req, 2, &[], true, b"a-long-enough-secret");
-                buf[..reply.len()].copy_from_slice(&reply);
-                Received::Datagram { len: reply.len(), from: self.to }
+
+    fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> Received {
+        let now = self.clock.elapsed();
+        let limit = now + timeout;
+        let next = self.queue.iter().enumerate().filter(|(_, (at, _))| *at <= limit).min_by_key(|(_, (at, _))| *at).map(|(i, _)| i);
+        let Some(i) = next else {
+            self.clock.advance_to(limit);
+            return Received::TimedOut;
+        };
+        let (at, what) = self.queue.remove(i);
+        self.clock.advance_to(at);
+        match what {
+            Delivery::Datagram(bytes, from) => {
+                buf[..bytes.len()].copy_from_slice(&bytes);
+                Received::Datagram { len: bytes.len(), from }
             }
+            Delivery::Icmp { from, about } => Received::IcmpError { port_unreachable: true, from: Some(from), about: Some(about) },
         }
     }
 }
 
 struct Pap;
 impl RequestFactory for Pap {
-    fn encode(&mut self, server: &Server, id: u8) -> Result<EncodedRequest, request::EncodeError> {
-        request::access_request(id, &[], &Credentials::pap(Secret::from("pw")), server.secret.expose())
+    fn encode(&mut self, server: &Server, id: u8) -> Result<EncodedRequest, EncodeError> {
+        request::access_request(id, &AttributeList::new(), &Credentials::pap(Secret::from("pw")), server.secret.expose())
     }
 }
 
-fn config(dir: &Path) -> Config {
+/// A log that keeps its lines.
+#[derive(Default, Clone)]
+struct Lines(Rc<RefCell<Vec<String>>>);
+impl Log for Lines {
+    fn log(&self, _: Level, message: &str) {
+        self.0.borrow_mut().push(message.to_string());
+    }
+}
+impl Lines {
+    fn contains(&self, needle: &str) -> bool {
+        self.0.borrow().iter().any(|l| l.contains(needle))
+    }
+}
+
+/// Two servers on 127.0.0.1 ports 1 and 3 (odd: auth), `server` settings appended to each.
+fn config(server: &str) -> Config {
     let text = format!(
-        "[client]\nstate_dir = \"{}\"\nretries = 2\n[[server]]\naddress = \"127.0.0.1\"\nauth_port = 1\nsecret = \"a-long-enough-secret\"\n\
-         [[server]]\naddress = \"127.0.0.1\"\nauth_port = 2\nsecret = \"a-long-enough-secret\"\n",
-        dir.display()
+        "[client]\nretries = 2\ntimeout = \"300ms\"\n\
+         [[server]]\naddress = \"127.0.0.1\"\nauth_port = 1\nsecret = \"a-long-enough-secret\"\n{server}\n\
+         [[server]]\naddress = \"127.0.0.1\"\nauth_port = 3\nsecret = \"a-long-enough-secret\"\n{server}\n"
     );
     Config::from_toml(&text, Path::new("t.toml")).unwrap()
 }
 
-type Sent = Vec<(SocketAddr, Vec<u8>)>;
+struct Run {
+    result: Result<Answer, ExchangeError>,
+    sent: Vec<(Duration, SocketAddr, Vec<u8>)>,
+    took: Duration,
+    log: Lines,
+}
 
-fn run(scripts: &[(u16, Script)], dir: &Path) -> (Result<Answer, ExchangeError>, Sent) {
-    let cfg = config(dir);
-    let counters = Counters::new(dir);
-    let dead = dead::DeadMarks::new(dir);
-    let ctx = ExchangeContext { counters: &counters, dead: &dead, log: &NullLog, src_address: None, retries: 2, dead_time: Duration::from_secs(30) };
-    let log = Rc::new(RefCell::new(Log_::default()));
+impl Run {
+    fn to(&self, port: u16, code: u8) -> Vec<&(Duration, SocketAddr, Vec<u8>)> {
+        self.sent.iter().filter(|(_, a, b)| a.port() == port && b[0] == code).collect()
+    }
+}
+
+fn run_with(cfg: &Config, state: &MemoryState, scripts: &[(u16, Script)], max_wait: Duration) -> Run {
+    let log = Lines::default();
+    let ctx = ExchangeContext {
+        state,
+        log: &log,
+        src_address: None,
+        retries: cfg.client.retries,
+        dead_time: Duration::from_secs(30),
+        max_wait,
+        nas_identifier: Some("nas"),
+    };
+    let clock = Clock { base: Instant::now(), offset: Rc::new(RefCell::new(Duration::ZERO)) };
+    let sent: Sent = Rc::default();
     let mut net = FakeNetwork {
+        clock: clock.clone(),
         scripts: scripts.iter().map(|(p, s)| (SocketAddr::from(([127, 0, 0, 1], *p)), *s)).collect(),
-        log: log.clone(),
+        sent: sent.clone(),
     };
     let servers: Vec<&Server> = cfg.servers.iter().collect();
-    let r = exchange(&mut net, &ctx, &servers, RequestKind::Access, &mut Pap);
-    let sent = log.borrow().sent.clone();
-    (r, sent)
+    let result = exchange(&mut net, &ctx, &servers, RequestKind::Access, &mut Pap);
+    let sent = sent.borrow().clone();
+    Run { result, sent, took: clock.elapsed(), log }
 }
 
-/// A silent first server gets 1 + retries identical tries (same Identifier and authenticator), then the second answers.
+fn run(scripts: &[(u16, Script)], state: &MemoryState) -> Run {
+    run_with(&config(""), state, scripts, Duration::from_secs(60))
+}
+
+fn counters_of(state: &MemoryState, cfg: &Config, i: usize) -> Snapshot {
+    counters::snapshot(state, &cfg.servers[i]).unwrap()
+}
+
+fn accept_after(after: Duration) -> Script {
+    Script::Answer { code: code::ACCESS_ACCEPT, after, status: true, signs: true }
+}
+
+/// A silent first server gets 1 + retries identical tries (same Identifier
+/// and authenticator) and Status-Server probes, then is dead; the second answers.
+/// Detecting it costs (retries + 2) × timeout.
 #[test]
-fn silent_server_retries_identically_then_fails_over() {
-    let dir = tempfile::tempdir().unwrap();
-    let (r, sent) = run(&[(1, Script::Silent), (2, Script::AcceptWithMa)], dir.path());
-    assert_eq!(r.unwrap().server_index, 1);
-    let to_first: Vec<_> = sent.iter().filter(|(a, _)| a.port() == 1).collect();
-    assert_eq!(to_first.len(), 3);
-    assert!(to_first.iter().all(|(_, b)| b == &to_first[0].1), "retries must be byte-identical");
+fn silent_server_retries_identically_probes_then_fails_over() {
+    let state = MemoryState::new();
+    let r = run(&[(1, Script::Silent), (3, accept_after(Duration::from_millis(2)))], &state);
+    assert_eq!(r.result.as_ref().unwrap().server_index, 1);
+    let tries = r.to(1, code::ACCESS_REQUEST);
+    assert_eq!(tries.len(), 3);
+    assert!(tries.iter().all(|(_, _, b)| *b == tries[0].2), "retries must be byte-identical");
+    assert_eq!(r.to(1, code::STATUS_SERVER).len(), 3, "one probe after each unanswered try");
+    assert_eq!(r.took, Duration::from_millis(1200 + 2));
+    let c = counters_of(&state, &config(""), 0);
+    assert_eq!((c.get(Counter::Requests), c.get(Counter::Resends), c.get(Counter::Timeouts), c.get(Counter::Pending)), (1, 2, 3, 0));
+    assert!(state.mark(MarkKind::Dead, "127.0.0.1_1").is_some(), "the silent server is marked dead");
 }
 
-/// A refusing first server is left after one try; the next process skips it without sending.
+/// A stock FreeRADIUS delays its Reject by a second: a Reject it is, after
+/// the server answered the probe; no timeout failure and no dead mark.
+#[test]
+fn delayed_reject_is_a_reject() {
+    let state = MemoryState::new();
+    let reject = Script::Answer { code: code::ACCESS_REJECT, after: Duration::from_secs(1), status: true, signs: true };
+    let r = run(&[(1, reject), (3, Script::Silent)], &state);
+    let answer = r.result.as_ref().unwrap();
+    assert_eq!((answer.reply.code, answer.server_index), (code::ACCESS_REJECT, 0));
+    assert_eq!(r.took, Duration::from_secs(1));
+    assert!(state.mark(MarkKind::Dead, "127.0.0.1_1").is_none());
+    assert!(r.to(3, code::ACCESS_REQUEST).is_empty(), "the second server is never asked");
+    let c = counters_of(&state, &config(""), 0);
+    assert_eq!((c.get(Counter::Rejects), c.get(Counter::SlowAnswers)), (1, 1));
+    assert!(r.log.contains("was slow: Access-Reject after 1s"));
+}
+
+/// A push-MFA back end answering after 8 s is waited for; the request is
+/// resent with back-off (not every 300 ms) and the server probed meanwhile.
+#[test]
+fn working_server_is_waited_for_with_backoff() {
+    let state = MemoryState::new();
+    let r = run(&[(1, accept_after(Duration::from_secs(8))), (3, Script::Silent)], &state);
+    assert_eq!(r.result.as_ref().unwrap().reply.code, code::ACCESS_ACCEPT);
+    assert_eq!(r.took, Duration::from_secs(8));
+    let copies: Vec<Duration> = r.to(1, code::ACCESS_REQUEST).iter().map(|(t, _, _)| *t).collect();
+    // 0, 0.3 (the first retry, before the probe answered), then gaps of 0.6, 1.2, 2.4, 4.8 s.
+    let gaps: Vec<Duration> = copies.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.windows(2).skip(1).all(|g| g[1] >= g[0] * 2 || g[1] == MAX_RESEND_GAP), "no back-off: {gaps:?}");
+    assert!(copies.len() <= 6, "a slow server is not flooded: {copies:?}");
+    assert!(state.mark(MarkKind::Dead, "127.0.0.1_1").is_none());
+}
+
+/// The service's limit applies: a server still working at the limit is
+/// too slow this time, not dead, and the exchange ends.
+#[test]
+fn working_server_past_the_limit_is_not_dead() {
+    let state = MemoryState::new();
+    let r = run_with(&config(""), &state, &[(1, accept_after(Duration::from_secs(70))), (3, accept_after(Duration::ZERO))], Duration::from_secs(20));
+    let Err(ExchangeError::Failed(f)) = &r.result else { panic!("expected Failed") };
+    assert!(matches!(f.attempts[..], [(_, ServerFailure::TooSlow { .. })]), "{f}");
+    assert_eq!(r.took, Duration::from_secs(20));
+    assert!(state.mark(MarkKind::Dead, "127.0.0.1_1").is_none(), "slow is not dead");
+}
+
+/// A server that stops answering Status-Server while we wait is dead after all.
+#[test]
+fn server_dying_while_working_is_dead() {
+    let state = MemoryState::new();
+    let r = run(&[(1, Script::DiesWhileWorking { alive_for: Duration::from_secs(2) }), (3, accept_after(Duration::ZERO))], &state);
+    assert_eq!(r.result.as_ref().unwrap().server_index, 1);
+    assert!(r.took < Duration::from_secs(7), "took {:?}", r.took);
+    assert!(state.mark(MarkKind::Dead, "127.0.0.1_1").is_some());
+}
+
+/// Without Status-Server a slow server cannot be told from a dead one:
+/// its waits grow (300, 600, 1200 ms), so a Reject delayed by a second
+/// is still caught, and an 8 s answer is not.
+#[test]
+fn without_status_server_waits_grow() {
+    let cfg = config("status_server = false");
+    let state = MemoryState::new();
+    let reject = Script::Answer { code: code::ACCESS_REJECT, after: Duration::from_secs(1), status: false, signs: true };
+    let r = run_with(&cfg, &state, &[(1, reject), (3, Script::Silent)], Duration::from_secs(60));
+    assert_eq!(r.result.as_ref().unwrap().reply.code, code::ACCESS_REJECT);
+    assert!(r.to(1, code::STATUS_SERVER).is_empty());
+    let slow = Script::Answer { code: code::ACCESS_ACCEPT, after: Duration::from_secs(8), status: false, signs: true };
+    let r = run_with(&cfg, &MemoryState::new(), &[(1, slow), (3, accept_after(Duration::ZERO))], Duration::from_secs(60));
+    assert_eq!(r.result.as_ref().unwrap().server_index, 1);
+    assert_eq!(r.to(1, code::ACCESS_REQUEST).len(), 3);
+    assert_eq!(r.took, Duration::from_millis(300 + 600 + 1200));
+}
+
+/// A refusing first server is left after one try; the next exchange skips it without sending.
 #[test]
 fn refused_server_is_left_at_once_and_skipped_next_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let (r, sent) = run(&[(1, Script::Refuse), (2, Script::AcceptWithMa)], dir.path());
-    assert_eq!(r.unwrap().server_index, 1);
-    assert_eq!(sent.iter().filter(|(a, _)| a.port() == 1).count(), 1);
-    let (r, sent) = run(&[(1, Script::Refuse), (2, Script::AcceptWithMa)], dir.path());
-    assert_eq!(r.unwrap().server_index, 1);
-    assert_eq!(sent.iter().filter(|(a, _)| a.port() == 1).count(), 0, "dead server must be skipped");
+    let state = MemoryState::new();
+    let r = run(&[(1, Script::Refuse), (3, accept_after(Duration::ZERO))], &state);
+    assert_eq!(r.result.as_ref().unwrap().server_index, 1);
+    assert_eq!(r.to(1, code::ACCESS_REQUEST).len(), 1);
+    assert_eq!(r.took, Duration::ZERO, "a closed port costs no wait");
+    let r = run(&[(1, Script::Refuse), (3, accept_after(Duration::ZERO))], &state);
+    assert_eq!(r.result.as_ref().unwrap().server_index, 1);
+    assert!(r.to(1, code::ACCESS_REQUEST).is_empty(), "dead server must be skipped");
+}
+
+/// An ICMP port unreachable from another host does not end the server's turn.
+#[test]
+fn foreign_icmp_is_ignored() {
+    let state = MemoryState::new();
+    let r = run(&[(1, Script::ForeignIcmp), (3, accept_after(Duration::ZERO))], &state);
+    assert_eq!(r.result.as_ref().unwrap().server_index, 1);
+    assert_eq!(r.to(1, code::ACCESS_REQUEST).len(), 3, "the server kept its full turn");
+    assert!(r.log.contains("ignored an ICMP port-unreachable from 127.0.0.2"));
+    assert!(counters_of(&state, &config(""), 0).get(Counter::BadReplies) >= 1);
 }
 
 /// When every server is dead they are still tried, and the failure lists each.
 #[test]
 fn all_dead_are_still_tried() {
-    let dir = tempfile::tempdir().unwrap();
-    let (r, _) = run(&[(1, Script::Refuse), (2, Script::Silent)], dir.path());
-    let ExchangeError::Failed(f) = r.unwrap_err() else { panic!("expected Failed") };
+    let state = MemoryState::new();
+    let r = run(&[(1, Script::Refuse), (3, Script::Silent)], &state);
+    let Err(ExchangeError::Failed(f)) = &r.result else { panic!("expected Failed") };
     assert_eq!(f.attempts.len(), 2);
-    let (r, sent) = run(&[(1, Script::Refuse), (2, Script::AcceptWithMa)], dir.path());
-    assert!(r.is_ok());
-    assert!(sent.iter().any(|(a, _)| a.port() == 2));
+    let r = run(&[(1, Script::Refuse), (3, accept_after(Duration::ZERO))], &state);
+    assert!(r.result.is_ok());
+    assert!(!r.to(3, code::ACCESS_REQUEST).is_empty());
+}
+
+/// A server seen to sign its replies (not required by the configuration)
+/// has its unsigned replies refused from then on, by every process.
+#[test]
+fn a_server_that_signs_is_held_to_it() {
+    let cfg = config("require_message_authenticator = false");
+    let state = MemoryState::new();
+    let unsigned = Script::Answer { code: code::ACCESS_ACCEPT, after: Duration::ZERO, status: false, signs: false };
+    let r = run_with(&cfg, &state, &[(1, unsigned), (3, Script::Silent)], Duration::from_secs(60));
+    assert_eq!(r.result.as_ref().unwrap().server_index, 0, "unsigned is accepted from a server never seen to sign");
+    let r = run_with(&cfg, &state, &[(1, accept_after(Duration::ZERO)), (3, Script::Silent)], Duration::from_secs(60));
+    assert_eq!(r.result.as_ref().unwrap().server_index, 0);
+    assert!(r.log.contains("signs its replies"));
+    let r = run_with(&cfg, &state, &[(1, unsigned), (3, accept_after(Duration::ZERO))], Duration::from_secs(60));
+    assert_eq!(r.result.as_ref().unwrap().server_index, 1, "the unsigned reply was refused");
+    assert!(r.log.contains("without Message-Authenticator refused"));
 }

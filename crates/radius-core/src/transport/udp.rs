@@ -1,17 +1,21 @@
-//! The real network: one unconnected UDP socket per server try sequence,
-//! blocking, waited on with poll. `IP_RECVERR`/`IPV6_RECVERR` make an ICMP
-//! port-unreachable surface as `ECONNREFUSED` on the next receive, so a
-//! closed port ends that server's turn at once; and because the socket is
-//! unconnected, a datagram from another address or port is seen (and
-//! counted as a bad reply) instead of silently filtered.
+//! The real network: one unconnected, non-blocking UDP socket per server
+//! try sequence, waited on with poll.
+//!
+//! `IP_RECVERR`/`IPV6_RECVERR` queue every ICMP error the kernel matches
+//! to the socket, with the host that sent it and the destination of the
+//! datagram it is about; [`Received::IcmpError`] carries both, so the
+//! transport believes a port-unreachable only from the server itself. And
+//! because the socket is unconnected, a datagram from another address or
+//! port is seen (and counted as a bad reply) instead of silently filtered.
 
 use super::{Link, Network, Received};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::socket::{setsockopt, sockopt};
+use nix::sys::socket::{recvmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags, SockaddrStorage};
+use std::collections::VecDeque;
 use std::ffi::OsString;
-use std::io;
+use std::io::{self, IoSliceMut};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
 
 /// Opens real UDP sockets.
@@ -23,6 +27,7 @@ pub struct UdpNetwork;
 pub struct UdpLink {
     socket: UdpSocket,
     to: SocketAddr,
+    errors: VecDeque<Received>,
 }
 
 impl Network for UdpNetwork {
@@ -42,16 +47,68 @@ impl Network for UdpNetwork {
         if let Some(vrf) = vrf {
             setsockopt(&socket, sockopt::BindToDevice, &OsString::from(vrf))?;
         }
-        Ok(UdpLink { socket, to })
+        socket.set_nonblocking(true)?;
+        Ok(UdpLink { socket, to, errors: VecDeque::new() })
+    }
+}
+
+/// ICMP's "port unreachable": type 3 code 3 (IPv4), type 1 code 4 (IPv6).
+fn is_port_unreachable(origin: u8, typ: u8, code: u8) -> bool {
+    const SO_EE_ORIGIN_ICMP: u8 = 2;
+    const SO_EE_ORIGIN_ICMP6: u8 = 3;
+    (origin == SO_EE_ORIGIN_ICMP && typ == 3 && code == 3) || (origin == SO_EE_ORIGIN_ICMP6 && typ == 1 && code == 4)
+}
+
+fn socket_addr(a: &SockaddrStorage) -> Option<SocketAddr> {
+    if let Some(v4) = a.as_sockaddr_in() {
+        return Some(SocketAddr::from(std::net::SocketAddrV4::from(*v4)));
+    }
+    a.as_sockaddr_in6().map(|v6| SocketAddr::from(std::net::SocketAddrV6::from(*v6)))
+}
+
+impl UdpLink {
+    /// Moves every queued ICMP error into `self.errors`.
+    fn drain_error_queue(&mut self) {
+        loop {
+            let mut data = [0u8; 512];
+            let mut iov = [IoSliceMut::new(&mut data)];
+            let mut cmsg = nix::cmsg_space!(libc::sock_extended_err, libc::sockaddr_in6);
+            let flags = MsgFlags::MSG_ERRQUEUE | MsgFlags::MSG_DONTWAIT;
+            let Ok(msg) = recvmsg::<SockaddrStorage>(self.socket.as_raw_fd(), &mut iov, Some(&mut cmsg), flags) else { break };
+            let about = msg.address.as_ref().and_then(socket_addr);
+            let Ok(cmsgs) = msg.cmsgs() else { continue };
+            for c in cmsgs {
+                let (ee, from) = match c {
+                    ControlMessageOwned::Ipv4RecvErr(ee, from) => {
+                        (ee, from.map(|s| IpAddr::V4(Ipv4Addr::from(u32::from_be(s.sin_addr.s_addr)))))
+                    }
+                    ControlMessageOwned::Ipv6RecvErr(ee, from) => (ee, from.map(|s| IpAddr::V6(Ipv6Addr::from(s.sin6_addr.s6_addr)))),
+                    _ => continue,
+                };
+                let port_unreachable = is_port_unreachable(ee.ee_origin, ee.ee_type, ee.ee_code);
+                self.errors.push_back(Received::IcmpError { port_unreachable, from, about });
+            }
+        }
     }
 }
 
 impl Link for UdpLink {
     fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.socket.send_to(bytes, self.to).map(|_| ())
+        match self.socket.send_to(bytes, self.to) {
+            Ok(_) => Ok(()),
+            // A pending ICMP error surfaces on the next call; it is read from the queue, not a send failure.
+            Err(e) if is_icmp_errno(&e) => {
+                self.drain_error_queue();
+                self.socket.send_to(bytes, self.to).map(|_| ())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> Received {
+        if let Some(e) = self.errors.pop_front() {
+            return e;
+        }
         let millis = i32::try_from(timeout.as_millis().max(1)).unwrap_or(i32::MAX);
         let mut fds = [PollFd::new(self.socket.as_fd(), PollFlags::POLLIN)];
         match poll(&mut fds, PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX)) {
@@ -60,11 +117,38 @@ impl Link for UdpLink {
             Err(nix::errno::Errno::EINTR) => return Received::Interrupted,
             Err(e) => return Received::Failed(e.into()),
         }
+        let error_pending = fds[0].revents().is_some_and(|r| r.contains(PollFlags::POLLERR));
+        if error_pending {
+            self.drain_error_queue();
+            if let Some(e) = self.errors.pop_front() {
+                return e;
+            }
+        }
         match self.socket.recv_from(buf) {
             Ok((len, from)) => Received::Datagram { len, from },
-            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => Received::Unreachable,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Received::TimedOut,
+            // Nothing after all (the error was read from the queue): wait again.
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Received::Interrupted,
+            Err(e) if is_icmp_errno(&e) => {
+                self.drain_error_queue();
+                self.errors.pop_front().unwrap_or(Received::Interrupted)
+            }
             Err(e) => Received::Failed(e),
         }
+    }
+}
+
+/// The errors an ICMP message leaves on a socket (they are details of
+/// the error queue, judged by the transport, not failures of the socket).
+fn is_icmp_errno(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::ECONNREFUSED | libc::EHOSTUNREACH | libc::ENETUNREACH | libc::EHOSTDOWN | libc::EPROTO | libc::EMSGSIZE)
+    )
+}
+
+impl UdpLink {
+    /// The socket's local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.socket.local_addr()
     }
 }

@@ -1,0 +1,196 @@
+//! Shared state in files under `[client] state_dir`, in a
+//! [`TrustedDir`](crate::trusted_dir::TrustedDir): records are files of
+//! [`SLOTS`](super::SLOTS) u64s (mode 0600) changed under a `flock` that
+//! is tried, never waited on; marks are small files replaced by rename.
+
+use super::{decode, encode, MarkKind, Record, SharedState, StateError};
+use crate::trusted_dir::TrustedDir;
+use std::fs::{File, TryLockError};
+use std::io::Read;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long a record's lock is tried for before the update is skipped.
+pub const LOCK_WAIT: Duration = Duration::from_millis(5);
+
+/// Mode of the state directories we make: root only.
+const DIR_MODE: u32 = 0o700;
+/// Mode of every state file: root only, so no one else can open (or lock) it.
+const FILE_MODE: u32 = 0o600;
+
+/// The store under one state directory.
+#[derive(Debug)]
+pub struct FileState {
+    root: Result<TrustedDir, String>,
+    counters: OnceLock<Result<TrustedDir, String>>,
+    dead: OnceLock<Result<TrustedDir, String>>,
+    signs: OnceLock<Result<TrustedDir, String>>,
+}
+
+fn busy_wait<T>(name: &str, mut attempt: impl FnMut() -> Result<T, TryLockError>) -> Result<T, StateError> {
+    let deadline = Instant::now() + LOCK_WAIT;
+    loop {
+        match attempt() {
+            Ok(v) => return Ok(v),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => std::thread::sleep(Duration::from_micros(200)),
+            Err(TryLockError::WouldBlock) => return Err(StateError::Busy(name.to_string())),
+            Err(TryLockError::Error(source)) => return Err(StateError::Io { name: name.to_string(), source }),
+        }
+    }
+}
+
+impl FileState {
+    /// The store under `state_dir` (made, mode 0700, when missing). A
+    /// directory that fails the checks leaves the store unavailable;
+    /// [`FileState::problem`] says why.
+    pub fn open(state_dir: &Path) -> FileState {
+        FileState {
+            root: TrustedDir::open(state_dir, Some(DIR_MODE)).map_err(|e| e.to_string()),
+            counters: OnceLock::new(),
+            dead: OnceLock::new(),
+            signs: OnceLock::new(),
+        }
+    }
+
+    /// Why the store is not in use, if it is not.
+    pub fn problem(&self) -> Option<&str> {
+        self.root.as_ref().err().map(String::as_str)
+    }
+
+    fn subdir<'a>(&'a self, cell: &'a OnceLock<Result<TrustedDir, String>>, name: &str) -> Result<&'a TrustedDir, StateError> {
+        let root = self.root.as_ref().map_err(|e| StateError::Unavailable(e.clone()))?;
+        cell.get_or_init(|| root.subdir(name, Some(DIR_MODE)).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| StateError::Unavailable(e.clone()))
+    }
+
+    fn marks(&self, kind: MarkKind) -> Result<&TrustedDir, StateError> {
+        match kind {
+            MarkKind::Dead => self.subdir(&self.dead, kind.dir_name()),
+            MarkKind::Signs => self.subdir(&self.signs, kind.dir_name()),
+        }
+    }
+
+    fn counters_dir(&self) -> Result<&TrustedDir, StateError> {
+        self.subdir(&self.counters, "counters")
+    }
+}
+
+fn io(name: &str) -> impl Fn(std::io::Error) -> StateError + '_ {
+    move |source| StateError::Io { name: name.to_string(), source }
+}
+
+fn read_all(file: &mut File, name: &str) -> Result<Vec<u8>, StateError> {
+    let mut bytes = Vec::with_capacity(super::SLOTS * 8);
+    file.read_to_end(&mut bytes).map_err(io(name))?;
+    Ok(bytes)
+}
+
+impl SharedState for FileState {
+    fn update(&self, name: &str, change: &mut dyn FnMut(&mut Record)) -> Result<Record, StateError> {
+        let dir = self.counters_dir()?;
+        let mut file = dir.open_record(name, FILE_MODE).map_err(io(name))?;
+        busy_wait(name, || file.try_lock())?;
+        let mut record = decode(&read_all(&mut file, name)?);
+        change(&mut record);
+        file.write_all_at(&encode(&record), 0).map_err(io(name))?;
+        // Closing the file releases the lock.
+        Ok(record)
+    }
+
+    fn read(&self, name: &str) -> Result<Record, StateError> {
+        let dir = self.counters_dir()?;
+        let Some(mut file) = dir.open_read(name).map_err(io(name))? else { return Ok([0; super::SLOTS]) };
+        busy_wait(name, || file.try_lock_shared())?;
+        Ok(decode(&read_all(&mut file, name)?))
+    }
+
+    fn mark(&self, kind: MarkKind, key: &str) -> Option<u64> {
+        let bytes = self.marks(kind).ok()?.read(key).ok()??;
+        std::str::from_utf8(&bytes).ok()?.trim().parse().ok()
+    }
+
+    fn set_mark(&self, kind: MarkKind, key: &str, value: u64) -> Result<(), StateError> {
+        self.marks(kind)?.write(key, value.to_string().as_bytes(), FILE_MODE, false).map_err(io(key))
+    }
+
+    fn clear_mark(&self, kind: MarkKind, key: &str) -> Result<(), StateError> {
+        self.marks(kind)?.remove(key).map_err(io(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// Concurrent updaters never lose an increment.
+    #[test]
+    fn concurrent_increments_are_not_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state");
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let p = path.clone();
+                std::thread::spawn(move || {
+                    let s = FileState::open(&p);
+                    let mut done = 0;
+                    while done < 200 {
+                        // Contention among ourselves may skip an update; retry it here to count exactly.
+                        if s.update("x", &mut |r| r[3] += 1).is_ok() {
+                            done += 1;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(FileState::open(&path).read("x").unwrap()[3], 1600);
+        let mode = std::fs::metadata(path.join("counters/x")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    /// A lock held elsewhere makes the update give up within a few milliseconds.
+    #[test]
+    fn a_held_lock_is_not_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FileState::open(dir.path());
+        s.update("x", &mut |r| r[0] = 1).unwrap();
+        let holder = File::open(dir.path().join("counters/x")).unwrap();
+        holder.lock().unwrap();
+        let started = Instant::now();
+        assert!(matches!(s.update("x", &mut |r| r[0] += 1), Err(StateError::Busy(_))));
+        assert!(started.elapsed() < Duration::from_millis(100), "waited {:?}", started.elapsed());
+        drop(holder);
+        assert_eq!(s.update("x", &mut |r| r[0] += 1).unwrap()[0], 2);
+    }
+
+    /// Marks are replaced whole and removable.
+    #[test]
+    fn marks() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FileState::open(dir.path());
+        assert_eq!(s.mark(MarkKind::Dead, "m"), None);
+        s.set_mark(MarkKind::Dead, "m", 123).unwrap();
+        s.set_mark(MarkKind::Dead, "m", 456).unwrap();
+        assert_eq!(s.mark(MarkKind::Dead, "m"), Some(456));
+        assert_eq!(s.mark(MarkKind::Signs, "m"), None, "kinds are separate");
+        s.clear_mark(MarkKind::Dead, "m").unwrap();
+        s.clear_mark(MarkKind::Dead, "m").unwrap();
+        assert_eq!(s.mark(MarkKind::Dead, "m"), None);
+    }
+
+    /// A state directory others may write to is not used, and says why.
+    #[test]
+    fn an_open_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let s = FileState::open(dir.path());
+        assert!(s.problem().is_some_and(|p| p.contains("writable by group or others")), "{:?}", s.problem());
+        assert!(matches!(s.update("x", &mut |_| {}), Err(StateError::Unavailable(_))));
+    }
+}
