@@ -8,7 +8,7 @@
 //! pid checks (name, start time) and SIGTERM are the real ones.
 
 use radius_core::packet::{code, dynauth};
-use radius_core::sessions::{self, SessionRecord};
+use radius_core::sessions::{self, PppSession};
 use std::collections::HashMap;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
@@ -72,22 +72,14 @@ fn echo_server() -> String {
     addr
 }
 
-fn record(i: usize, pid: u32, start: Option<u64>) -> SessionRecord {
-    SessionRecord {
-        pid,
-        ifname: format!("ppp{i}"),
-        unit: i as i32,
-        user: format!("user{i}"),
-        acct_session_id: format!("BENCH-{i:08}"),
-        framed_ip_address: Some([10, 100 + (i / 65536) as u8, (i / 256 % 256) as u8, (i % 256) as u8].into()),
-        nas_port: i as u32,
-        nas_port_id: format!("ppp{i}"),
-        calling_station_id: String::new(),
-        start_time: 1_700_000_000,
-        class: None,
-        authenticated_by: "radius".into(),
-        process_start: start,
-    }
+fn record(i: usize, pid: u32, start: Option<u64>) -> PppSession {
+    let mut s = PppSession::example(&format!("ppp{i}"), &format!("user{i}"), pid);
+    s.unit = i as i32;
+    s.acct_session_id = format!("BENCH-{i:08}");
+    s.framed_ip_address = Some([10, 100 + (i / 65536) as u8, (i / 256 % 256) as u8, (i % 256) as u8].into());
+    s.port.nas_port = i as u32;
+    s.process_start = start;
+    s
 }
 
 fn fake_pppd(dir: &Path) -> PathBuf {
@@ -122,6 +114,7 @@ fn main() {
     assert!(daemon.exists(), "{} is missing: cargo build --release --workspace", daemon.display());
     let dir = tempfile::tempdir().unwrap();
     let sessions_dir = dir.path().join("sessions");
+    let registry = sessions::SessionDir::open(&sessions_dir).unwrap();
     let pppd = fake_pppd(dir.path());
     // One long-lived "pppd" stands behind the unmatched sessions; each matched one has its own.
     let mut children: Vec<Child> = Vec::new();
@@ -134,7 +127,7 @@ fn main() {
     let (shared_pid, shared_start) = spawn(&mut children);
     for i in 0..SESSIONS {
         let (pid, start) = if i < MATCHED { spawn(&mut children) } else { (shared_pid, shared_start) };
-        sessions::write(&sessions_dir, &record(i, pid, start)).unwrap();
+        registry.write(&record(i, pid, start)).unwrap();
     }
     let port = 41700 + (std::process::id() % 1000) as u16;
     let config = dir.path().join("radius.toml");

@@ -6,26 +6,60 @@
 //! the link; accounting Start / Interim-Update / Stop follow IPCP; live
 //! sessions are recorded for radius-rs-dmd.
 //!
-//! - [`link`]: NAS-Port, NAS-Port-Type, NAS-Port-Id, Calling-Station-Id;
+//! By job:
+//! - [`state`]: what one pppd keeps between calls;
+//! - [`decide`]: the one decision over `[ppp] order`;
+//! - [`auth`]: PAP and CHAP / MS-CHAP through it;
 //! - [`local`]: CHAP / MS-CHAP responses checked against a local secret;
-//! - [`grant`]: what an Access-Accept grants;
-//! - [`accounting`]: the accounting records;
+//! - [`grant`]: what an Access-Accept grants, and [`apply`], applying it;
+//! - [`lifecycle`]: Start, Interim, Stop, the session record, a new link;
+//! - [`timers`]: Session-/Idle-Timeout and the CoA control poll;
+//! - [`link`]: NAS-Port, NAS-Port-Type, NAS-Port-Id, Calling-Station-Id;
 //! - [`radattr`]: the radattr.so-compatible file;
 //! - [`settings`]: configuration and avpair options;
-//! - [`session`]: the flow from authentication to exit.
+//! - [`accounting`]: Acct-Terminate-Cause from pppd's exit status.
+//!
+//! Everything is written against `radius_ffi::pppd::PppdHost` and
+//! `radius_core::Radius`, so it is tested without pppd or a server
+//! (`tests`); pppd itself runs it in the VM suite.
 #![deny(unsafe_code)]
 
 pub mod accounting;
+pub mod apply;
+pub mod auth;
+pub mod decide;
 pub mod grant;
+pub mod lifecycle;
 pub mod link;
 pub mod local;
 pub mod radattr;
-pub mod session;
 pub mod settings;
+pub mod state;
+pub mod timers;
+#[cfg(test)]
+mod tests;
 
-use radius_ffi::pppd::{ChapResponse, ChapVerdict, Host, PapVerdict, PppdPlugin};
 use radius_core::Secret;
+use radius_ffi::pppd::{ChapResponse, ChapVerdict, Host, PapVerdict, PppdHost, PppdPlugin};
+use state::State;
+use std::cell::RefCell;
 use std::net::Ipv4Addr;
+
+thread_local! {
+    /// The one state of this pppd (one session per process, one thread). A
+    /// hook re-entered while it is borrowed panics into the boundary and
+    /// fails closed; it never shares the state.
+    static STATE: RefCell<State> = RefCell::new(State::new(connect));
+}
+
+/// The real client: UDP to the configured servers, logging through pppd.
+fn connect(config: &radius_core::Config) -> Box<dyn radius_core::Radius> {
+    Box::new(radius_core::Client::new(config.clone(), Box::new(radius_ffi::pppd::PppdLog)))
+}
+
+fn with_state<T>(f: impl FnOnce(&mut State) -> T) -> T {
+    STATE.with_borrow_mut(f)
+}
 
 /// The plugin.
 #[derive(Debug)]
@@ -38,32 +72,35 @@ impl PppdPlugin for RadiusRs {
         host.log(radius_core::log::Level::Info, concat!("plugin ", env!("CARGO_PKG_VERSION"), " initialized"));
     }
     fn pap_auth(host: &Host, user: &str, password: Secret) -> PapVerdict {
-        session::pap_auth(host, user, password)
+        with_state(|st| auth::pap_auth(st, host, user, password))
     }
     fn chap_verify(host: &Host, response: &ChapResponse<'_>) -> ChapVerdict {
-        session::chap_verify(host, response)
+        with_state(|st| auth::chap_verify(st, host, response))
     }
     fn choose_ip(_: &Host) -> Option<Ipv4Addr> {
-        session::choose_ip()
+        with_state(|st| apply::choose_ip(st))
     }
     fn allowed_address(host: &Host, addr: Ipv4Addr) -> Option<bool> {
-        session::allowed_address(host, addr)
+        with_state(|st| apply::allowed_address(st, host, addr))
     }
     fn ip_up(host: &Host) {
-        session::ip_up(host)
+        with_state(|st| lifecycle::ip_up(st, host))
     }
     fn ip_down(host: &Host) {
-        session::end(host)
+        with_state(|st| lifecycle::end(st, host))
     }
     fn exiting(host: &Host) {
-        session::end(host)
+        with_state(|st| lifecycle::end(st, host))
+    }
+    fn phase_changed(_: &Host, phase: i32) {
+        with_state(|st| lifecycle::phase_changed(st, phase))
     }
     fn timer(host: &Host, token: usize) {
         match token {
-            session::INTERIM_TIMER => session::interim(host),
-            session::CONTROL_TIMER => session::control(host),
-            session::SESSION_TIMER => session::session_expired(host),
-            session::IDLE_TIMER => session::idle_check(host),
+            lifecycle::INTERIM_TIMER => with_state(|st| lifecycle::interim(st, host)),
+            lifecycle::CONTROL_TIMER => with_state(|st| timers::control(st, host)),
+            lifecycle::SESSION_TIMER => timers::session_expired(host),
+            lifecycle::IDLE_TIMER => with_state(|st| timers::idle_check(st, host)),
             _ => {}
         }
     }

@@ -2,7 +2,8 @@
 //! NAS-Port-Id, Calling-Station-Id.
 
 use radius_core::packet::attr::nas_port_type;
-use radius_ffi::pppd::{Host, LinkKind};
+use radius_core::ppp_session::Port;
+use radius_ffi::pppd::{LinkKind, PppdHost};
 
 /// The link's identity, read once from pppd.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +26,7 @@ pub struct Link {
 
 impl Link {
     /// Reads the link from pppd.
-    pub fn read(host: &Host) -> Link {
+    pub fn read(host: &impl PppdHost) -> Link {
         let remote = host.remote_number();
         let user_mode_pppoe = host.pty_command().as_deref().and_then(pppoe_pty_peer);
         let (kind, devnam, remote) = match user_mode_pppoe {
@@ -39,7 +40,18 @@ impl Link {
             kind,
             calling_station_id: if remote.is_empty() { host.ipparam().unwrap_or_default() } else { remote },
             our_name: host.our_name(),
-            map_to_ttyname: radius_ffi::pppd::options::map_to_ttyname(),
+            map_to_ttyname: host.map_to_ttyname(),
+        }
+    }
+
+    /// The port as RADIUS names it; `called_station_id` from the configuration.
+    pub fn port(&self, called_station_id: &str) -> Port {
+        Port {
+            nas_port: self.nas_port(),
+            nas_port_id: self.nas_port_id(),
+            nas_port_type: self.nas_port_type(),
+            calling_station_id: self.calling_station_id.clone(),
+            called_station_id: called_station_id.to_string(),
         }
     }
 

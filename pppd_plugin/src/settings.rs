@@ -12,18 +12,20 @@ pub struct Settings {
     pub config: Config,
     /// Attributes added to every request.
     pub avpairs: AttributeList,
+    /// The same, as the options gave them (`NAME=VALUE`), for the session record.
+    pub avpair_words: Vec<String>,
 }
 
 /// Loads the configuration and parses the avpairs; any error names the
 /// file or the option, and nobody is authenticated with a broken setup.
-pub fn load(path: Option<String>, avpairs: &[String]) -> Result<Settings, String> {
+pub fn load(path: Option<String>, avpairs_given: &[String]) -> Result<Settings, String> {
     let path = path.unwrap_or_else(|| DEFAULT_PATH.to_string());
     let config = Config::load(&path).map_err(|e| e.to_string())?;
-    let avpairs = avpairs
+    let avpairs = avpairs_given
         .iter()
         .map(|a| dictionary::parse_avpair(a).map_err(|e| format!("radius-rs-avpair {e}")))
         .collect::<Result<AttributeList, _>>()?;
-    Ok(Settings { config, avpairs })
+    Ok(Settings { config, avpairs, avpair_words: avpairs_given.to_vec() })
 }
 
 #[cfg(test)]

@@ -178,7 +178,7 @@ fn check_config_explains_and_warns() {
 /// pppd is never signalled.
 #[test]
 fn sessions_and_disconnect() {
-    use radius_core::sessions::{self, SessionRecord};
+    use radius_core::sessions::{self, PppSession};
     let s = setup("", &[(1812, 1813)]);
     let dir = s.dir.path().join("sessions");
     std::fs::write(&s.config, std::fs::read_to_string(&s.config).unwrap() + &format!("[sessions]\ndir = \"{}\"\n", dir.display())).unwrap();
@@ -186,25 +186,16 @@ fn sessions_and_disconnect() {
     std::fs::copy("/bin/sleep", &pppd).unwrap();
     let spawn = || Command::new(&pppd).arg("60").spawn().unwrap();
     let (mut alice, mut bob) = (spawn(), spawn());
-    let record = |ifname: &str, user: &str, pid: u32| SessionRecord {
-        pid,
-        ifname: ifname.into(),
-        unit: 0,
-        user: user.into(),
+    let record = |ifname: &str, user: &str, pid: u32| PppSession {
         acct_session_id: format!("ID-{user}"),
-        framed_ip_address: Some([10, 0, 0, 7].into()),
-        nas_port: 0,
-        nas_port_id: ifname.into(),
-        calling_station_id: String::new(),
-        start_time: 1,
-        class: None,
-        authenticated_by: "radius".into(),
         process_start: sessions::process_identity(pid).map(|(_, t)| t),
+        ..PppSession::example(ifname, user, pid)
     };
-    sessions::write(&dir, &record("ppp0", "alice", alice.id())).unwrap();
-    sessions::write(&dir, &record("ppp1", "bob", bob.id())).unwrap();
+    let reg = sessions::SessionDir::open(&dir).unwrap();
+    reg.write(&record("ppp0", "alice", alice.id())).unwrap();
+    reg.write(&record("ppp1", "bob", bob.id())).unwrap();
     // A record naming this test process: the pid is not a pppd.
-    sessions::write(&dir, &record("ppp2", "carol", std::process::id())).unwrap();
+    reg.write(&record("ppp2", "carol", std::process::id())).unwrap();
 
     let out = radius_rs(&s.config, &["sessions"], "");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -220,7 +211,7 @@ fn sessions_and_disconnect() {
     }
     assert!(alice.try_wait().unwrap().is_some(), "alice's pppd was not signalled");
     assert!(bob.try_wait().unwrap().is_none(), "bob's pppd was signalled");
-    let control = sessions::read_control(&dir, "ppp0").unwrap().unwrap();
+    let control = reg.read_control("ppp0").unwrap().unwrap();
     assert_eq!(control.terminate_cause, Some(6), "Admin-Reset left for the Stop");
 
     let out = radius_rs(&s.config, &["disconnect", "--user", "carol"], "");

@@ -257,15 +257,7 @@ impl<N: Network> Client<N> {
     /// The User-Name sent for `user`: `user@realm` when a realm is set and
     /// the user typed none; `DOMAIN\user` for MS-CHAP when a domain is set.
     pub fn user_name(&self, user: &str, method: Method) -> String {
-        let c = &self.config().client;
-        let mut name = user.to_string();
-        if !c.realm.is_empty() && !name.contains('@') {
-            name = format!("{name}@{}", c.realm);
-        }
-        if matches!(method, Method::MsChapV1 | Method::MsChapV2) && !c.domain.is_empty() && !name.contains('\\') {
-            name = format!("{}\\{name}", c.domain);
-        }
-        name
+        user_name(self.config(), user, method)
     }
 
     /// NAS-Identifier and NAS-IP-Address / NAS-IPv6-Address.
@@ -404,6 +396,61 @@ impl<N: Network> Client<N> {
             None => Ok(None),
         }
     }
+}
+
+/// The RADIUS client as the plugins use it: the seam that lets their
+/// logic be tested against a scripted client. [`Client`] is the real one.
+pub trait Radius {
+    /// The configuration.
+    fn config(&self) -> &Config;
+    /// Authenticates (see [`Client::authenticate`]).
+    fn authenticate(&mut self, request: &AuthRequest, responder: &mut dyn ChallengeResponder) -> Result<AuthOutcome, ClientError>;
+    /// Sends an accounting record (see [`Client::account`]).
+    fn account(&mut self, record: &AccountingRecord) -> Result<usize, ClientError>;
+    /// The MPPE keys of an MS-CHAPv2 Access-Accept.
+    fn mppe_keys(&self, reply: &Reply, server_index: usize) -> Result<Option<mppe::MppeKeys>, mppe::KeyError>;
+    /// The MS-CHAPv1 keys of an Access-Accept.
+    fn mschap_v1_keys(&self, reply: &Reply, server_index: usize) -> Result<Option<mppe::MsChapV1Keys>, mppe::KeyError>;
+    /// The User-Name sent for `user` (realm and domain rules).
+    fn user_name(&self, user: &str, method: Method) -> String {
+        user_name(self.config(), user, method)
+    }
+    /// The name of the server at configuration position `index`, for messages.
+    fn server_name(&self, index: usize) -> String {
+        self.config().servers.iter().find(|s| s.index == index).map(|s| s.name.clone()).unwrap_or_else(|| format!("#{index}"))
+    }
+}
+
+impl<N: Network> Radius for Client<N> {
+    fn config(&self) -> &Config {
+        Client::config(self)
+    }
+    fn authenticate(&mut self, request: &AuthRequest, responder: &mut dyn ChallengeResponder) -> Result<AuthOutcome, ClientError> {
+        Client::authenticate(self, request, responder)
+    }
+    fn account(&mut self, record: &AccountingRecord) -> Result<usize, ClientError> {
+        Client::account(self, record)
+    }
+    fn mppe_keys(&self, reply: &Reply, server_index: usize) -> Result<Option<mppe::MppeKeys>, mppe::KeyError> {
+        Client::mppe_keys(self, reply, server_index)
+    }
+    fn mschap_v1_keys(&self, reply: &Reply, server_index: usize) -> Result<Option<mppe::MsChapV1Keys>, mppe::KeyError> {
+        Client::mschap_v1_keys(self, reply, server_index)
+    }
+}
+
+/// The User-Name sent for `user` under `config`: `user@realm` when a realm
+/// is set and the user typed none; `DOMAIN\user` for MS-CHAP when a domain is set.
+pub fn user_name(config: &Config, user: &str, method: Method) -> String {
+    let c = &config.client;
+    let mut name = user.to_string();
+    if !c.realm.is_empty() && !name.contains('@') {
+        name = format!("{name}@{}", c.realm);
+    }
+    if matches!(method, Method::MsChapV1 | Method::MsChapV2) && !c.domain.is_empty() && !name.contains('\\') {
+        name = format!("{}\\{name}", c.domain);
+    }
+    name
 }
 
 /// Checks the MS-CHAP2-Success of an Access-Accept against the

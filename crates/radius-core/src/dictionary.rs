@@ -168,7 +168,13 @@ pub const NAMED_VALUES: &[(u8, u32, &str)] = &[
 
 fn radattr_value(typ: u8, kind: Kind, value: &[u8]) -> String {
     match kind {
-        Kind::Text => String::from_utf8_lossy(value).into_owned(),
+        // One attribute is one line: text with a newline (or any control
+        // character, or not UTF-8) is written in hex, never raw, so a reply
+        // cannot add lines of its choosing to the file or the scripts' environment.
+        Kind::Text => match std::str::from_utf8(value) {
+            Ok(s) if !s.chars().any(char::is_control) => s.to_string(),
+            _ => format_value(Kind::Octets, value),
+        },
         Kind::Integer => {
             let n = <[u8; 4]>::try_from(value).map(u32::from_be_bytes).ok();
             match n.and_then(|n| NAMED_VALUES.iter().find(|(t, v, _)| *t == typ && *v == n)) {
@@ -308,5 +314,17 @@ mod tests {
         let rate = wire::vendor_value(14988, 8, b"10M/10M");
         assert_eq!(radattr_lines(&a(26, &rate)), vec!["Mikrotik-Rate-Limit 10M/10M"]);
         assert!(radattr_lines(&a(26, &wire::vendor_value(311, 16, &[0x80; 34]))).is_empty());
+    }
+
+    /// A text value with a newline cannot inject a line into radattr or a script's environment.
+    #[test]
+    fn radattr_text_is_one_line() {
+        let a = |typ, value: &[u8]| Attribute { typ, value: value.to_vec(), offset: 0 };
+        let evil = a(11, b"std\nFramed-IP-Address 192.0.2.66");
+        assert_eq!(radattr_lines(&evil), vec!["Filter-Id 0x7374640a4672616d65642d49502d41646472657373203139322e302e322e3636"]);
+        let rate = a(26, &wire::vendor_value(14988, 8, b"1M\r\nX 1"));
+        assert_eq!(radattr_lines(&rate), vec!["Mikrotik-Rate-Limit 0x314d0d0a582031"]);
+        let env = script_env(&[evil]);
+        assert!(env.iter().all(|(_, v)| !v.contains('\n')), "{env:?}");
     }
 }

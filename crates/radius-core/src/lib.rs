@@ -12,6 +12,8 @@
 //! - [`client`]: the high-level API (authenticate with challenge rounds,
 //!   send accounting);
 //! - [`ppp_secrets`]: pppd's pap-secrets / chap-secrets, read as pppd reads them;
+//! - [`ppp_session`]: one PPP session, the one model its requests,
+//!   accounting records and registry record come from;
 //! - [`sessions`]: the on-disk registry of live PPP sessions.
 #![forbid(unsafe_code)]
 
@@ -25,6 +27,7 @@ pub mod log;
 pub mod nas;
 pub mod packet;
 pub mod ppp_secrets;
+pub mod ppp_session;
 pub mod registry;
 pub mod secret;
 pub mod sessions;
@@ -32,6 +35,6 @@ pub mod state;
 pub mod transport;
 pub mod trusted_dir;
 
-pub use client::{AuthOutcome, AuthRequest, ChallengePrompt, ChallengeResponder, Client, ClientError};
+pub use client::{AuthOutcome, AuthRequest, ChallengePrompt, ChallengeResponder, Client, ClientError, Radius};
 pub use config::{Config, ConfigError, Service};
 pub use secret::Secret;

@@ -3,45 +3,11 @@
 //! removed when the session ends. radius-rs-dmd finds the session a
 //! Disconnect-Request names here; `radius-rs sessions` lists them.
 
-use crate::accounting::{AccountingRecord, AcctStatus};
-use crate::config::Service;
+pub use crate::ppp_session::{hex, unhex, PppSession};
+use crate::trusted_dir::{DirError, TrustedDir};
 use serde::{Deserialize, Serialize};
-use std::io::{self, Write};
-use std::net::Ipv4Addr;
+use std::io;
 use std::path::{Path, PathBuf};
-
-/// One live session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionRecord {
-    /// The pppd serving it.
-    pub pid: u32,
-    /// Its interface (`ppp0`).
-    pub ifname: String,
-    /// Its unit number.
-    pub unit: i32,
-    /// The User-Name sent to RADIUS.
-    pub user: String,
-    /// Acct-Session-Id.
-    pub acct_session_id: String,
-    /// The peer's address.
-    pub framed_ip_address: Option<Ipv4Addr>,
-    /// NAS-Port.
-    pub nas_port: u32,
-    /// NAS-Port-Id.
-    pub nas_port_id: String,
-    /// Calling-Station-Id.
-    pub calling_station_id: String,
-    /// Seconds since the Unix epoch when the session started.
-    pub start_time: u64,
-    /// The Class from the Access-Accept, hex.
-    pub class: Option<String>,
-    /// Who authenticated the peer: `radius` or `local`.
-    pub authenticated_by: String,
-    /// The pppd's start time (`/proc/PID/stat` field 22), so a reused pid
-    /// is never taken for this session's pppd.
-    #[serde(default)]
-    pub process_start: Option<u64>,
-}
 
 /// The name of the process a live session's pid must have.
 pub const PPPD_COMM: &str = "pppd";
@@ -69,7 +35,7 @@ pub fn process_identity(pid: u32) -> Option<(String, u64)> {
 }
 
 /// Is `record`'s pppd still running it?
-pub fn liveness(record: &SessionRecord) -> Liveness {
+pub fn liveness(record: &PppSession) -> Liveness {
     match process_identity(record.pid) {
         None => Liveness::Gone,
         Some((comm, start)) => {
@@ -99,158 +65,145 @@ pub struct Control {
     pub class: Option<Vec<String>>,
 }
 
-/// Where the control of `ifname` lives: a subdirectory, so writing one
-/// does not change the registry directory itself (readers cache it by its mtime).
-pub fn control_path(dir: &Path, ifname: &str) -> PathBuf {
-    dir.join("control").join(format!("{ifname}.control"))
+/// The registry directory, checked (see [`crate::trusted_dir`]): one
+/// record file per live session, `<ifname>.toml` (mode 0600), and the
+/// controls radius-rs-dmd leaves for a session's pppd in its subdirectory
+/// `control/`, so writing one does not change the registry directory
+/// itself (readers cache it by its mtime).
+#[derive(Debug)]
+pub struct SessionDir {
+    dir: TrustedDir,
+    control: std::sync::OnceLock<Result<TrustedDir, String>>,
 }
 
-/// Writes a control atomically (mode 0600).
-pub fn write_control(dir: &Path, ifname: &str, control: &Control) -> io::Result<()> {
-    let path = control_path(dir, ifname);
-    let tmp_name = format!(".{ifname}.control.{}.tmp", std::process::id());
-    write_private(&path, &tmp_name, control, false)
+/// Mode of the registry's directories and files: root only.
+const DIR_MODE: u32 = 0o700;
+const FILE_MODE: u32 = 0o600;
+
+fn record_name(ifname: &str) -> String {
+    format!("{ifname}.toml")
 }
 
-/// Reads the control of `ifname`, if any.
-pub fn read_control(dir: &Path, ifname: &str) -> io::Result<Option<Control>> {
-    match std::fs::read_to_string(control_path(dir, ifname)) {
-        Ok(text) => toml::from_str(&text).map(Some).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
+fn control_name(ifname: &str) -> String {
+    format!("{ifname}.control")
+}
+
+fn to_toml(value: &impl Serialize) -> io::Result<Vec<u8>> {
+    toml::to_string(value).map(String::into_bytes).map_err(io::Error::other)
+}
+
+fn from_toml<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &Path) -> io::Result<T> {
+    let text = std::str::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", what.display())))?;
+    toml::from_str(text).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", what.display())))
+}
+
+impl SessionDir {
+    /// The registry under `dir` (made, mode 0700, when missing). A
+    /// directory that fails the checks is refused with an error naming it
+    /// and what is wrong.
+    pub fn open(dir: &Path) -> Result<SessionDir, DirError> {
+        Ok(SessionDir { dir: TrustedDir::open(dir, Some(DIR_MODE))?, control: std::sync::OnceLock::new() })
     }
-}
 
-/// Removes the control of `ifname`; absent is fine.
-pub fn remove_control(dir: &Path, ifname: &str) -> io::Result<()> {
-    match std::fs::remove_file(control_path(dir, ifname)) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
     }
-}
 
-/// Hex of a Class value, as records keep it.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The bytes of a hex Class value.
-pub fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
+    /// The checked directory itself (its status tells whether it changed).
+    pub fn dir(&self) -> &TrustedDir {
+        &self.dir
     }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
-}
 
-/// The Stop for a session whose pppd is gone, from what its record kept.
-pub fn stop_for_lost(record: &SessionRecord, cause: u32, now: std::time::SystemTime) -> AccountingRecord {
-    use crate::packet::attr::{self, acct_authentic, framed_protocol, service_type};
-    let now_secs = now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let mut r = AccountingRecord::new(AcctStatus::Stop, Service::Ppp)
-        .text(attr::ACCT_SESSION_ID, &record.acct_session_id)
-        .text(attr::USER_NAME, &record.user);
-    if let Some(class) = record.class.as_deref().and_then(unhex) {
-        r = r.bytes(attr::CLASS, &class);
+    fn controls(&self) -> io::Result<&TrustedDir> {
+        self.control
+            .get_or_init(|| self.dir.subdir("control", Some(DIR_MODE)).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| io::Error::new(io::ErrorKind::PermissionDenied, e.clone()))
     }
-    let local = record.authenticated_by == "local";
-    r = r
-        .integer(attr::SERVICE_TYPE, service_type::FRAMED)
-        .integer(attr::FRAMED_PROTOCOL, framed_protocol::PPP)
-        .integer(attr::ACCT_AUTHENTIC, if local { acct_authentic::LOCAL } else { acct_authentic::RADIUS })
-        .integer(attr::NAS_PORT, record.nas_port)
-        .text(attr::NAS_PORT_ID, &record.nas_port_id);
-    if !record.calling_station_id.is_empty() {
-        r = r.text(attr::CALLING_STATION_ID, &record.calling_station_id);
+
+    /// Where the control of `ifname` lives (for messages).
+    pub fn control_path(&self, ifname: &str) -> PathBuf {
+        self.path().join("control").join(control_name(ifname))
     }
-    if let Some(ip) = record.framed_ip_address {
-        r = r.bytes(attr::FRAMED_IP_ADDRESS, &ip.octets());
+
+    /// Writes `record` as `<ifname>.toml`, atomically and durably: a
+    /// reader sees the old file, the new one, or none, never half of one.
+    pub fn write(&self, record: &PppSession) -> io::Result<PathBuf> {
+        let name = record_name(&record.ifname);
+        self.dir.write(&name, &to_toml(record)?, FILE_MODE, true)?;
+        Ok(self.path().join(name))
     }
-    r.integer(attr::ACCT_SESSION_TIME, u32::try_from(now_secs.saturating_sub(record.start_time)).unwrap_or(u32::MAX))
-        .integer(attr::ACCT_TERMINATE_CAUSE, cause)
-}
 
-fn file_for(dir: &Path, ifname: &str) -> PathBuf {
-    dir.join(format!("{ifname}.toml"))
-}
-
-/// Writes `record` as `<dir>/<ifname>.toml` (mode 0600), atomically: a
-/// reader sees the old file, the new one, or none, never half of one.
-pub fn write(dir: &Path, record: &SessionRecord) -> io::Result<PathBuf> {
-    let path = file_for(dir, &record.ifname);
-    write_private(&path, &format!(".{}.{}.tmp", record.ifname, record.pid), record, true)?;
-    Ok(path)
-}
-
-/// Writes `value` as TOML to `path` (mode 0600) through a temporary file
-/// named `tmp_name` beside it and a rename; `sync` flushes it to disk first.
-fn write_private(path: &Path, tmp_name: &str, value: &impl Serialize, sync: bool) -> io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let text = toml::to_string(value).map_err(io::Error::other)?;
-    let parent = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let tmp = parent.join(tmp_name);
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
-    f.write_all(text.as_bytes())?;
-    if sync {
-        f.sync_all()?;
+    /// Removes the record of `ifname` if it belongs to `pid` (a new pppd
+    /// may already have reused the interface name).
+    pub fn remove(&self, ifname: &str, pid: u32) -> io::Result<()> {
+        match self.read(ifname) {
+            Ok(Some(r)) if r.pid != pid => Ok(()),
+            _ => self.dir.remove(&record_name(ifname)),
+        }
     }
-    std::fs::rename(&tmp, path)
-}
 
-/// Removes the record of `ifname` if it belongs to `pid` (a new pppd may
-/// already have reused the interface name).
-pub fn remove(dir: &Path, ifname: &str, pid: u32) -> io::Result<()> {
-    let path = file_for(dir, ifname);
-    match read(&path) {
-        Ok(r) if r.pid != pid => Ok(()),
-        _ => match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        },
+    /// The record of `ifname`, if any.
+    pub fn read(&self, ifname: &str) -> io::Result<Option<PppSession>> {
+        self.read_file(&record_name(ifname))
     }
-}
 
-/// Reads one record.
-pub fn read(path: &Path) -> io::Result<SessionRecord> {
-    let text = std::fs::read_to_string(path)?;
-    toml::from_str(&text).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))
-}
+    /// The record in file `name` of the directory, if any.
+    pub fn read_file(&self, name: &str) -> io::Result<Option<PppSession>> {
+        match self.dir.read(name)? {
+            Some(bytes) => from_toml(&bytes, &self.path().join(name)).map(Some),
+            None => Ok(None),
+        }
+    }
 
-/// Every record in `dir`, sorted by interface; files that cannot be read
-/// are returned as errors beside the good ones.
-pub fn list(dir: &Path) -> io::Result<Vec<io::Result<SessionRecord>>> {
-    let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect(),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    paths.sort();
-    Ok(paths.iter().map(|p| read(p)).collect())
+    /// The names of the record files (`*.toml`, not temporary files).
+    pub fn record_files(&self) -> io::Result<Vec<String>> {
+        let mut names: Vec<String> = self.dir.names()?.into_iter().filter(|n| n.ends_with(".toml") && !n.starts_with('.')).collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Every record, sorted by interface; files that cannot be read are
+    /// returned as errors beside the good ones.
+    pub fn list(&self) -> io::Result<Vec<io::Result<PppSession>>> {
+        Ok(self
+            .record_files()?
+            .iter()
+            .filter_map(|n| self.read_file(n).transpose())
+            .collect())
+    }
+
+    /// Writes a control for `ifname` atomically (mode 0600).
+    pub fn write_control(&self, ifname: &str, control: &Control) -> io::Result<()> {
+        self.controls()?.write(&control_name(ifname), &to_toml(control)?, FILE_MODE, false)
+    }
+
+    /// The control of `ifname`, if any.
+    pub fn read_control(&self, ifname: &str) -> io::Result<Option<Control>> {
+        match self.controls()?.read(&control_name(ifname))? {
+            Some(bytes) => from_toml(&bytes, &self.control_path(ifname)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether a control for `ifname` waits to be taken.
+    pub fn control_pending(&self, ifname: &str) -> bool {
+        self.controls().is_ok_and(|c| c.exists(&control_name(ifname)))
+    }
+
+    /// Removes the control of `ifname`; absent is fine.
+    pub fn remove_control(&self, ifname: &str) -> io::Result<()> {
+        self.controls()?.remove(&control_name(ifname))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn record(ifname: &str, pid: u32) -> SessionRecord {
-        SessionRecord {
-            pid,
-            ifname: ifname.into(),
-            unit: 0,
-            user: "alice".into(),
-            acct_session_id: "6740A1B2-9F3C2D4E5A6B7C8D".into(),
-            framed_ip_address: Some(Ipv4Addr::new(10, 64, 0, 7)),
-            nas_port: 0,
-            nas_port_id: "ppp0".into(),
-            calling_station_id: "02:00:00:00:00:01".into(),
-            start_time: 1_700_000_000,
-            class: Some("6c6f67696e".into()),
-            authenticated_by: "radius".into(),
-            process_start: None,
-        }
+    fn record(ifname: &str, pid: u32) -> PppSession {
+        PppSession::example(ifname, "alice", pid)
     }
 
     /// Our own process is live under its start time and reused under another;
@@ -267,41 +220,59 @@ mod tests {
         assert_eq!(liveness(&r), Liveness::Gone);
     }
 
-    /// Controls round-trip; Class hex round-trips; the lost-session Stop carries the cause.
+    /// Controls round-trip.
     #[test]
-    fn control_and_lost_stop() {
+    fn controls() {
         let dir = tempfile::tempdir().unwrap();
+        let reg = SessionDir::open(dir.path()).unwrap();
         let c = Control { pid: 5, session_timeout: Some(30), class: Some(vec![hex(b"gold")]), ..Default::default() };
-        assert_eq!(read_control(dir.path(), "ppp3").unwrap(), None);
-        write_control(dir.path(), "ppp3", &c).unwrap();
-        assert_eq!(read_control(dir.path(), "ppp3").unwrap(), Some(c));
-        remove_control(dir.path(), "ppp3").unwrap();
-        assert_eq!(unhex("676f6c64").as_deref(), Some(&b"gold"[..]));
-        assert_eq!(unhex("6"), None);
-        let r = record("ppp0", 1);
-        let stop = stop_for_lost(&r, 3, std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_100));
-        let get = |t: u8| stop.attributes.get(t);
-        assert_eq!(get(49), Some(&3u32.to_be_bytes()[..]));
-        assert_eq!(get(46), Some(&100u32.to_be_bytes()[..]));
-        assert_eq!(get(25), Some(&b"login"[..]));
+        assert_eq!(reg.read_control("ppp3").unwrap(), None);
+        assert!(!reg.control_pending("ppp3"));
+        reg.write_control("ppp3", &c).unwrap();
+        assert!(reg.control_pending("ppp3"));
+        assert_eq!(reg.read_control("ppp3").unwrap(), Some(c));
+        reg.remove_control("ppp3").unwrap();
+        assert!(!reg.control_pending("ppp3"));
     }
 
     #[test]
     fn write_list_remove() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().join("sessions");
-        write(&d, &record("ppp1", 11)).unwrap();
-        write(&d, &record("ppp0", 10)).unwrap();
+        let reg = SessionDir::open(&d).unwrap();
+        reg.write(&record("ppp1", 11)).unwrap();
+        reg.write(&record("ppp0", 10)).unwrap();
         std::fs::write(d.join("broken.toml"), "pid = \"x\"").unwrap();
-        let all = list(&d).unwrap();
+        let all = reg.list().unwrap();
         assert_eq!(all.len(), 3);
         assert!(all[0].is_err());
         assert_eq!(all[1].as_ref().unwrap(), &record("ppp0", 10));
-        remove(&d, "ppp0", 99).unwrap();
+        reg.remove("ppp0", 99).unwrap();
         assert!(d.join("ppp0.toml").exists(), "another pid's record stays");
-        remove(&d, "ppp0", 10).unwrap();
+        reg.remove("ppp0", 10).unwrap();
         assert!(!d.join("ppp0.toml").exists());
-        remove(&d, "ppp0", 10).unwrap();
-        assert!(list(&dir.path().join("none")).unwrap().is_empty());
+        reg.remove("ppp0", 10).unwrap();
+        assert!(SessionDir::open(&dir.path().join("none")).unwrap().list().unwrap().is_empty());
+    }
+
+    /// A registry directory another user owns is refused, naming it and why,
+    /// and a link planted for a record is replaced, never written through.
+    #[test]
+    fn refuses_untrusted_directories_and_links() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let e = SessionDir::open(&open).unwrap_err().to_string();
+        assert!(e.contains("open") && e.contains("writable by group or others"), "{e}");
+        let d = dir.path().join("sessions");
+        let reg = SessionDir::open(&d).unwrap();
+        let target = dir.path().join("victim");
+        std::fs::write(&target, "untouched").unwrap();
+        std::os::unix::fs::symlink(&target, d.join("ppp0.toml")).unwrap();
+        assert!(reg.read("ppp0").is_err(), "a link is not read through");
+        reg.write(&record("ppp0", 1)).unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "untouched");
     }
 }

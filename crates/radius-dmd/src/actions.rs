@@ -15,17 +15,16 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use radius_core::log::{Level, Log};
 use radius_core::packet::attr::terminate_cause;
-use radius_core::sessions::{self, Control, Liveness, SessionRecord};
-use std::path::Path;
+use radius_core::sessions::{self, Control, Liveness, SessionDir, PppSession};
 use std::time::{Duration, Instant};
 
 /// The registry's sessions that match a selector.
 #[derive(Debug, Default)]
 pub struct Matches {
     /// Their pppd runs.
-    pub live: Vec<SessionRecord>,
+    pub live: Vec<PppSession>,
     /// Their pppd is gone (the stale sweep sends their Stop).
-    pub stale: Vec<SessionRecord>,
+    pub stale: Vec<PppSession>,
 }
 
 /// Splits the sessions `selector` names into live and stale.
@@ -42,15 +41,16 @@ pub fn find(registry: &mut RegistryCache, selector: &Selector, log: &dyn Log) ->
 
 /// Ends every live session `selector` names: Admin-Reset, then SIGTERM.
 /// The ended sessions, or why none could be.
-pub fn disconnect(dir: &Path, registry: &mut RegistryCache, selector: &Selector, log: &dyn Log) -> Result<Vec<SessionRecord>, ErrorCause> {
+pub fn disconnect(registry: &mut RegistryCache, selector: &Selector, log: &dyn Log) -> Result<Vec<PppSession>, ErrorCause> {
     let m = find(registry, selector, log);
+    let dir = registry.dir();
     if m.live.is_empty() {
         return Err(ErrorCause::SessionContextNotFound);
     }
     let mut failed = false;
     for s in &m.live {
         let control = Control { pid: s.pid, terminate_cause: Some(terminate_cause::ADMIN_RESET), ..Default::default() };
-        if let Err(e) = sessions::write_control(dir, &s.ifname, &control) {
+        if let Err(e) = dir.write_control(&s.ifname, &control) {
             log.log(Level::Warning, &format!("{}: cannot leave the Admin-Reset cause: {e}", s.ifname));
         }
         // The check right before the signal: the pid must still be this session's pppd.
@@ -75,13 +75,13 @@ pub fn disconnect(dir: &Path, registry: &mut RegistryCache, selector: &Selector,
 /// Applies a CoA's changes to every live session of `m` (see [`find`]),
 /// and waits up to `wait` for their pppd to take them.
 pub fn change(
-    dir: &Path,
+    dir: &SessionDir,
     m: Matches,
     changes: &Changes,
     hook: Option<&Hook>,
     wait: Duration,
     log: &dyn Log,
-) -> Result<Vec<SessionRecord>, ErrorCause> {
+) -> Result<Vec<PppSession>, ErrorCause> {
     if !changes.for_hook.is_empty() && hook.is_none() {
         log.log(Level::Warning, "CoA carries attributes only a hook could apply, and [incoming] coa_hook is not set");
         return Err(ErrorCause::UnsupportedAttribute);
@@ -93,14 +93,14 @@ pub fn change(
     let mut outcome = Ok(());
     for s in &m.live {
         if for_pppd {
-            let previous = sessions::read_control(dir, &s.ifname).ok().flatten().filter(|c| c.pid == s.pid);
+            let previous = dir.read_control(&s.ifname).ok().flatten().filter(|c| c.pid == s.pid);
             let mut c = previous.unwrap_or(Control { pid: s.pid, ..Default::default() });
             c.session_timeout = changes.session_timeout.or(c.session_timeout);
             c.idle_timeout = changes.idle_timeout.or(c.idle_timeout);
             if !changes.classes.is_empty() {
                 c.class = Some(changes.classes.iter().map(|v| sessions::hex(v)).collect());
             }
-            if let Err(e) = sessions::write_control(dir, &s.ifname, &c) {
+            if let Err(e) = dir.write_control(&s.ifname, &c) {
                 log.log(Level::Error, &format!("{}: cannot hand the change to pppd: {e}", s.ifname));
                 outcome = Err(ErrorCause::ResourcesUnavailable);
             }
@@ -117,13 +117,13 @@ pub fn change(
     }
     if for_pppd {
         let deadline = Instant::now() + wait;
-        let pending = |s: &SessionRecord| sessions::control_path(dir, &s.ifname).exists();
+        let pending = |s: &PppSession| dir.control_pending(&s.ifname);
         while m.live.iter().any(pending) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }
         for s in m.live.iter().filter(|s| pending(s)) {
             log.log(Level::Error, &format!("{} (pppd {}): the session did not take the change within {wait:?}", s.ifname, s.pid));
-            let _ = sessions::remove_control(dir, &s.ifname);
+            let _ = dir.remove_control(&s.ifname);
             outcome = Err(ErrorCause::ResourcesUnavailable);
         }
     }

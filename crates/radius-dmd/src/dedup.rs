@@ -1,16 +1,20 @@
 //! Duplicate detection (RFC 5176 2.3 / RFC 5080 2.2.2): a request with the
-//! same source address and port, Identifier and Request Authenticator
-//! within the window gets the answer already sent, never a second action.
+//! same source address, Identifier and Request Authenticator within the
+//! window gets the answer already sent, never a second action. The source
+//! port is left out on purpose: the Request Authenticator is an MD5 over
+//! the content and the secret, so the same authenticator is the same
+//! request, and a captured one replayed from another port must not end
+//! the user's next session.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 /// What identifies one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RequestKey {
-    /// Source address and port.
-    pub source: SocketAddr,
+    /// Source address (IPv4-mapped addresses unmapped).
+    pub source: IpAddr,
     /// Identifier.
     pub identifier: u8,
     /// Request Authenticator.
@@ -83,14 +87,16 @@ mod tests {
     #[test]
     fn remembers_within_the_window() {
         let mut d = Dedup::new(Duration::from_secs(10));
-        let key = RequestKey { source: "127.0.0.1:5000".parse().unwrap(), identifier: 4, authenticator: [1; 16] };
+        let key = RequestKey { source: "127.0.0.1".parse().unwrap(), identifier: 4, authenticator: [1; 16] };
         let t0 = Instant::now();
         assert_eq!(d.check(key, t0), Seen::New);
         assert_eq!(d.check(key, t0), Seen::InProgress);
         d.answered(key, vec![41]);
         assert_eq!(d.check(key, t0 + Duration::from_secs(5)), Seen::Answered(vec![41]));
-        let other_port = RequestKey { source: "127.0.0.1:5001".parse().unwrap(), ..key };
-        assert_eq!(d.check(other_port, t0), Seen::New);
+        let other_host = RequestKey { source: "127.0.0.2".parse().unwrap(), ..key };
+        assert_eq!(d.check(other_host, t0), Seen::New);
+        let other_authenticator = RequestKey { authenticator: [2; 16], ..key };
+        assert_eq!(d.check(other_authenticator, t0), Seen::New);
         assert_eq!(d.check(key, t0 + Duration::from_secs(11)), Seen::New);
     }
 }

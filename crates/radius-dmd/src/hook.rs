@@ -9,7 +9,7 @@
 
 use radius_core::dictionary;
 use radius_core::packet::wire::Attribute;
-use radius_core::sessions::SessionRecord;
+use radius_core::sessions::PppSession;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -39,7 +39,7 @@ pub struct Hook {
 
 impl Hook {
     /// The variables the hook gets for `session` and `attributes`.
-    pub fn environment(session: &SessionRecord, attributes: &[Attribute]) -> Vec<(String, String)> {
+    pub fn environment(session: &PppSession, attributes: &[Attribute]) -> Vec<(String, String)> {
         let mut env = vec![
             ("IFNAME".to_string(), session.ifname.clone()),
             ("PPPD_PID".to_string(), session.pid.to_string()),
@@ -52,7 +52,7 @@ impl Hook {
     }
 
     /// Runs the hook for one session; Ok when it exited 0 in time.
-    pub fn run(&self, session: &SessionRecord, attributes: &[Attribute]) -> Result<(), HookError> {
+    pub fn run(&self, session: &PppSession, attributes: &[Attribute]) -> Result<(), HookError> {
         run_script(&self.path, self.timeout, &session.ifname, &Hook::environment(session, attributes))
     }
 }
@@ -68,27 +68,46 @@ fn run_script(path: &Path, timeout: Duration, ifname: &str, env: &[(String, Stri
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| HookError::Spawn(path.to_path_buf(), e))?;
+    // Read stderr while the hook runs: a hook that writes more than a pipe
+    // holds would otherwise block until it is killed.
+    let stderr = child.stderr.take().map(|e| std::thread::spawn(move || keep_tail(e, STDERR_KEPT)));
     let deadline = Instant::now() + timeout;
-    loop {
+    let outcome = loop {
         match child.try_wait() {
-            Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(status)) => {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    use std::io::Read;
-                    let _ = e.read_to_string(&mut err);
-                }
-                return Err(HookError::Failed(path.to_path_buf(), status.to_string(), err.trim().to_string()));
-            }
+            Ok(Some(status)) => break Ok(status),
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(HookError::Timeout(path.to_path_buf(), timeout));
+                break Err(HookError::Timeout(path.to_path_buf(), timeout));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(HookError::Spawn(path.to_path_buf(), e)),
+            Err(e) => break Err(HookError::Spawn(path.to_path_buf(), e)),
+        }
+    };
+    let said = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    match outcome? {
+        status if status.success() => Ok(()),
+        status => Err(HookError::Failed(path.to_path_buf(), status.to_string(), said.trim().to_string())),
+    }
+}
+
+/// How much of the hook's stderr is kept for the log line.
+const STDERR_KEPT: usize = 4096;
+
+/// Reads `from` to its end, keeping the last `keep` bytes as text.
+fn keep_tail(mut from: impl std::io::Read, keep: usize) -> String {
+    let mut tail: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 8192];
+    while let Ok(n) = from.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        tail.extend_from_slice(buf.get(..n).unwrap_or(&[]));
+        if tail.len() > keep {
+            tail.drain(..tail.len() - keep);
         }
     }
+    String::from_utf8_lossy(&tail).into_owned()
 }
 
 #[cfg(test)]
@@ -96,22 +115,11 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
-    fn session() -> SessionRecord {
-        SessionRecord {
-            pid: 42,
-            ifname: "ppp3".into(),
-            unit: 3,
-            user: "alice".into(),
-            acct_session_id: "S1".into(),
-            framed_ip_address: Some([10, 0, 0, 2].into()),
-            nas_port: 3,
-            nas_port_id: "ppp3".into(),
-            calling_station_id: String::new(),
-            start_time: 0,
-            class: None,
-            authenticated_by: "radius".into(),
-            process_start: None,
-        }
+    fn session() -> PppSession {
+        let mut s = PppSession::example("ppp3", "alice", 42);
+        s.acct_session_id = "S1".into();
+        s.framed_ip_address = Some([10, 0, 0, 2].into());
+        s
     }
 
     /// The script sees the interface and the vendor attribute by name; a
@@ -130,7 +138,24 @@ mod tests {
         std::fs::write(&script, "#!/bin/sh\necho no >&2\nexit 3\n").unwrap();
         assert!(matches!(hook.run(&session(), &[]), Err(HookError::Failed(_, _, e)) if e == "no"));
         std::fs::write(&script, "#!/bin/sh\nsleep 5\n").unwrap();
-        let slow = Hook { timeout: Duration::from_millis(200), ..hook };
+        let slow = Hook { timeout: Duration::from_millis(200), ..hook.clone() };
         assert!(matches!(slow.run(&session(), &[]), Err(HookError::Timeout(..))));
+    }
+
+    /// A hook that writes a megabyte to stderr and succeeds is read while it
+    /// runs: it succeeds at once (it used to fill the pipe and hang until killed).
+    #[test]
+    fn a_chatty_hook_does_not_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("hook");
+        std::fs::write(&script, "#!/bin/sh\nhead -c 1048576 /dev/zero | tr '\\0' x >&2\necho last words >&2\nexit 0\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let hook = Hook { path: script.clone(), timeout: Duration::from_secs(5) };
+        let started = Instant::now();
+        hook.run(&session(), &[]).unwrap();
+        assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+        std::fs::write(&script, "#!/bin/sh\nhead -c 1048576 /dev/zero | tr '\\0' x >&2\necho last words >&2\nexit 4\n").unwrap();
+        let Err(HookError::Failed(_, _, said)) = hook.run(&session(), &[]) else { panic!("a failing hook") };
+        assert!(said.ends_with("last words") && said.len() <= STDERR_KEPT, "{} bytes", said.len());
     }
 }

@@ -4,71 +4,72 @@
 //! file reads.
 
 use crate::selector::Selector;
+use nix::sys::stat::FileStat;
 use radius_core::log::{Level, Log};
-use radius_core::sessions::{self, SessionRecord};
+use radius_core::sessions::{SessionDir, PppSession};
 use std::collections::HashMap;
-use std::ffi::OsString;
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A file's identity and version: inode, mtime (ns).
 type Stamp = (u64, i64, i64);
 
-fn stamp(m: &std::fs::Metadata) -> Stamp {
-    (m.ino(), m.mtime(), m.mtime_nsec())
+fn stamp(m: &FileStat) -> Stamp {
+    (m.st_ino, m.st_mtime, m.st_mtime_nsec)
 }
 
 /// The registry, cached.
 #[derive(Debug)]
 pub struct RegistryCache {
-    dir: PathBuf,
+    dir: Arc<SessionDir>,
     dir_stamp: Option<Stamp>,
-    files: HashMap<OsString, (Stamp, SessionRecord)>,
+    files: HashMap<String, (Stamp, PppSession)>,
 }
 
 impl RegistryCache {
-    /// The registry under `dir` (read at first use).
-    pub fn new(dir: &Path) -> Self {
-        RegistryCache { dir: dir.to_path_buf(), dir_stamp: None, files: HashMap::new() }
+    /// The registry in `dir` (read at first use).
+    pub fn new(dir: Arc<SessionDir>) -> Self {
+        RegistryCache { dir, dir_stamp: None, files: HashMap::new() }
+    }
+
+    /// The registry directory.
+    pub fn dir(&self) -> &SessionDir {
+        &self.dir
     }
 
     /// Re-reads what changed since the last look.
     pub fn refresh(&mut self, log: &dyn Log) {
-        let now = match std::fs::metadata(&self.dir) {
-            Ok(m) => Some(stamp(&m)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        let now = match self.dir.dir().stat() {
+            Ok(m) => stamp(&m),
             Err(e) => {
-                log.log(Level::Error, &format!("cannot read the session registry {}: {e}", self.dir.display()));
+                log.log(Level::Error, &format!("cannot read the session registry {}: {e}", self.dir.path().display()));
                 return;
             }
         };
-        if now.is_some() && now == self.dir_stamp {
+        if Some(now) == self.dir_stamp {
             return;
         }
-        self.dir_stamp = now;
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(rd) => rd,
-            Err(_) => {
+        self.dir_stamp = Some(now);
+        let names = match self.dir.record_files() {
+            Ok(n) => n,
+            Err(e) => {
+                log.log(Level::Error, &format!("cannot list the session registry {}: {e}", self.dir.path().display()));
                 self.files.clear();
                 return;
             }
         };
         let mut fresh = HashMap::with_capacity(self.files.len());
-        for e in entries.flatten() {
-            let name = e.file_name();
-            if Path::new(&name).extension().is_none_or(|x| x != "toml") || name.to_string_lossy().starts_with('.') {
-                continue;
-            }
-            let Ok(meta) = e.metadata() else { continue };
+        for name in names {
+            let Ok(meta) = self.dir.dir().stat_entry(&name) else { continue };
             let st = stamp(&meta);
             match self.files.remove(&name) {
                 Some((old, record)) if old == st => {
                     fresh.insert(name, (st, record));
                 }
-                _ => match sessions::read(&e.path()) {
-                    Ok(record) => {
+                _ => match self.dir.read_file(&name) {
+                    Ok(Some(record)) => {
                         fresh.insert(name, (st, record));
                     }
+                    Ok(None) => {}
                     Err(err) => log.log(Level::Warning, &format!("skipping an unreadable session record: {err}")),
                 },
             }
@@ -77,9 +78,9 @@ impl RegistryCache {
     }
 
     /// The sessions `selector` names, as of now.
-    pub fn matching(&mut self, selector: &Selector, log: &dyn Log) -> Vec<SessionRecord> {
+    pub fn matching(&mut self, selector: &Selector, log: &dyn Log) -> Vec<PppSession> {
         self.refresh(log);
-        let mut out: Vec<SessionRecord> = self.files.values().filter(|(_, r)| selector.matches(r)).map(|(_, r)| r.clone()).collect();
+        let mut out: Vec<PppSession> = self.files.values().filter(|(_, r)| selector.matches(r)).map(|(_, r)| r.clone()).collect();
         out.sort_by(|a, b| a.ifname.cmp(&b.ifname));
         out
     }
@@ -100,38 +101,25 @@ mod tests {
     use super::*;
     use radius_core::log::NullLog;
 
-    fn record(ifname: &str, user: &str) -> SessionRecord {
-        SessionRecord {
-            pid: 1,
-            ifname: ifname.into(),
-            unit: 0,
-            user: user.into(),
-            acct_session_id: format!("S-{ifname}"),
-            framed_ip_address: None,
-            nas_port: 0,
-            nas_port_id: ifname.into(),
-            calling_station_id: String::new(),
-            start_time: 0,
-            class: None,
-            authenticated_by: "radius".into(),
-            process_start: None,
-        }
+    fn record(ifname: &str, user: &str) -> PppSession {
+        PppSession::example(ifname, user, 1)
     }
 
     /// Added, changed and removed records are seen at the next look.
     #[test]
     fn follows_the_directory() {
         let dir = tempfile::tempdir().unwrap();
-        let mut cache = RegistryCache::new(dir.path());
+        let reg = Arc::new(SessionDir::open(dir.path()).unwrap());
+        let mut cache = RegistryCache::new(reg.clone());
         let alice = Selector { user: Some("alice".into()), ..Default::default() };
         assert!(cache.matching(&alice, &NullLog).is_empty());
-        sessions::write(dir.path(), &record("ppp0", "alice")).unwrap();
-        sessions::write(dir.path(), &record("ppp1", "bob")).unwrap();
+        reg.write(&record("ppp0", "alice")).unwrap();
+        reg.write(&record("ppp1", "bob")).unwrap();
         assert_eq!(cache.matching(&alice, &NullLog).len(), 1);
         assert_eq!(cache.len(), 2);
-        sessions::write(dir.path(), &record("ppp0", "carol")).unwrap();
+        reg.write(&record("ppp0", "carol")).unwrap();
         assert!(cache.matching(&alice, &NullLog).is_empty());
-        sessions::remove(dir.path(), "ppp1", 1).unwrap();
+        reg.remove("ppp1", 1).unwrap();
         cache.refresh(&NullLog);
         assert_eq!(cache.len(), 1);
     }

@@ -4,7 +4,7 @@
 
 use radius_core::packet::attr;
 use radius_core::packet::wire::Attribute;
-use radius_core::sessions::SessionRecord;
+use radius_core::sessions::PppSession;
 use std::net::Ipv4Addr;
 
 /// What a request (or `radius-rs disconnect`) says about the sessions it means.
@@ -69,19 +69,19 @@ impl Selector {
     }
 
     /// Does `record` match every attribute given?
-    pub fn matches(&self, record: &SessionRecord) -> bool {
+    pub fn matches(&self, record: &PppSession) -> bool {
         fn eq<T: PartialEq>(want: &Option<T>, have: &T) -> bool {
             want.as_ref().is_none_or(|w| w == have)
         }
         eq(&self.user, &record.user)
             && eq(&self.acct_session_id, &record.acct_session_id)
             && self.framed_ip_address.is_none_or(|ip| record.framed_ip_address == Some(ip))
-            && eq(&self.nas_port, &record.nas_port)
-            && eq(&self.nas_port_id, &record.nas_port_id)
+            && eq(&self.nas_port, &record.port.nas_port)
+            && eq(&self.nas_port_id, &record.port.nas_port_id)
             && self
                 .calling_station_id
                 .as_deref()
-                .is_none_or(|c| c.eq_ignore_ascii_case(&record.calling_station_id))
+                .is_none_or(|c| c.eq_ignore_ascii_case(&record.port.calling_station_id))
     }
 
     /// For logs: what was asked for.
@@ -113,22 +113,11 @@ impl Selector {
 mod tests {
     use super::*;
 
-    fn record(user: &str, id: &str, ip: [u8; 4]) -> SessionRecord {
-        SessionRecord {
-            pid: 1,
-            ifname: "ppp0".into(),
-            unit: 0,
-            user: user.into(),
-            acct_session_id: id.into(),
-            framed_ip_address: Some(ip.into()),
-            nas_port: 0,
-            nas_port_id: "ppp0".into(),
-            calling_station_id: "02:00:00:00:00:01".into(),
-            start_time: 0,
-            class: None,
-            authenticated_by: "radius".into(),
-            process_start: None,
-        }
+    fn record(user: &str, id: &str, ip: [u8; 4]) -> PppSession {
+        let mut s = PppSession::example("ppp0", user, 1);
+        s.acct_session_id = id.into();
+        s.framed_ip_address = Some(ip.into());
+        s
     }
 
     fn a(typ: u8, value: &[u8]) -> Attribute {

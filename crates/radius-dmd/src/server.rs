@@ -5,13 +5,14 @@
 //! answered inline. A background thread sends Stops for lost sessions.
 
 use crate::actions;
-use crate::admission::{self, Admitted};
+use crate::admission;
 use crate::counters::{Counter, Counters};
 use crate::dedup::{Dedup, RequestKey, Seen};
 use crate::error_cause::ErrorCause;
 use crate::hook::Hook;
 use crate::nas_identity::NasIdentity;
-use crate::plan::{self, Plan};
+use crate::plan::{self, Changes, Plan};
+use crate::selector::Selector;
 use crate::registry_cache::RegistryCache;
 use crate::respond;
 use crate::stale;
@@ -19,13 +20,15 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::socket::{self, sockopt, AddressFamily, SockFlag, SockType, SockaddrStorage};
-use radius_core::config::Incoming;
+use radius_core::config::{unmapped, Incoming, IncomingClient};
+use radius_core::packet::dynauth::CheckedRequest;
+use radius_core::sessions::SessionDir;
 use radius_core::log::{Level, Log};
 use radius_core::packet::{code, wire::MAX_LEN};
 use radius_core::{Client, Config};
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::os::fd::{AsFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -38,6 +41,9 @@ pub enum ServeError {
     /// Signals could not be set up.
     #[error("cannot set up signal handling: {0}")]
     Signals(nix::Error),
+    /// The session registry directory cannot be used.
+    #[error("{0}")]
+    Sessions(#[from] radius_core::trusted_dir::DirError),
 }
 
 /// What every request handler needs; shared with the CoA threads.
@@ -50,8 +56,12 @@ pub struct Shared {
     pub counters: Counters,
     /// Requests seen within the window.
     pub dedup: Mutex<Dedup>,
-    /// The session registry.
+    /// The session registry directory.
+    pub sessions: Arc<SessionDir>,
+    /// The session registry, cached.
     pub registry: Mutex<RegistryCache>,
+    /// CoA-Requests waiting on pppd now.
+    pub coa_in_flight: AtomicUsize,
     /// The log.
     pub log: Arc<dyn Log + Send + Sync>,
 }
@@ -90,9 +100,39 @@ fn send(socket: &UdpSocket, bytes: &[u8], to: SocketAddr, log: &dyn Log) {
     }
 }
 
+/// An admitted request waiting for its answer.
+#[derive(Debug, Clone)]
+pub struct Admission {
+    /// The checked request.
+    pub request: CheckedRequest,
+    /// The client that sent it.
+    pub client: IncomingClient,
+    /// What identifies it among duplicates.
+    pub key: RequestKey,
+    /// Where the answer goes.
+    pub to: SocketAddr,
+}
+
+/// What to do with one datagram.
+#[derive(Debug)]
+pub enum Decision {
+    /// Dropped unanswered (already logged and counted).
+    Drop,
+    /// Send these bytes again (the answer to a duplicate).
+    Resend(Vec<u8>, SocketAddr),
+    /// Answer now.
+    Answer(Admission, Result<(), ErrorCause>),
+    /// A CoA to hand to the sessions' pppd; its answer waits until they took it.
+    Coa(Admission, Selector, Changes),
+}
+
+/// The most CoA-Requests waiting on pppd at once; beyond it they are
+/// answered at once with NAK 506 (Resources-Unavailable), never dropped.
+pub const MAX_COA_IN_FLIGHT: usize = 16;
+
 /// Answers an admitted request with `outcome`, remembering the answer.
-fn answer(shared: &Shared, socket: &UdpSocket, admitted: &Admitted<'_>, key: RequestKey, outcome: Result<(), ErrorCause>) {
-    let request = &admitted.request;
+fn answer(shared: &Shared, socket: &UdpSocket, admission: &Admission, outcome: Result<(), ErrorCause>) {
+    let request = &admission.request;
     let coa = request.header.code == code::COA_REQUEST;
     let counter = match (coa, outcome.is_ok()) {
         (true, true) => Counter::CoaAcks,
@@ -104,14 +144,14 @@ fn answer(shared: &Shared, socket: &UdpSocket, admitted: &Admitted<'_>, key: Req
     if let Err(cause) = outcome {
         shared.counters.nak(cause);
     }
-    match respond::encode(request, outcome, admitted.client.secret.expose()) {
+    match respond::encode(request, outcome, admission.client.secret.expose()) {
         Ok(bytes) => {
-            send(socket, &bytes, key.source, shared.log.as_ref());
+            send(socket, &bytes, admission.to, shared.log.as_ref());
             if let Ok(mut d) = shared.dedup.lock() {
-                d.answered(key, bytes);
+                d.answered(admission.key, bytes);
             }
         }
-        Err(e) => shared.log.log(Level::Error, &format!("cannot encode the answer to {}: {e}", key.source)),
+        Err(e) => shared.log.log(Level::Error, &format!("cannot encode the answer to {}: {e}", admission.to)),
     }
 }
 
@@ -124,73 +164,119 @@ fn coa_wait(config: &Config) -> Duration {
     config.ppp.control_poll * 2 + Duration::from_secs(1)
 }
 
-/// Handles one datagram.
-pub fn handle(shared: &Arc<Shared>, socket: &UdpSocket, datagram: &[u8], from: SocketAddr) {
+/// Decides what one datagram from `from` gets: admission, duplicates,
+/// NAS identity, the plan; a Disconnect is carried out here.
+pub fn decide(shared: &Shared, datagram: &[u8], from: SocketAddr) -> Decision {
     shared.counters.bump(Counter::Requests);
     let admitted = match admission::admit(datagram, from.ip(), &shared.config.incoming, SystemTime::now()) {
         Ok(a) => a,
-        Err(d) => return record_drop(shared, &d, from),
+        Err(d) => {
+            record_drop(shared, &d, from);
+            return Decision::Drop;
+        }
     };
     let h = admitted.request.header;
-    let key = RequestKey { source: from, identifier: h.identifier, authenticator: h.authenticator };
+    // Not keyed on the source port: a captured request replayed from another port is the same request.
+    let key = RequestKey { source: unmapped(from.ip()), identifier: h.identifier, authenticator: h.authenticator };
     let seen = shared.dedup.lock().map(|mut d| d.check(key, Instant::now())).unwrap_or(Seen::New);
     match seen {
         Seen::Answered(bytes) => {
             shared.counters.bump(Counter::Duplicates);
-            shared.log.log(Level::Info, &format!("duplicate {} from {from} (id {}): answered again", code::name(h.code), h.identifier));
-            return send(socket, &bytes, from, shared.log.as_ref());
+            shared.log.log(Level::Info, &format!("duplicate {} from {from} (id {}): answered again, nothing done", code::name(h.code), h.identifier));
+            return Decision::Resend(bytes, from);
         }
         Seen::InProgress => {
             shared.counters.bump(Counter::Duplicates);
-            return;
+            return Decision::Drop;
         }
         Seen::New => {}
     }
+    let admission = Admission { request: admitted.request.clone(), client: admitted.client.clone(), key, to: from };
     let coa = h.code == code::COA_REQUEST;
     shared.counters.bump(if coa { Counter::CoaRequests } else { Counter::DisconnectRequests });
-    let attributes = &admitted.request.attributes;
+    let attributes = &admission.request.attributes;
     if !shared.identity.matches(attributes) {
         shared.log.log(Level::Warning, &format!("{} from {from} names another NAS", code::name(h.code)));
-        return answer(shared, socket, &admitted, key, Err(ErrorCause::NasIdentificationMismatch));
+        return Decision::Answer(admission, Err(ErrorCause::NasIdentificationMismatch));
     }
     let planned = match plan::plan(h.code, attributes) {
         Ok(p) => p,
         Err(cause) => {
             shared.log.log(Level::Info, &format!("{} from {from} refused: {}", code::name(h.code), cause.name()));
-            return answer(shared, socket, &admitted, key, Err(cause));
+            return Decision::Answer(admission, Err(cause));
         }
     };
-    let dir = shared.config.sessions.dir.clone();
     match planned {
         Plan::Disconnect(selector) => {
             let outcome = match shared.registry.lock() {
-                Ok(mut registry) => actions::disconnect(&dir, &mut registry, &selector, shared.log.as_ref()).map(|_| ()),
+                Ok(mut registry) => actions::disconnect(&mut registry, &selector, shared.log.as_ref()).map(|_| ()),
                 Err(_) => Err(ErrorCause::ResourcesUnavailable),
             };
             if let Err(cause) = outcome {
                 shared.log.log(Level::Info, &format!("Disconnect-Request from {from} ({}): {}", selector.describe(), cause.name()));
             }
-            answer(shared, socket, &admitted, key, outcome);
+            Decision::Answer(admission, outcome)
         }
-        Plan::Coa(selector, changes) => {
-            let (shared, socket) = (Arc::clone(shared), socket.try_clone());
-            let Ok(socket) = socket else { return };
-            let client = admitted.client.clone();
-            let request = admitted.request.clone();
-            std::thread::spawn(move || {
-                let hook = hook(&shared.config.incoming);
-                let wait = coa_wait(&shared.config);
-                // The registry lock is held only to find the sessions, not while pppd takes the change.
-                let found = shared.registry.lock().map(|mut r| actions::find(&mut r, &selector, shared.log.as_ref())).unwrap_or_default();
-                let outcome = actions::change(&dir, found, &changes, hook.as_ref(), wait, shared.log.as_ref()).map(|_| ());
-                let verdict = match outcome {
-                    Ok(()) => "applied".to_string(),
-                    Err(c) => c.name().to_string(),
-                };
-                shared.log.log(Level::Info, &format!("CoA-Request from {from} ({}): {verdict}", selector.describe()));
-                let admitted = Admitted { request, client: &client };
-                answer(&shared, &socket, &admitted, key, outcome);
-            });
+        Plan::Coa(selector, changes) => Decision::Coa(admission, selector, changes),
+    }
+}
+
+/// Gives back a CoA slot when its work ends, however it ends.
+struct Slot(Arc<Shared>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.coa_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Carries out a CoA: the sessions' pppd take the change (and the hook
+/// runs), then the answer.
+fn run_coa(shared: &Shared, socket: &UdpSocket, admission: &Admission, selector: &Selector, changes: &Changes) {
+    let hook = hook(&shared.config.incoming);
+    let wait = coa_wait(&shared.config);
+    // The registry lock is held only to find the sessions, not while pppd takes the change.
+    let found = shared.registry.lock().map(|mut r| actions::find(&mut r, selector, shared.log.as_ref())).unwrap_or_default();
+    let outcome = actions::change(&shared.sessions, found, changes, hook.as_ref(), wait, shared.log.as_ref()).map(|_| ());
+    let verdict = match outcome {
+        Ok(()) => "applied".to_string(),
+        Err(c) => c.name().to_string(),
+    };
+    shared.log.log(Level::Info, &format!("CoA-Request from {} ({}): {verdict}", admission.to, selector.describe()));
+    answer(shared, socket, admission, outcome);
+}
+
+/// Handles one datagram: the decision, carried out. Every admitted
+/// request is answered; a CoA runs on its own thread, at most
+/// [`MAX_COA_IN_FLIGHT`] at once.
+pub fn handle(shared: &Arc<Shared>, socket: &UdpSocket, datagram: &[u8], from: SocketAddr) {
+    match decide(shared, datagram, from) {
+        Decision::Drop => {}
+        Decision::Resend(bytes, to) => send(socket, &bytes, to, shared.log.as_ref()),
+        Decision::Answer(admission, outcome) => answer(shared, socket, &admission, outcome),
+        Decision::Coa(admission, selector, changes) => {
+            let busy = shared.coa_in_flight.fetch_add(1, Ordering::SeqCst) >= MAX_COA_IN_FLIGHT;
+            let slot = Slot(Arc::clone(shared));
+            if busy {
+                shared.log.log(Level::Warning, &format!(
+                    "CoA-Request from {from}: {MAX_COA_IN_FLIGHT} CoAs already wait on pppd; answered NAK (Resources-Unavailable)"
+                ));
+                return answer(shared, socket, &admission, Err(ErrorCause::ResourcesUnavailable));
+            }
+            let Ok(thread_socket) = socket.try_clone() else {
+                return answer(shared, socket, &admission, Err(ErrorCause::ResourcesUnavailable));
+            };
+            let work = {
+                let admission = admission.clone();
+                move || {
+                    let _slot = slot;
+                    run_coa(&_slot.0, &thread_socket, &admission, &selector, &changes);
+                }
+            };
+            if let Err(e) = std::thread::Builder::new().name("coa".into()).spawn(work) {
+                shared.log.log(Level::Error, &format!("CoA-Request from {from}: cannot start its work ({e}); answered NAK"));
+                answer(shared, socket, &admission, Err(ErrorCause::ResourcesUnavailable));
+            }
         }
     }
 }
@@ -228,11 +314,18 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
         log.log(Level::Info, "[incoming] accept = false: no Disconnect/CoA requests are taken; lost-session Stops only");
     }
 
+    let sessions = Arc::new(SessionDir::open(&config.sessions.dir)?);
+    let counters = Counters::new(&config.client.state_dir);
+    if let Some(problem) = counters.problem() {
+        log.log(Level::Warning, &format!("state_dir: {problem}; counters are not written"));
+    }
     let shared = Arc::new(Shared {
         identity: NasIdentity::of_host(&config),
-        counters: Counters::new(&config.client.state_dir),
+        counters,
         dedup: Mutex::new(Dedup::new(section.event_timestamp_window)),
-        registry: Mutex::new(RegistryCache::new(&config.sessions.dir)),
+        registry: Mutex::new(RegistryCache::new(Arc::clone(&sessions))),
+        sessions,
+        coa_in_flight: AtomicUsize::new(0),
         config,
         log,
     });
@@ -291,7 +384,7 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
     let _ = sweeper.join();
     let _ = shared.counters.flush();
     let mut client = Client::new(shared.config.clone(), Box::new(ArcLog(Arc::clone(&shared.log))));
-    let live = stale::sweep(&mut client, &shared.config.sessions.dir, shared.log.as_ref()).live;
+    let live = stale::sweep(&mut client, &shared.sessions, shared.log.as_ref()).live;
     if live == 0 {
         stale::nas_state(&mut client, false, shared.log.as_ref());
     } else {
@@ -313,7 +406,7 @@ impl Log for ArcLog {
 /// live; then a sweep every `[incoming] stale_check`.
 fn sweep_loop(shared: &Shared, stopping: &AtomicBool) {
     let mut client = Client::new(shared.config.clone(), Box::new(ArcLog(Arc::clone(&shared.log))));
-    let dir = &shared.config.sessions.dir;
+    let dir = &shared.sessions;
     let first = stale::sweep(&mut client, dir, shared.log.as_ref());
     if first.live == 0 && first.undelivered == 0 {
         stale::nas_state(&mut client, true, shared.log.as_ref());

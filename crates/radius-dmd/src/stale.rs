@@ -8,9 +8,8 @@
 use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
 use radius_core::log::{Level, Log};
 use radius_core::packet::attr::{self, terminate_cause};
-use radius_core::sessions::{self, Liveness, SessionRecord};
+use radius_core::sessions::{self, Liveness, SessionDir, PppSession};
 use radius_core::{Client, Service};
-use std::path::Path;
 use std::time::SystemTime;
 
 /// When this host booted (seconds since the epoch), from /proc/stat.
@@ -20,7 +19,7 @@ pub fn boot_time() -> Option<u64> {
 }
 
 /// NAS-Reboot for a session that began before this boot, else Lost-Service.
-pub fn cause_for(record: &SessionRecord, booted: Option<u64>) -> u32 {
+pub fn cause_for(record: &PppSession, booted: Option<u64>) -> u32 {
     match booted {
         Some(b) if record.start_time < b => terminate_cause::NAS_REBOOT,
         _ => terminate_cause::LOST_SERVICE,
@@ -39,12 +38,12 @@ pub struct Swept {
 }
 
 /// Sends a Stop for every registry session whose pppd is gone.
-pub fn sweep(client: &mut Client, dir: &Path, log: &dyn Log) -> Swept {
+pub fn sweep(client: &mut Client, dir: &SessionDir, log: &dyn Log) -> Swept {
     let mut out = Swept::default();
-    let records = match sessions::list(dir) {
+    let records = match dir.list() {
         Ok(r) => r,
         Err(e) => {
-            log.log(Level::Error, &format!("cannot read the session registry {}: {e}", dir.display()));
+            log.log(Level::Error, &format!("cannot read the session registry {}: {e}", dir.path().display()));
             return out;
         }
     };
@@ -62,7 +61,7 @@ pub fn sweep(client: &mut Client, dir: &Path, log: &dyn Log) -> Swept {
             continue;
         }
         let cause = cause_for(&r, booted);
-        let stop = sessions::stop_for_lost(&r, cause, SystemTime::now());
+        let stop = r.lost_stop(cause, SystemTime::now());
         match client.account(&stop) {
             Ok(_) => {
                 out.stopped += 1;
@@ -70,10 +69,10 @@ pub fn sweep(client: &mut Client, dir: &Path, log: &dyn Log) -> Swept {
                     Level::Info,
                     &format!("{} ({}, session {}): pppd {} is gone; Stop sent (Acct-Terminate-Cause {cause})", r.ifname, r.user, r.acct_session_id, r.pid),
                 );
-                if let Err(e) = sessions::remove(dir, &r.ifname, r.pid) {
+                if let Err(e) = dir.remove(&r.ifname, r.pid) {
                     log.log(Level::Warning, &format!("cannot remove the record of {}: {e}", r.ifname));
                 }
-                let _ = sessions::remove_control(dir, &r.ifname);
+                let _ = dir.remove_control(&r.ifname);
             }
             Err(e) => {
                 out.undelivered += 1;
@@ -108,21 +107,8 @@ mod tests {
     /// A session that began before the boot ended with the reboot.
     #[test]
     fn cause_by_boot_time() {
-        let mut r = SessionRecord {
-            pid: 1,
-            ifname: "ppp0".into(),
-            unit: 0,
-            user: "u".into(),
-            acct_session_id: "S".into(),
-            framed_ip_address: None,
-            nas_port: 0,
-            nas_port_id: "ppp0".into(),
-            calling_station_id: String::new(),
-            start_time: 100,
-            class: None,
-            authenticated_by: "radius".into(),
-            process_start: None,
-        };
+        let mut r = PppSession::example("ppp0", "u", 1);
+        r.start_time = 100;
         assert_eq!(cause_for(&r, Some(200)), terminate_cause::NAS_REBOOT);
         r.start_time = 300;
         assert_eq!(cause_for(&r, Some(200)), terminate_cause::LOST_SERVICE);

@@ -1,17 +1,95 @@
 //! Safe access to the running pppd: what the link is, and the few things a
-//! plugin may change. A [`Host`] exists only inside a call from pppd (the
-//! trampolines in [`super::plugin`] make one), on pppd's single thread.
+//! plugin may change, as the [`PppdHost`] trait (so the plugin's logic is
+//! tested against a fake). A [`Host`] exists only inside a call from pppd
+//! (the trampolines in [`super::plugin`] make one), on pppd's single thread.
+//!
+//! Every pointer handed to pppd lives as long as pppd may keep it: strings
+//! pppd copies (script_setenv, log lines) are passed for the call only; the
+//! one it keeps — the reason `lcp_close` stores in `fsm.term_reason` and
+//! resends in every Terminate-Request — must be `'static`.
 
 use super::sys;
+use radius_core::log::Level;
 use std::ffi::{CStr, CString};
 use std::marker::PhantomData;
 use std::net::Ipv4Addr;
+
+/// What the plugin needs of the running pppd.
+pub trait PppdHost {
+    /// The interface (`ppp0`), empty before the channel is established.
+    fn ifname(&self) -> String;
+    /// The unit number.
+    fn unit(&self) -> i32;
+    /// The device (`/dev/pts/3`, `eth0` for PPPoE).
+    fn devnam(&self) -> String;
+    /// The remote number (the PPPoE peer's MAC, a caller id), maybe empty.
+    fn remote_number(&self) -> String;
+    /// The `ipparam` option.
+    fn ipparam(&self) -> Option<String>;
+    /// The `pty` command, if the link runs through one.
+    fn pty_command(&self) -> Option<String>;
+    /// Our name for authentication (`name` option, else the host name).
+    fn our_name(&self) -> String;
+    /// How the link reaches us.
+    fn link_kind(&self) -> LinkKind;
+    /// `map-to-ttyname` was given.
+    fn map_to_ttyname(&self) -> bool;
+    /// The `radius-rs-config` option.
+    fn config_path(&self) -> Option<String>;
+    /// The `radius-rs-avpair` options, in order.
+    fn avpairs(&self) -> Vec<String>;
+    /// pppd's exit status so far (`EXIT_*`).
+    fn exit_status(&self) -> i32;
+    /// The peer's negotiated IPv4 address.
+    fn peer_address(&self) -> Option<Ipv4Addr>;
+    /// The peer address given in pppd's options (`local:remote`).
+    fn configured_peer_address(&self) -> Option<Ipv4Addr>;
+    /// Ends the session as pppd's own timers do (`status` = `exit_status`,
+    /// LCP closed with `reason`, which pppd keeps: hence `'static`).
+    fn end_session(&self, exit_status: i32, reason: &'static CStr);
+    /// Seconds since the last packet in either direction.
+    fn idle_seconds(&self) -> Option<u64>;
+    /// The interface netmask (Framed-IP-Netmask).
+    fn set_netmask(&self, mask: Ipv4Addr);
+    /// The DNS servers offered to the peer.
+    fn set_dns_servers(&self, primary: Ipv4Addr, secondary: Ipv4Addr);
+    /// The peer's IPv6CP interface identifier.
+    fn set_peer_interface_id(&self, id: [u8; 8]);
+    /// Lowers the interface MTU to `mtu`.
+    fn limit_mtu(&self, mtu: u32);
+    /// Hands MPPE keys to pppd.
+    fn set_mppe_keys(&self, send: &[u8; 16], recv: &[u8; 16]);
+    /// MS-MPPE-Encryption-Policy / -Types.
+    fn set_mppe_policy(&self, policy: u32, types: u32);
+    /// Exports `name=value` to the scripts.
+    fn script_setenv(&self, name: &str, value: &str);
+    /// The link's counters now.
+    fn link_counters(&self) -> LinkCounters;
+    /// Runs the plugin's timer `timer` in `seconds`.
+    fn schedule(&self, timer: usize, seconds: u32);
+    /// Cancels timer `timer`.
+    fn cancel(&self, timer: usize);
+    /// Logs through pppd.
+    fn log(&self, level: Level, message: &str);
+    /// This pppd's process id.
+    fn pid(&self) -> u32 {
+        std::process::id()
+    }
+}
 
 /// The running pppd, during one call from it.
 #[derive(Debug)]
 pub struct Host {
     // Not Send/Sync: pppd's globals belong to its one thread.
     _not_send: PhantomData<*const ()>,
+    timers: Timers,
+}
+
+/// The plugin's timer functions (they name its trampoline).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timers {
+    pub(crate) schedule: fn(usize, u32),
+    pub(crate) cancel: fn(usize),
 }
 
 /// How the link reaches pppd, for NAS-Port-Type.
@@ -54,54 +132,52 @@ fn c_text(text: &str) -> CString {
 
 impl Host {
     /// Only the trampolines make one: they run on pppd's thread, inside a call from pppd.
-    pub(crate) fn new() -> Host {
-        Host { _not_send: PhantomData }
+    pub(crate) fn new(timers: Timers) -> Host {
+        Host { _not_send: PhantomData, timers }
     }
 
-    /// The interface (`ppp0`), empty before the channel is established.
-    pub fn ifname(&self) -> String {
+    /// A host for logging only (its timers do nothing).
+    pub(crate) fn for_log() -> Host {
+        Host::new(Timers { schedule: |_, _| {}, cancel: |_| {} })
+    }
+}
+
+impl PppdHost for Host {
+    fn ifname(&self) -> String {
         c_array_text((&raw const sys::ifname).cast())
     }
 
-    /// The unit number.
-    pub fn unit(&self) -> i32 {
+    fn unit(&self) -> i32 {
         // SAFETY: a plain int pppd owns; read on its thread.
         unsafe { sys::ifunit }
     }
 
-    /// The device (`/dev/pts/3`, `eth0` for PPPoE).
-    pub fn devnam(&self) -> String {
+    fn devnam(&self) -> String {
         c_array_text((&raw const sys::devnam).cast())
     }
 
-    /// The remote number (the PPPoE peer's MAC, a caller id), maybe empty.
-    pub fn remote_number(&self) -> String {
+    fn remote_number(&self) -> String {
         c_array_text((&raw const sys::remote_number).cast())
     }
 
-    /// The `ipparam` option.
-    pub fn ipparam(&self) -> Option<String> {
+    fn ipparam(&self) -> Option<String> {
         // SAFETY: a pointer pppd owns: null or a NUL-terminated string it
         // never frees; read on its thread.
         let p = unsafe { sys::ipparam };
         (!p.is_null()).then(|| c_array_text(p))
     }
 
-    /// The `pty` command, if the link runs through one (user-mode
-    /// pppoe-server passes the peer's session and MAC in it).
-    pub fn pty_command(&self) -> Option<String> {
+    fn pty_command(&self) -> Option<String> {
         // SAFETY: as for `ipparam`: null or a string pppd keeps.
         let p = unsafe { sys::ptycommand };
         (!p.is_null()).then(|| c_array_text(p))
     }
 
-    /// Our name for authentication (`name` option, else the host name).
-    pub fn our_name(&self) -> String {
+    fn our_name(&self) -> String {
         c_array_text((&raw const sys::our_name).cast())
     }
 
-    /// How the link reaches us.
-    pub fn link_kind(&self) -> LinkKind {
+    fn link_kind(&self) -> LinkKind {
         // SAFETY: plain ints pppd owns; read on its thread.
         let (session, pty, sync) = unsafe { (sys::ppp_session_number, sys::using_pty, sys::sync_serial) };
         if session != 0 {
@@ -115,58 +191,50 @@ impl Host {
         }
     }
 
-    /// pppd's exit status so far (`EXIT_*`), for Acct-Terminate-Cause.
-    pub fn exit_status(&self) -> i32 {
+    fn exit_status(&self) -> i32 {
         // SAFETY: a plain (volatile) int pppd owns; read on its thread.
         unsafe { std::ptr::read_volatile(&raw const sys::status) }
     }
 
-    /// The peer's negotiated IPv4 address.
-    pub fn peer_address(&self) -> Option<Ipv4Addr> {
+    fn peer_address(&self) -> Option<Ipv4Addr> {
         // SAFETY: ipcp_hisoptions is pppd's array of NUM_PPP (≥ 1) structs;
         // element 0 is the only unit pppd uses.
         let raw = unsafe { (*(&raw const sys::ipcp_hisoptions).cast::<sys::ipcp_options>()).hisaddr };
         (raw != 0).then(|| Ipv4Addr::from(raw.to_ne_bytes()))
     }
 
-    /// The peer address given in pppd's options (`local:remote`), if any.
-    pub fn configured_peer_address(&self) -> Option<Ipv4Addr> {
+    fn configured_peer_address(&self) -> Option<Ipv4Addr> {
         // SAFETY: as in `peer_address`, for ipcp_wantoptions.
         let raw = unsafe { (*(&raw const sys::ipcp_wantoptions).cast::<sys::ipcp_options>()).hisaddr };
         (raw != 0).then(|| Ipv4Addr::from(raw.to_ne_bytes()))
     }
 
-    /// Ends the session now as pppd's own timers do: `status` becomes
-    /// `exit_status` (`EXIT_CONNECT_TIME`, `EXIT_IDLE_TIMEOUT`, …) and LCP
-    /// is closed with `reason`.
-    pub fn end_session(&self, exit_status: i32, reason: &str) {
-        let reason = CString::new(reason.replace('\0', " ")).unwrap_or_default();
-        // SAFETY: `status` is pppd's plain int; lcp_close takes a reason
-        // string it only reads (and copies into the Terminate-Request)
-        // during the call. Both on pppd's thread, as its own timers do.
+    fn end_session(&self, exit_status: i32, reason: &'static CStr) {
+        // SAFETY: `status` is pppd's plain int. lcp_close stores `reason` in
+        // the LCP fsm (term_reason) and reads it again for every
+        // Terminate-Request it resends, long after this call: it is a
+        // 'static string, never freed. pppd only reads it. Both on pppd's
+        // thread, as its own timers do.
         unsafe {
             std::ptr::write_volatile(&raw mut sys::status, exit_status);
             sys::lcp_close(0, reason.as_ptr().cast_mut());
         }
     }
 
-    /// Seconds since the last packet in either direction (`None`: unknown).
-    pub fn idle_seconds(&self) -> Option<u64> {
+    fn idle_seconds(&self) -> Option<u64> {
         let mut idle = sys::ppp_idle::default();
         // SAFETY: get_idle_time fills the struct we own for unit 0.
         let ok = unsafe { sys::get_idle_time(0, &mut idle) };
         (ok != 0).then(|| u64::try_from(idle.xmit_idle.min(idle.recv_idle)).unwrap_or(0))
     }
 
-    /// The interface netmask (Framed-IP-Netmask).
-    pub fn set_netmask(&self, mask: Ipv4Addr) {
+    fn set_netmask(&self, mask: Ipv4Addr) {
         // SAFETY: a plain u32 (network order) pppd reads when it configures
         // the interface at IPCP up; written on its thread before that.
         unsafe { sys::netmask = u32::from_ne_bytes(mask.octets()) };
     }
 
-    /// The DNS servers offered to the peer (ms-dns).
-    pub fn set_dns_servers(&self, primary: Ipv4Addr, secondary: Ipv4Addr) {
+    fn set_dns_servers(&self, primary: Ipv4Addr, secondary: Ipv4Addr) {
         // SAFETY: element 0 of pppd's ipcp_allowoptions array; written on
         // its thread before IPCP negotiates.
         unsafe {
@@ -175,8 +243,7 @@ impl Host {
         }
     }
 
-    /// The peer's IPv6CP interface identifier (Framed-Interface-Id).
-    pub fn set_peer_interface_id(&self, id: [u8; 8]) {
+    fn set_peer_interface_id(&self, id: [u8; 8]) {
         // SAFETY: element 0 of pppd's ipv6cp_wantoptions array; written on
         // its thread before IPV6CP negotiates.
         unsafe {
@@ -186,8 +253,7 @@ impl Host {
         }
     }
 
-    /// Lowers the interface MTU to `mtu` (Framed-MTU).
-    pub fn limit_mtu(&self, mtu: u32) {
+    fn limit_mtu(&self, mtu: u32) {
         let unit = self.unit();
         // SAFETY: pppd's own netif helpers on its unit; they only ioctl.
         unsafe {
@@ -199,8 +265,7 @@ impl Host {
         }
     }
 
-    /// Hands MPPE keys (the authenticator's send and receive keys) to pppd.
-    pub fn set_mppe_keys(&self, send: &[u8; 16], recv: &[u8; 16]) {
+    fn set_mppe_keys(&self, send: &[u8; 16], recv: &[u8; 16]) {
         // SAFETY: pppd's key buffers are MPPE_MAX_KEY_LEN (16) bytes, read by
         // its CCP code on this thread after authentication.
         unsafe {
@@ -210,23 +275,18 @@ impl Host {
         }
     }
 
-    /// MS-MPPE-Encryption-Policy / -Types from the server.
-    pub fn set_mppe_policy(&self, policy: u32, types: u32) {
+    fn set_mppe_policy(&self, policy: u32, types: u32) {
         // SAFETY: pppd's exported helper, called as radius.so calls it.
         unsafe { sys::set_mppe_enc_types(policy as i32, types as i32) }
     }
 
-    /// Exports `name=value` to the ip-up/ip-down (and ipv6-up) scripts.
-    pub fn script_setenv(&self, name: &str, value: &str) {
+    fn script_setenv(&self, name: &str, value: &str) {
         let (n, v) = (c_text(name), c_text(value));
         // SAFETY: pppd copies both strings into its own environment list.
         unsafe { sys::script_setenv(n.as_ptr().cast_mut(), v.as_ptr().cast_mut(), 0) }
     }
 
-    /// The link's counters now (64-bit, from the kernel's interface
-    /// statistics; pppd's own are 32-bit and wrap), and how long the link
-    /// has been up.
-    pub fn link_counters(&self) -> LinkCounters {
+    fn link_counters(&self) -> LinkCounters {
         let sysfs = |f: &str| -> Option<u64> {
             std::fs::read_to_string(format!("/sys/class/net/{}/statistics/{f}", self.ifname())).ok()?.trim().parse().ok()
         };
@@ -251,9 +311,7 @@ impl Host {
         }
     }
 
-    /// Logs through pppd (its syslog ident and `logfile`).
-    pub fn log(&self, level: radius_core::log::Level, message: &str) {
-        use radius_core::log::Level;
+    fn log(&self, level: Level, message: &str) {
         let text = c_text(&format!("radius_rs: {message}"));
         let fmt = c"%s".as_ptr();
         // SAFETY: pppd's printf-style loggers with a "%s" format and one
@@ -267,6 +325,26 @@ impl Host {
             }
         }
     }
+
+    fn map_to_ttyname(&self) -> bool {
+        super::options::map_to_ttyname()
+    }
+
+    fn config_path(&self) -> Option<String> {
+        super::options::config_path()
+    }
+
+    fn avpairs(&self) -> Vec<String> {
+        super::options::avpairs()
+    }
+
+    fn schedule(&self, timer: usize, seconds: u32) {
+        (self.timers.schedule)(timer, seconds)
+    }
+
+    fn cancel(&self, timer: usize) {
+        (self.timers.cancel)(timer)
+    }
 }
 
 /// pppd's log as the core's [`radius_core::log::Log`].
@@ -274,7 +352,7 @@ impl Host {
 pub struct PppdLog;
 
 impl radius_core::log::Log for PppdLog {
-    fn log(&self, level: radius_core::log::Level, message: &str) {
-        Host::new().log(level, message)
+    fn log(&self, level: Level, message: &str) {
+        PppdHost::log(&Host::for_log(), level, message)
     }
 }

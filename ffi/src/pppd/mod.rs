@@ -11,7 +11,7 @@ pub mod options;
 pub mod plugin;
 pub mod sys;
 
-pub use host::{Host, LinkCounters, LinkKind, PppdLog};
+pub use host::{Host, LinkCounters, LinkKind, PppdHost, PppdLog};
 pub use plugin::{ChapDigest, ChapResponse, ChapVerdict, PapVerdict, PppdPlugin};
 
 /// The `pppd_version` string of the installed headers, NUL-terminated.

@@ -5,6 +5,13 @@
 //! - `radius-rs-avpair ATTR=VALUE` (repeatable): added to every request;
 //! - `map-to-ifname` (default) / `map-to-ttyname`: NAS-Port from the
 //!   interface number or from the tty, as radius.so's options of those names.
+//!
+//! Every one is `OPT_PRIV`, as radius.so's are: `/usr/sbin/pppd` is setuid
+//! root for group `dip`, and an option that chooses the configuration
+//! (hence the files root writes and the servers asked) or what a request
+//! says must come from root or from a root-owned options file
+//! (`/etc/ppp/options`, `/etc/ppp/peers/*`), never from a user's command
+//! line or `~/.ppprc` — pppd refuses it there itself.
 
 use super::sys::{self, option_t};
 use crate::boundary;
@@ -34,7 +41,7 @@ static mut TABLE: [option_t; 5] = [NONE; 5];
 
 /// `radius-rs-avpair ATTR=VALUE`: pppd hands the word in `argv[0]`.
 unsafe extern "C" fn add_avpair(argv: *mut *mut c_char) -> c_int {
-    let report = |m: &str| super::host::Host::new().log(radius_core::log::Level::Error, m);
+    let report = |m: &str| super::host::PppdHost::log(&super::host::Host::for_log(), radius_core::log::Level::Error, m);
     boundary::guard("radius-rs-avpair", 0, &report, || {
         // SAFETY: pppd calls o_special handlers with argv[0] set to the
         // option's NUL-terminated argument.
@@ -61,27 +68,40 @@ fn entry(name: &'static CStr, type_: sys::opt_type, addr: *mut c_void, descripti
     option_t { name: name.as_ptr(), type_, addr, description: description.as_ptr(), flags, ..NONE }
 }
 
+/// The options, with their flags: `OPT_PRIV` for every one.
+const OPTIONS: [(&CStr, u32); 4] = [
+    (c"radius-rs-config", sys::OPT_PRIV),
+    (c"radius-rs-avpair", sys::OPT_PRIV),
+    (c"map-to-ttyname", sys::OPT_PRIV | sys::OPT_PRIO | 1),
+    (c"map-to-ifname", sys::OPT_PRIV | sys::OPT_PRIOSUB),
+];
+
+/// The table's entries, from [`OPTIONS`] (the last one the terminator).
+fn entries() -> [option_t; 5] {
+    let special = add_avpair as sys::special_option_fn;
+    let [config, avpair, tty, ifname] = OPTIONS;
+    [
+        entry(config.0, sys::o_string, (&raw mut CONFIG_PATH).cast(), c"radius_rs configuration file", config.1),
+        entry(avpair.0, sys::o_special, special as *mut c_void, c"Attribute=value added to every RADIUS request", avpair.1),
+        entry(tty.0, sys::o_bool, (&raw mut MAP_TO_TTYNAME).cast(), c"NAS-Port from the tty name", tty.1),
+        entry(ifname.0, sys::o_bool, (&raw mut MAP_TO_TTYNAME).cast(), c"NAS-Port from the interface number (default)", ifname.1),
+        NONE,
+    ]
+}
+
+/// The options' names and flags, for tests and audits.
+pub fn table() -> Vec<(String, u32)> {
+    OPTIONS.iter().map(|(name, flags)| (name.to_string_lossy().into_owned(), *flags)).collect()
+}
+
 /// Registers the options with pppd. Called once, from `plugin_init`.
 pub(crate) fn register() {
-    let special = add_avpair as sys::special_option_fn;
     // SAFETY: runs once in plugin_init, on pppd's thread, before pppd reads
     // the table; the table, the strings and the targets are 'static, as
     // add_options requires (pppd keeps the pointer and writes the
     // priority/source fields back into it).
     unsafe {
-        let entries = [
-            entry(c"radius-rs-config", sys::o_string, (&raw mut CONFIG_PATH).cast(), c"radius_rs configuration file", 0),
-            entry(c"radius-rs-avpair", sys::o_special, special as *mut c_void, c"Attribute=value added to every RADIUS request", 0),
-            entry(c"map-to-ttyname", sys::o_bool, (&raw mut MAP_TO_TTYNAME).cast(), c"NAS-Port from the tty name", sys::OPT_PRIO | 1),
-            entry(
-                c"map-to-ifname",
-                sys::o_bool,
-                (&raw mut MAP_TO_TTYNAME).cast(),
-                c"NAS-Port from the interface number (default)",
-                sys::OPT_PRIOSUB,
-            ),
-            NONE,
-        ];
+        let entries = entries();
         let table = (&raw mut TABLE).cast::<option_t>();
         for (i, e) in entries.into_iter().enumerate() {
             table.add(i).write(e);
@@ -108,4 +128,18 @@ pub fn avpairs() -> Vec<String> {
 pub fn map_to_ttyname() -> bool {
     // SAFETY: a byte pppd writes while parsing options, on our thread.
     unsafe { MAP_TO_TTYNAME != 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every option the plugin adds is privileged: pppd refuses it from a
+    /// user's command line or ~/.ppprc (it chooses files, servers or what a request says).
+    #[test]
+    fn every_option_is_privileged() {
+        let table = super::table();
+        assert_eq!(table.len(), 4);
+        for (name, flags) in table {
+            assert_ne!(flags & super::sys::OPT_PRIV, 0, "{name} is not OPT_PRIV");
+        }
+    }
 }

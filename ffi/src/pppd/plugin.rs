@@ -4,7 +4,7 @@
 //! the plugin inside the panic boundary and fails closed (a rejected peer,
 //! a refused address, a log line) — a panic never reaches pppd.
 
-use super::host::Host;
+use super::host::{Host, PppdHost, Timers};
 use super::{options, sys};
 use crate::boundary;
 use libc::{c_char, c_int, c_uchar, c_void};
@@ -84,12 +84,23 @@ pub trait PppdPlugin {
     fn ip_down(host: &Host);
     /// pppd is exiting.
     fn exiting(host: &Host);
+    /// pppd entered `phase` (`PHASE_*` in pppd.h); a new link starts at
+    /// [`PHASE_ESTABLISH`].
+    fn phase_changed(host: &Host, phase: i32);
     /// A timer set with [`schedule`] fired.
     fn timer(host: &Host, token: usize);
 }
 
+/// pppd's phase while a new link is negotiated (LCP), after a dead or held-off one.
+pub const PHASE_ESTABLISH: i32 = 4;
+
 fn report(entry: &str) -> impl Fn(&str) + '_ {
-    move |m: &str| Host::new().log(Level::Error, &format!("{entry}: {m}"))
+    move |m: &str| Host::for_log().log(Level::Error, &format!("{entry}: {m}"))
+}
+
+/// The host a trampoline of plugin `P` hands over: its timers are `P`'s.
+fn host<P: PppdPlugin>() -> Host {
+    Host::new(Timers { schedule: schedule::<P>, cancel: cancel::<P> })
 }
 
 fn text(p: *const c_char) -> String {
@@ -136,7 +147,7 @@ unsafe extern "C" fn pap_auth<P: PppdPlugin>(
                 }
             }
             let password = if passwd.is_null() { Secret::new(Vec::new()) } else { Secret::new(CStr::from_ptr(passwd).to_bytes().to_vec()) };
-            let verdict = P::pap_auth(&Host::new(), &text(user), password);
+            let verdict = P::pap_auth(&host::<P>(), &text(user), password);
             let (code, message) = match verdict {
                 PapVerdict::Accept => (1, "Login ok".to_string()),
                 PapVerdict::Reject(m) => (0, m),
@@ -200,7 +211,7 @@ unsafe extern "C" fn chap_verify<P: PppdPlugin>(
                 challenge: counted(challenge),
                 response: counted(response),
             };
-            let verdict = P::chap_verify(&Host::new(), &request);
+            let verdict = P::chap_verify(&host::<P>(), &request);
             write_c(message, usize::try_from(message_space).unwrap_or(0), &verdict.message);
             c_int::from(verdict.accepted)
         }
@@ -209,7 +220,7 @@ unsafe extern "C" fn chap_verify<P: PppdPlugin>(
 
 unsafe extern "C" fn choose_ip<P: PppdPlugin>(addr: *mut u32) {
     boundary::guard("ip_choose_hook", (), &report("ip_choose_hook"), || {
-        if let Some(ip) = P::choose_ip(&Host::new()) {
+        if let Some(ip) = P::choose_ip(&host::<P>()) {
             if !addr.is_null() {
                 // SAFETY: pppd passes a writable u32 for the peer's address (network order).
                 unsafe { *addr = u32::from_ne_bytes(ip.octets()) };
@@ -220,7 +231,7 @@ unsafe extern "C" fn choose_ip<P: PppdPlugin>(addr: *mut u32) {
 
 unsafe extern "C" fn allowed_address<P: PppdPlugin>(addr: u32) -> c_int {
     boundary::guard("allowed_address_hook", 0, &report("allowed_address_hook"), || {
-        match P::allowed_address(&Host::new(), Ipv4Addr::from(addr.to_ne_bytes())) {
+        match P::allowed_address(&host::<P>(), Ipv4Addr::from(addr.to_ne_bytes())) {
             Some(true) => 1,
             Some(false) => 0,
             None => -1,
@@ -229,19 +240,23 @@ unsafe extern "C" fn allowed_address<P: PppdPlugin>(addr: u32) -> c_int {
 }
 
 unsafe extern "C" fn ip_up<P: PppdPlugin>(_: *mut c_void, _: c_int) {
-    boundary::guard("ip_up", (), &report("ip_up"), || P::ip_up(&Host::new()))
+    boundary::guard("ip_up", (), &report("ip_up"), || P::ip_up(&host::<P>()))
 }
 
 unsafe extern "C" fn ip_down<P: PppdPlugin>(_: *mut c_void, _: c_int) {
-    boundary::guard("ip_down", (), &report("ip_down"), || P::ip_down(&Host::new()))
+    boundary::guard("ip_down", (), &report("ip_down"), || P::ip_down(&host::<P>()))
 }
 
 unsafe extern "C" fn exiting<P: PppdPlugin>(_: *mut c_void, _: c_int) {
-    boundary::guard("exit", (), &report("exit"), || P::exiting(&Host::new()))
+    boundary::guard("exit", (), &report("exit"), || P::exiting(&host::<P>()))
+}
+
+unsafe extern "C" fn phase_changed<P: PppdPlugin>(_: *mut c_void, phase: c_int) {
+    boundary::guard("phasechange", (), &report("phasechange"), || P::phase_changed(&host::<P>(), phase))
 }
 
 unsafe extern "C" fn timer<P: PppdPlugin>(arg: *mut c_void) {
-    boundary::guard("timer", (), &report("timer"), || P::timer(&Host::new(), arg as usize))
+    boundary::guard("timer", (), &report("timer"), || P::timer(&host::<P>(), arg as usize))
 }
 
 /// Runs `P::timer(token)` in `seconds` (pppd's own timer list).
@@ -274,9 +289,10 @@ pub fn init<P: PppdPlugin>() {
             sys::add_notifier(&raw mut sys::ip_up_notifier, ip_up::<P>, std::ptr::null_mut());
             sys::add_notifier(&raw mut sys::ip_down_notifier, ip_down::<P>, std::ptr::null_mut());
             sys::add_notifier(&raw mut sys::exitnotify, exiting::<P>, std::ptr::null_mut());
+            sys::add_notifier(&raw mut sys::phasechange, phase_changed::<P>, std::ptr::null_mut());
         }
         options::register();
-        P::init(&Host::new());
+        P::init(&host::<P>());
     })
 }
 

@@ -155,6 +155,7 @@ extern "C" {
     pub static mut ip_down_notifier: *mut notifier;
     pub static mut ipv6_up_notifier: *mut notifier;
     pub static mut exitnotify: *mut notifier;
+    pub static mut phasechange: *mut notifier;
 
     pub static ifname: [c_char; 0];
     pub static ifunit: c_int;

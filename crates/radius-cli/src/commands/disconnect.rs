@@ -3,6 +3,7 @@
 
 use crate::Verdict;
 use radius_core::log::StderrLog;
+use radius_core::sessions::SessionDir;
 use radius_dmd::actions;
 use radius_dmd::registry_cache::RegistryCache;
 use radius_dmd::selector::Selector;
@@ -33,8 +34,15 @@ pub fn run(config: &Path, debug: bool, args: &Args) -> Verdict {
         framed_ip_address: args.ip,
         ..Default::default()
     };
-    let mut registry = RegistryCache::new(&config.sessions.dir);
-    match actions::disconnect(&config.sessions.dir, &mut registry, &selector, &StderrLog { debug }) {
+    let dir = match SessionDir::open(&config.sessions.dir) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("radius-rs: error: {e}");
+            return Verdict::Error;
+        }
+    };
+    let mut registry = RegistryCache::new(std::sync::Arc::new(dir));
+    match actions::disconnect(&mut registry, &selector, &StderrLog { debug }) {
         Ok(ended) => {
             for s in ended {
                 println!("disconnected {} ({}, session {}, pppd {})", s.ifname, s.user, s.acct_session_id, s.pid);

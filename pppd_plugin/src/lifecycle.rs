@@ -1,0 +1,148 @@
+//! The session's life and its accounting: IP up (Start, the registry
+//! record, the timers), Interim-Updates (which also keep the last counters
+//! in the registry, for the Stop of a pppd that vanishes), IP down or exit
+//! (Stop, the session's files removed), and a new link in the same pppd.
+
+use crate::accounting::terminate_cause;
+use crate::link::Link;
+use crate::radattr;
+use crate::state::{Decider, Running, Setup, State};
+use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
+use radius_core::log::Level;
+use radius_core::ppp_session::{hex, AuthenticatedBy, PppSession, Usage};
+use radius_core::sessions;
+use radius_ffi::pppd::{LinkCounters, PppdHost};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// The interim accounting timer.
+pub const INTERIM_TIMER: usize = 1;
+/// The timer that looks for a change radius-rs-dmd left (CoA).
+pub const CONTROL_TIMER: usize = 2;
+/// Session-Timeout.
+pub const SESSION_TIMER: usize = 3;
+/// Idle-Timeout.
+pub const IDLE_TIMER: usize = 4;
+
+/// pppd's phase while a new link is negotiated.
+pub const PHASE_ESTABLISH: i32 = radius_ffi::pppd::plugin::PHASE_ESTABLISH;
+
+fn send(setup: &mut Setup, host: &impl PppdHost, record: &AccountingRecord, what: &str, user: &str) {
+    if let Err(e) = setup.radius.account(record) {
+        host.log(Level::Warning, &format!("accounting {what} for {user}: {e}"));
+    }
+}
+
+fn usage(run: &Running, c: LinkCounters) -> Usage {
+    Usage {
+        seconds: u32::try_from(run.started.elapsed().as_secs()).unwrap_or(u32::MAX),
+        bytes_in: c.bytes_in,
+        bytes_out: c.bytes_out,
+        packets_in: c.packets_in,
+        packets_out: c.packets_out,
+    }
+}
+
+/// pppd entered `phase`: a new link starts with nothing of the last one's peer.
+pub fn phase_changed(st: &mut State, phase: i32) {
+    if phase == PHASE_ESTABLISH {
+        st.new_link();
+    }
+}
+
+/// IPCP is up: Start, the interim timer, the session record, the timers.
+pub fn ip_up(st: &mut State, host: &impl PppdHost) {
+    let Some(auth) = st.auth.clone() else { return };
+    let Some(setup) = st.setup(host) else { return };
+    let (classes, interim, session_timeout, idle_timeout, by) = match &auth.by {
+        Decider::Radius { grant } => (grant.classes.clone(), grant.interim_interval, grant.session_timeout, grant.idle_timeout, AuthenticatedBy::Radius),
+        Decider::Local { .. } => (Vec::new(), None, None, None, AuthenticatedBy::Local),
+    };
+    let config = &setup.settings.config;
+    let link = Link::read(host);
+    let pid = host.pid();
+    let session = PppSession {
+        pid,
+        process_start: sessions::process_identity(pid).map(|(_, start)| start),
+        ifname: link.ifname.clone(),
+        unit: link.unit,
+        user: auth.user.clone(),
+        acct_session_id: new_session_id(),
+        framed_ip_address: host.peer_address(),
+        start_time: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        authenticated_by: by,
+        classes: classes.iter().map(|c| hex(c)).collect(),
+        avpairs: setup.settings.avpair_words.clone(),
+        port: link.port(&config.client.called_id),
+        last_usage: None,
+    };
+    let floor = u32::try_from(config.ppp.interim_floor.as_secs()).unwrap_or(60);
+    let interim = interim.map(|i| i.max(floor).max(1));
+    let control_poll = u32::try_from(config.ppp.control_poll.as_secs()).unwrap_or(1).max(1);
+    send(setup, host, &session.record(AcctStatus::Start, None, None), "Start", &session.user);
+    match setup.sessions() {
+        Ok(dir) => {
+            // A control left for an earlier pppd on this interface is not ours.
+            let _ = dir.remove_control(&session.ifname);
+            if let Err(e) = dir.write(&session) {
+                host.log(Level::Warning, &format!("cannot record the session under {}: {e}", dir.path().display()));
+            }
+        }
+        Err(e) => host.log(Level::Warning, &format!("cannot record the session: {e}")),
+    }
+    if let Some(i) = interim {
+        host.schedule(INTERIM_TIMER, i);
+    }
+    if let Some(t) = session_timeout {
+        host.schedule(SESSION_TIMER, t);
+    }
+    if let Some(t) = idle_timeout {
+        host.schedule(IDLE_TIMER, t);
+    }
+    host.schedule(CONTROL_TIMER, control_poll);
+    st.running = Some(Running { session, started: Instant::now(), interim, idle_timeout, control_poll, terminate_cause: None });
+}
+
+/// The interim timer fired: an Interim-Update, and the counters kept in the registry.
+pub fn interim(st: &mut State, host: &impl PppdHost) {
+    let (Some(setup), Some(run)) = st.parts() else { return };
+    let used = usage(run, host.link_counters());
+    run.session.last_usage = Some(used);
+    send(setup, host, &run.session.record(AcctStatus::InterimUpdate, Some(&used), None), "Interim-Update", &run.session.user);
+    if let Ok(dir) = setup.sessions() {
+        if let Err(e) = dir.write(&run.session) {
+            host.log(Level::Warning, &format!("cannot update the session record: {e}"));
+        }
+    }
+    if let Some(i) = run.interim {
+        host.schedule(INTERIM_TIMER, i);
+    }
+}
+
+/// IPCP is down or pppd exits: Stop, and the session's files go.
+pub fn end(st: &mut State, host: &impl PppdHost) {
+    let (Some(setup), running) = st.parts() else { return };
+    if let Some(run) = running.take() {
+        for timer in [INTERIM_TIMER, CONTROL_TIMER, SESSION_TIMER, IDLE_TIMER] {
+            host.cancel(timer);
+        }
+        let used = usage(&run, host.link_counters());
+        // radius-rs-dmd leaves the cause before it signals us (Disconnect-Request).
+        let asked = setup.sessions().ok().and_then(|d| d.read_control(&run.session.ifname).ok().flatten());
+        let asked = asked.filter(|c| c.pid == host.pid()).and_then(|c| c.terminate_cause);
+        let cause = run.terminate_cause.or(asked).unwrap_or_else(|| terminate_cause(host.exit_status()));
+        send(setup, host, &run.session.record(AcctStatus::Stop, Some(&used), Some(cause)), "Stop", &run.session.user);
+        if let Ok(dir) = setup.sessions() {
+            let _ = dir.remove_control(&run.session.ifname);
+            if let Err(e) = dir.remove(&run.session.ifname, host.pid()) {
+                host.log(Level::Warning, &format!("cannot remove the session record: {e}"));
+            }
+        }
+    }
+    let ifname = host.ifname();
+    if !ifname.is_empty() {
+        let radattr_dir = &setup.settings.config.ppp.radattr_dir;
+        if let Err(e) = radattr::remove(radattr_dir, &ifname) {
+            host.log(Level::Warning, &format!("cannot remove {}: {e}", radattr::path(radattr_dir, &ifname).display()));
+        }
+    }
+}
