@@ -7,7 +7,7 @@
 //! Run with `bash scripts/bench.sh` (builds the release module first).
 
 use radius_ffi::pam::app::Transaction;
-use radius_ffi::pam::{Code, Style};
+use radius_ffi::pam::Style;
 use radius_testbed::{closed_port, FreeRadius, SECRET};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -34,9 +34,9 @@ fn median_login(confdir: &Path, module: &Path, conf: &Path, n: usize) -> Duratio
     let mut times: Vec<Duration> = (0..n)
         .map(|_| {
             let t = Instant::now();
-            let answer = Box::new(|style: Style, _: &str| style.is_prompt().then(|| "alice-password".to_string()));
+            let answer = Box::new(|style: Style, _: &str| style.is_prompt().then(|| b"alice-password".to_vec()));
             let mut tx = Transaction::start(&service, "alice", Some(confdir), answer).expect("pam_start");
-            assert_eq!(tx.authenticate(0), Code::SUCCESS, "{} failed to log alice in", module.display());
+            assert_eq!(tx.authenticate(0), Ok(()), "{} failed to log alice in", module.display());
             drop(tx);
             t.elapsed()
         })

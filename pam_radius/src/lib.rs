@@ -9,8 +9,12 @@
 //! - session: Accounting Start/Stop ([`session`]);
 //! - password: not supported by RADIUS; PAM_SERVICE_ERR.
 //!
-//! The exports come from `radius_ffi::export_pam_module!`, so every entry
-//! point runs inside the one panic boundary; this crate has no unsafe code.
+//! Every stage is written against `radius_ffi::pam::PamHandler` with its
+//! [`Deps`] (how to load the configuration, how to reach RADIUS) given,
+//! so the whole flow is tested with a scripted conversation and server
+//! (`tests`). The exports come from `radius_ffi::export_pam_module!`, so
+//! every entry point runs inside the one panic boundary; this crate has no
+//! unsafe code.
 #![deny(unsafe_code)]
 
 mod account;
@@ -19,11 +23,48 @@ mod login;
 mod session;
 mod settings;
 mod stored;
+#[cfg(test)]
+mod tests;
 
 use args::Args;
+use radius_core::config::{Config, ConfigError};
 use radius_core::log::{Level, Log};
+use radius_core::{Client, Radius};
 use radius_ffi::pam::entry::{Call, PamModule, Stage};
-use radius_ffi::pam::Code;
+use radius_ffi::pam::{PamError, PamHandler, PamResult};
+
+/// What a stage is given: how to get the configuration and how to reach
+/// RADIUS with it (the real ones read the file and use UDP; the tests give
+/// their own), and where to log.
+pub struct Deps<'a> {
+    /// Loads the configuration the arguments name.
+    pub load: &'a dyn Fn(&Args) -> Result<Config, ConfigError>,
+    /// A RADIUS client for a configuration.
+    pub connect: &'a dyn Fn(&Config) -> Box<dyn Radius>,
+    /// The log.
+    pub log: &'a dyn Log,
+}
+
+impl std::fmt::Debug for Deps<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Deps")
+    }
+}
+
+/// Runs `stage` with `args` (already parsed) over `handler`.
+pub fn run_stage<H: PamHandler>(stage: Stage, handler: &mut H, args: &Args, deps: &Deps<'_>) -> PamResult<()> {
+    match stage {
+        Stage::Authenticate => login::authenticate(handler, args, deps),
+        Stage::SetCred => login::setcred(handler),
+        Stage::AcctMgmt => account::acct_mgmt(handler, args, deps),
+        Stage::OpenSession => session::open(handler, args, deps),
+        Stage::CloseSession => session::close(handler, args, deps),
+        Stage::ChAuthTok => {
+            deps.log.log(Level::Error, "password change is not supported: RADIUS has no way to change a password");
+            Err(PamError::ServiceErr)
+        }
+    }
+}
 
 /// The module.
 #[derive(Debug)]
@@ -32,23 +73,16 @@ pub struct RadiusPam;
 impl PamModule for RadiusPam {
     const NAME: &'static str = "pam_radius_rs";
 
-    fn run(call: &mut Call<'_>) -> Code {
+    fn run(call: &mut Call<'_>) -> PamResult<()> {
         inject_test_panic(call.stage);
         let (args, warnings) = Args::parse(&call.args);
         for w in &warnings {
             call.log.log(Level::Warning, w);
         }
-        match call.stage {
-            Stage::Authenticate => login::authenticate(call, &args),
-            Stage::SetCred => login::setcred(call),
-            Stage::AcctMgmt => account::acct_mgmt(call, &args),
-            Stage::OpenSession => session::open(call, &args),
-            Stage::CloseSession => session::close(call, &args),
-            Stage::ChAuthTok => {
-                call.log.log(Level::Error, "password change is not supported: RADIUS has no way to change a password");
-                Code::SERVICE_ERR
-            }
-        }
+        let log = call.log.clone();
+        let connect = |config: &Config| -> Box<dyn Radius> { Box::new(Client::new(config.clone(), Box::new(log.clone()))) };
+        let deps = Deps { load: &settings::load, connect: &connect, log: &call.log };
+        run_stage(call.stage, &mut call.handle, &args, &deps)
     }
 }
 

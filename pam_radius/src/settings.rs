@@ -1,8 +1,13 @@
-//! The configuration for one call: the file named by `conf=` (TOML or
-//! pam_radius_auth format) with the arguments that override it.
+//! The configuration for one transaction: the file named by `conf=` (TOML
+//! or pam_radius_auth format) with the arguments that override it, read
+//! once and kept with the PAM handle for the later stages.
 
 use crate::args::Args;
+use crate::stored::{self, Loaded};
 use radius_core::config::{Config, ConfigError};
+use radius_core::nas;
+use radius_ffi::pam::PamHandler;
+use std::sync::Arc;
 
 /// Loads `conf=` and applies `retry=`, `ipv4=`/`ipv6=` and
 /// `require_message_authenticator`.
@@ -33,4 +38,29 @@ pub fn load(args: &Args) -> Result<Config, ConfigError> {
         });
     }
     Ok(config)
+}
+
+/// What the loaded configuration depends on.
+fn key(args: &Args) -> String {
+    format!("{}|{:?}|{:?}|{}|{:?}", args.conf, args.families, args.retry, args.require_message_authenticator, args.hostname)
+}
+
+/// The transaction's configuration: the one an earlier stage loaded for
+/// the same arguments, else `load`ed now (with the NAS address resolved)
+/// and kept for the next stages.
+pub fn for_transaction<H: PamHandler>(
+    handler: &mut H,
+    args: &Args,
+    load: &dyn Fn(&Args) -> Result<Config, ConfigError>,
+) -> Result<Loaded, ConfigError> {
+    let key = key(args);
+    if let Some(loaded) = handler.data::<Loaded>(stored::CONFIG).filter(|l| l.key == key) {
+        return Ok(loaded.clone());
+    }
+    let config = load(args)?;
+    let nas_address = nas::address_attributes(&config, args.hostname.as_deref(), args.families);
+    let loaded = Loaded { key, config: Arc::new(config), nas_address };
+    // Not kept is not wrong: the next stage reads the file again.
+    let _ = handler.set_data(stored::CONFIG, loaded.clone());
+    Ok(loaded)
 }

@@ -1,18 +1,22 @@
 //! What one stage leaves for the later ones of the same PAM transaction
 //! (pam_set_data), under names of our own.
 
-use radius_ffi::pam::Code;
 use radius_core::packet::AttributeList;
 use radius_core::registry::Policies;
+use radius_core::Config;
+use radius_ffi::pam::PamResult;
 use std::ffi::CStr;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// Name of the [`Login`] record.
 pub const LOGIN: &CStr = c"pam_radius_rs.login";
 /// Name of the [`Session`] record.
 pub const SESSION: &CStr = c"pam_radius_rs.session";
-/// Name of the [`SetCred`] code.
+/// Name of the [`SetCred`] result.
 pub const SETCRED: &CStr = c"pam_radius_rs.setcred";
+/// Name of the [`Loaded`] configuration.
+pub const CONFIG: &CStr = c"pam_radius_rs.config";
 
 /// A login this module authenticated.
 #[derive(Debug, Clone)]
@@ -40,4 +44,16 @@ pub struct Session {
 
 /// What pam_sm_setcred returns: the result of pam_sm_authenticate.
 #[derive(Debug, Clone, Copy)]
-pub struct SetCred(pub Code);
+pub struct SetCred(pub PamResult<()>);
+
+/// The configuration as loaded for this transaction (read once, used by
+/// every stage), with what it depends on and the host's NAS address.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The arguments it was loaded for (another module line may differ).
+    pub key: String,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// NAS-IP-Address / NAS-IPv6-Address, resolved once.
+    pub nas_address: AttributeList,
+}

@@ -5,7 +5,7 @@
 mod pam_support;
 
 use pam_support::{ConfFile, Module, PamService};
-use radius_ffi::pam::{Code, Style};
+use radius_ffi::pam::{PamError, Style};
 use radius_testbed::{closed_port, FreeRadius};
 
 fn modern(fr: &FreeRadius) -> ConfFile {
@@ -21,15 +21,15 @@ fn accept_with_environment_request_attributes_and_accounting() {
     let conf = modern(&fr);
     let svc = PamService::single(Module::Ours, &conf.arg());
     let mut d = svc.start("alice", &["alice-password"]).rhost("192.0.2.44");
-    assert_eq!(d.authenticate(), Code::SUCCESS);
+    assert_eq!(d.authenticate(), Ok(()));
     assert_eq!(*d.prompts.borrow(), vec![(Style::PromptEchoOff, "Password: ".to_string())]);
     assert_eq!(d.tx.getenv("Framed-IP-Address").as_deref(), Some("10.64.0.7"));
     assert_eq!(d.tx.getenv("Privilege").as_deref(), Some("15"));
     assert_eq!(d.tx.getenv("RADIUS_POLICIES"), None, "no registry configured");
-    assert_eq!(d.tx.setcred(0), Code::SUCCESS);
-    assert_eq!(d.tx.acct_mgmt(0), Code::SUCCESS);
-    assert_eq!(d.tx.open_session(0), Code::SUCCESS);
-    assert_eq!(d.tx.close_session(0), Code::SUCCESS);
+    assert_eq!(d.tx.setcred(0), Ok(()));
+    assert_eq!(d.tx.acct_mgmt(0), Ok(()));
+    assert_eq!(d.tx.open_session(0), Ok(()));
+    assert_eq!(d.tx.close_session(0), Ok(()));
 
     let log = fr.debug_log();
     for expected in [
@@ -70,8 +70,8 @@ fn session_ids_are_unique_per_login() {
     let svc = PamService::single(Module::Ours, &conf.arg());
     for _ in 0..2 {
         let mut d = svc.start("alice", &["alice-password"]);
-        assert_eq!(d.authenticate(), Code::SUCCESS);
-        assert_eq!(d.tx.open_session(0), Code::SUCCESS);
+        assert_eq!(d.authenticate(), Ok(()));
+        assert_eq!(d.tx.open_session(0), Ok(()));
     }
     let detail = fr.wait_detail("modern", "Acct-Session-Id");
     let mut ids: Vec<&str> = detail.lines().filter(|l| l.contains("Acct-Session-Id")).collect();
@@ -87,12 +87,12 @@ fn wrong_password_and_unknown_user_fail() {
     let conf = modern(&fr);
     let svc = PamService::single(Module::Ours, &conf.arg());
     let mut d = svc.start("alice", &["not-her-password"]);
-    assert_eq!(d.authenticate(), Code::AUTH_ERR);
+    assert_eq!(d.authenticate(), Err(PamError::AuthErr));
     assert_eq!(d.tx.getenv("Framed-IP-Address"), None);
-    assert_eq!(d.tx.setcred(0), Code::AUTH_ERR, "setcred repeats the auth result");
-    assert_eq!(d.tx.acct_mgmt(0), Code::USER_UNKNOWN, "not authenticated by us");
+    assert_eq!(d.tx.setcred(0), Err(PamError::AuthErr), "setcred repeats the auth result");
+    assert_eq!(d.tx.acct_mgmt(0), Err(PamError::UserUnknown), "not authenticated by us");
     let mut d = svc.start("nobody-here", &["whatever"]);
-    assert_eq!(d.authenticate(), Code::AUTH_ERR);
+    assert_eq!(d.authenticate(), Err(PamError::AuthErr));
 }
 
 /// OTP: the Reply-Message of the Access-Challenge is the prompt (echo on,
@@ -103,7 +103,7 @@ fn otp_challenge_right_and_wrong() {
     let conf = modern(&fr);
     let svc = PamService::single(Module::Ours, &conf.arg());
     let mut d = svc.start("otpuser", &["otp-first", "123456"]);
-    assert_eq!(d.authenticate(), Code::SUCCESS);
+    assert_eq!(d.authenticate(), Ok(()));
     assert_eq!(
         *d.prompts.borrow(),
         vec![
@@ -112,11 +112,11 @@ fn otp_challenge_right_and_wrong() {
         ]
     );
     let mut d = svc.start("otpuser", &["otp-first", "000000"]);
-    assert_eq!(d.authenticate(), Code::AUTH_ERR);
+    assert_eq!(d.authenticate(), Err(PamError::AuthErr));
     assert_eq!(d.prompts.borrow().len(), 2);
     // max_challenge=1 still allows the one round this server asks for.
     let limited = PamService::single(Module::Ours, &format!("{} max_challenge=1", conf.arg()));
-    assert_eq!(limited.start("otpuser", &["otp-first", "123456"]).authenticate(), Code::SUCCESS);
+    assert_eq!(limited.start("otpuser", &["otp-first", "123456"]).authenticate(), Ok(()));
 }
 
 /// use_first_pass / try_first_pass with pam_unix before us: the password
@@ -133,13 +133,13 @@ fn first_pass_from_a_stacked_module() {
             conf.arg()
         ));
         let mut d = svc.start("alice", &["alice-password"]);
-        assert_eq!(d.authenticate(), Code::SUCCESS, "{mode}");
+        assert_eq!(d.authenticate(), Ok(()), "{mode}");
         assert_eq!(d.prompts.borrow().len(), 1, "{mode}: asked once, by pam_unix: {:?}", d.prompt_texts());
     }
     // use_first_pass without an earlier password fails without asking.
     let svc = PamService::single(Module::Ours, &format!("{} use_first_pass", conf.arg()));
     let mut d = svc.start("alice", &["alice-password"]);
-    assert_eq!(d.authenticate(), Code::AUTH_ERR);
+    assert_eq!(d.authenticate(), Err(PamError::AuthErr));
     assert!(d.prompts.borrow().is_empty());
     // force_prompt asks even when an earlier module set the password.
     let svc = PamService::new(&format!(
@@ -148,7 +148,7 @@ fn first_pass_from_a_stacked_module() {
         conf.arg()
     ));
     let mut d = svc.start("alice", &["typo", "alice-password"]);
-    assert_eq!(d.authenticate(), Code::SUCCESS);
+    assert_eq!(d.authenticate(), Ok(()));
     assert_eq!(d.prompt_texts().last().map(String::as_str), Some("Token: "));
 }
 
@@ -162,8 +162,8 @@ fn server_down_with_and_without_localifdown() {
     let stack = |extra: &str| {
         PamService::new(&format!("auth required {} {} {extra}\nauth required pam_permit.so\n", ours.display(), conf.arg()))
     };
-    assert_eq!(stack("").start("alice", &["alice-password"]).authenticate(), Code::AUTHINFO_UNAVAIL);
-    assert_eq!(stack("localifdown").start("alice", &["alice-password"]).authenticate(), Code::SUCCESS);
+    assert_eq!(stack("").start("alice", &["alice-password"]).authenticate(), Err(PamError::AuthinfoUnavail));
+    assert_eq!(stack("localifdown").start("alice", &["alice-password"]).authenticate(), Ok(()));
 }
 
 /// A closed first server costs nothing: the second answers.
@@ -174,7 +174,7 @@ fn failover_to_the_second_server() {
     let conf = ConfFile::toml(&[("127.0.0.1", port, port), ("127.0.0.1", fr.modern_auth, fr.modern_acct)], "");
     let svc = PamService::single(Module::Ours, &conf.arg());
     let t = std::time::Instant::now();
-    assert_eq!(svc.start("alice", &["alice-password"]).authenticate(), Code::SUCCESS);
+    assert_eq!(svc.start("alice", &["alice-password"]).authenticate(), Ok(()));
     assert!(t.elapsed() < std::time::Duration::from_secs(1), "took {:?}", t.elapsed());
 }
 
@@ -187,13 +187,13 @@ fn legacy_pam_radius_auth_conf() {
     let conf = ConfFile::legacy(&[("127.0.0.1", fr.legacy_auth)], 1);
     let svc = PamService::single(Module::Ours, &conf.arg());
     let mut d = svc.start("alice", &["alice-password"]);
-    assert_eq!(d.authenticate(), Code::SUCCESS);
-    assert_eq!(d.tx.open_session(0), Code::SUCCESS, "accounting goes to port + 1");
-    assert_eq!(d.tx.close_session(0), Code::SUCCESS);
+    assert_eq!(d.authenticate(), Ok(()));
+    assert_eq!(d.tx.open_session(0), Ok(()), "accounting goes to port + 1");
+    assert_eq!(d.tx.close_session(0), Ok(()));
     assert!(fr.wait_detail("legacy", "Acct-Status-Type = Stop").contains("User-Name = \"alice\""));
-    assert_eq!(svc.start("alice", &["wrong"]).authenticate(), Code::AUTH_ERR);
+    assert_eq!(svc.start("alice", &["wrong"]).authenticate(), Err(PamError::AuthErr));
     let strict = PamService::single(Module::Ours, &format!("{} require_message_authenticator", conf.arg()));
-    assert_eq!(strict.start("alice", &["alice-password"]).authenticate(), Code::AUTHINFO_UNAVAIL);
+    assert_eq!(strict.start("alice", &["alice-password"]).authenticate(), Err(PamError::AuthinfoUnavail));
 }
 
 const REGISTRY: &str = r#"
@@ -213,17 +213,17 @@ fn policies_and_require_policy() {
     let conf = ConfFile::toml(&[("127.0.0.1", fr.modern_auth, fr.modern_acct)], REGISTRY);
     let svc = PamService::single(Module::Ours, &format!("{} require_policy=admin", conf.arg()));
     let mut d = svc.start("alice", &["alice-password"]).rhost("127.0.0.1");
-    assert_eq!(d.authenticate(), Code::SUCCESS);
+    assert_eq!(d.authenticate(), Ok(()));
     assert_eq!(d.tx.getenv("RADIUS_POLICIES").as_deref(), Some("admin,ops"));
-    assert_eq!(d.tx.acct_mgmt(0), Code::SUCCESS);
+    assert_eq!(d.tx.acct_mgmt(0), Ok(()));
 
     let mut d = svc.start("bob", &["bob-password"]).rhost("127.0.0.1");
-    assert_eq!(d.authenticate(), Code::SUCCESS, "unregistered, with unregistered_user_policies");
+    assert_eq!(d.authenticate(), Ok(()), "unregistered, with unregistered_user_policies");
     assert_eq!(d.tx.getenv("RADIUS_POLICIES").as_deref(), Some("guest"));
-    assert_eq!(d.tx.acct_mgmt(0), Code::PERM_DENIED, "guest lacks admin");
+    assert_eq!(d.tx.acct_mgmt(0), Err(PamError::PermDenied), "guest lacks admin");
 
     // Not authenticated by this module: refused, or left to others with skip_unknown.
-    assert_eq!(svc.start("alice", &[]).tx.acct_mgmt(0), Code::USER_UNKNOWN);
+    assert_eq!(svc.start("alice", &[]).tx.acct_mgmt(0), Err(PamError::UserUnknown));
     // skip_unknown returns PAM_IGNORE, so the next account module decides.
     let ours = Module::Ours.path();
     let then = |next: &str| {
@@ -233,8 +233,8 @@ fn policies_and_require_policy() {
             conf.arg()
         ))
     };
-    assert_eq!(then("pam_permit.so").start("alice", &[]).tx.acct_mgmt(0), Code::SUCCESS);
-    assert_eq!(then("pam_deny.so").start("alice", &[]).tx.acct_mgmt(0), Code::AUTH_ERR, "pam_deny's answer");
+    assert_eq!(then("pam_permit.so").start("alice", &[]).tx.acct_mgmt(0), Ok(()));
+    assert_eq!(then("pam_deny.so").start("alice", &[]).tx.acct_mgmt(0), Err(PamError::AuthErr), "pam_deny's answer");
 }
 
 /// Without unregistered_user_policies an unregistered user is refused even
@@ -244,8 +244,8 @@ fn unregistered_user_without_default_policies_is_refused() {
     let fr = FreeRadius::start();
     let conf = ConfFile::toml(&[("127.0.0.1", fr.modern_auth, fr.modern_acct)], "[users.alice]\npolicies = [\"admin\"]\n");
     let svc = PamService::single(Module::Ours, &conf.arg());
-    assert_eq!(svc.start("alice", &["alice-password"]).authenticate(), Code::SUCCESS);
-    assert_eq!(svc.start("bob", &["bob-password"]).authenticate(), Code::AUTH_ERR);
+    assert_eq!(svc.start("alice", &["alice-password"]).authenticate(), Ok(()));
+    assert_eq!(svc.start("bob", &["bob-password"]).authenticate(), Err(PamError::AuthErr));
 }
 
 /// bound_cidrs: PAM_RHOST inside is allowed, outside (or absent) refused
@@ -255,11 +255,11 @@ fn bound_cidrs_against_rhost() {
     let fr = FreeRadius::start();
     let conf = ConfFile::toml(&[("127.0.0.1", fr.modern_auth, fr.modern_acct)], REGISTRY);
     let svc = PamService::single(Module::Ours, &conf.arg());
-    assert_eq!(svc.start("alice", &["alice-password"]).rhost("192.0.2.7").authenticate(), Code::SUCCESS);
+    assert_eq!(svc.start("alice", &["alice-password"]).rhost("192.0.2.7").authenticate(), Ok(()));
     let mut outside = svc.start("alice", &["alice-password"]).rhost("198.51.100.7");
-    assert_eq!(outside.authenticate(), Code::AUTH_ERR);
+    assert_eq!(outside.authenticate(), Err(PamError::AuthErr));
     assert!(outside.prompts.borrow().is_empty(), "refused before the password prompt");
-    assert_eq!(svc.start("alice", &["alice-password"]).authenticate(), Code::AUTH_ERR, "no PAM_RHOST");
+    assert_eq!(svc.start("alice", &["alice-password"]).authenticate(), Err(PamError::AuthErr), "no PAM_RHOST");
 }
 
 /// privilege_level requires Management-Privilege-Level in the Accept.
@@ -269,9 +269,9 @@ fn privilege_level_requires_the_attribute() {
     let conf = modern(&fr);
     let svc = PamService::single(Module::Ours, &format!("{} privilege_level", conf.arg()));
     let mut alice = svc.start("alice", &["alice-password"]);
-    assert_eq!(alice.authenticate(), Code::SUCCESS);
+    assert_eq!(alice.authenticate(), Ok(()));
     assert_eq!(alice.tx.getenv("Privilege").as_deref(), Some("15"));
-    assert_eq!(svc.start("bob", &["bob-password"]).authenticate(), Code::AUTHINFO_UNAVAIL);
+    assert_eq!(svc.start("bob", &["bob-password"]).authenticate(), Err(PamError::AuthinfoUnavail));
 }
 
 /// Password change is not supported: PAM_SERVICE_ERR, never success.
@@ -281,7 +281,7 @@ fn chauthtok_is_refused() {
     let conf = modern(&fr);
     let svc = PamService::single(Module::Ours, &conf.arg());
     let mut d = svc.start("alice", &["old", "new", "new"]);
-    assert_eq!(d.tx.chauthtok(0), Code::SERVICE_ERR);
+    assert_eq!(d.tx.chauthtok(0), Err(PamError::ServiceErr));
 }
 
 /// ruser: when PAM_USER is root, PAM_RUSER is authenticated.
@@ -291,7 +291,22 @@ fn ruser_authenticates_the_remote_user_for_root() {
     let conf = modern(&fr);
     let svc = PamService::single(Module::Ours, &format!("{} ruser", conf.arg()));
     let mut d = svc.start("root", &["alice-password"]);
-    assert_eq!(d.tx.set_item(radius_ffi::pam::Item::RemoteUser, "alice"), Code::SUCCESS);
-    assert_eq!(d.authenticate(), Code::SUCCESS);
+    assert_eq!(d.tx.set_item(radius_ffi::pam::Item::RemoteUser, "alice"), Ok(()));
+    assert_eq!(d.authenticate(), Ok(()));
     assert!(fr.debug_log().contains("User-Name = \"alice\""));
+}
+
+/// A password that is not UTF-8 (Latin-1 "päss-wörd", FreeRADIUS's users
+/// file holds those bytes) logs in through the real libpam: pamtester's
+/// conversation hands the bytes over and they reach the server as typed.
+/// The same word in UTF-8 is another password and is rejected.
+#[test]
+fn latin1_password_through_libpam() {
+    let fr = FreeRadius::start();
+    let conf = modern(&fr);
+    let svc = PamService::single(Module::Ours, &conf.arg());
+    let latin1 = svc.pamtester_bytes("latin1", b"p\xe4ss-w\xf6rd\n", &["authenticate"], &[]);
+    assert!(latin1.status.success(), "{}{}", String::from_utf8_lossy(&latin1.stdout), String::from_utf8_lossy(&latin1.stderr));
+    let utf8 = svc.pamtester("latin1", "päss-wörd\n", &["authenticate"], &[]);
+    assert!(!utf8.status.success(), "the UTF-8 spelling is another password");
 }

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use radius_ffi::pam::app::Transaction;
-use radius_ffi::pam::{Code, Item, Style};
+use radius_ffi::pam::{Item, PamResult, Style};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -97,9 +97,14 @@ impl PamService {
 
     /// Runs pamtester with `operations`, feeding `stdin`.
     pub fn pamtester(&self, user: &str, stdin: &str, operations: &[&str], extra: &[&str]) -> Output {
+        self.pamtester_bytes(user, stdin.as_bytes(), operations, extra)
+    }
+
+    /// As [`PamService::pamtester`], with bytes that need not be UTF-8.
+    pub fn pamtester_bytes(&self, user: &str, stdin: &[u8], operations: &[&str], extra: &[&str]) -> Output {
         let mut command = Command::new("pamtester");
         command.arg("-v").args(extra).arg(&self.name).arg(user).args(operations);
-        run_with_input(&mut command, stdin)
+        run_with_bytes(&mut command, stdin)
     }
 }
 
@@ -111,6 +116,11 @@ impl Drop for PamService {
 
 /// Runs `command` with `input` on its stdin; its output, both streams.
 pub fn run_with_input(command: &mut Command, input: &str) -> Output {
+    run_with_bytes(command, input.as_bytes())
+}
+
+/// As [`run_with_input`], with bytes.
+pub fn run_with_bytes(command: &mut Command, input: &[u8]) -> Output {
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -119,7 +129,7 @@ pub fn run_with_input(command: &mut Command, input: &str) -> Output {
         .unwrap_or_else(|e| panic!("{command:?}: {e} (scripts/setup.sh installs the tools)"));
     // A child that exits before reading (a module refusing before the
     // password prompt) closes the pipe first: that is not a failure here.
-    match child.stdin.take().unwrap().write_all(input.as_bytes()) {
+    match child.stdin.take().unwrap().write_all(input) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("{command:?}: writing its stdin: {e}"),
         _ => {}
     }
@@ -140,18 +150,18 @@ impl Driver {
         let mut answers: Vec<String> = answers.iter().rev().map(|s| s.to_string()).collect();
         let answerer = Box::new(move |style: Style, text: &str| {
             seen.borrow_mut().push((style, text.to_string()));
-            if style.is_prompt() { answers.pop() } else { None }
+            if style.is_prompt() { answers.pop().map(String::into_bytes) } else { None }
         });
         let tx = Transaction::start(&service.name, user, Some(service.confdir()), answerer).expect("pam_start");
         Driver { tx, prompts }
     }
 
     pub fn rhost(mut self, host: &str) -> Driver {
-        assert_eq!(self.tx.set_item(Item::RemoteHost, host), Code::SUCCESS);
+        assert_eq!(self.tx.set_item(Item::RemoteHost, host), Ok(()));
         self
     }
 
-    pub fn authenticate(&mut self) -> Code {
+    pub fn authenticate(&mut self) -> PamResult<()> {
         self.tx.authenticate(0)
     }
 

@@ -3,7 +3,7 @@
 //! or login do. The tests and the benchmark use it to load a module
 //! through the real libpam.
 
-use super::{Code, Item, RawHandle, Style};
+use super::{result_from_raw, Item, PamError, PamResult, RawHandle, Style};
 use crate::boundary;
 use std::ffi::{c_void, CStr, CString};
 use std::path::Path;
@@ -21,9 +21,9 @@ extern "C" {
     ) -> libc::c_int;
 }
 
-/// Answers the module's prompts: given the style and text, the answer
-/// (`None`: no answer, which fails the conversation).
-pub type Answerer = Box<dyn FnMut(Style, &str) -> Option<String>>;
+/// Answers the module's prompts: given the style and text, the answer as
+/// bytes (`None`: no answer, which fails the conversation).
+pub type Answerer = Box<dyn FnMut(Style, &str) -> Option<Vec<u8>>>;
 
 struct Conversation {
     answer: Answerer,
@@ -47,11 +47,11 @@ impl std::fmt::Debug for Transaction {
 impl Transaction {
     /// pam_start for `service` and `user`, reading the service file from
     /// `confdir` (instead of /etc/pam.d) when given.
-    pub fn start(service: &str, user: &str, confdir: Option<&Path>, answer: Answerer) -> Result<Transaction, Code> {
-        let service = CString::new(service).map_err(|_| Code::BUF_ERR)?;
-        let user = CString::new(user).map_err(|_| Code::BUF_ERR)?;
+    pub fn start(service: &str, user: &str, confdir: Option<&Path>, answer: Answerer) -> PamResult<Transaction> {
+        let service = CString::new(service).map_err(|_| PamError::BufErr)?;
+        let user = CString::new(user).map_err(|_| PamError::BufErr)?;
         let confdir = confdir
-            .map(|d| CString::new(d.as_os_str().as_encoded_bytes()).map_err(|_| Code::BUF_ERR))
+            .map(|d| CString::new(d.as_os_str().as_encoded_bytes()).map_err(|_| PamError::BufErr))
             .transpose()?;
         let mut state = Box::new(Conversation { answer });
         let conv = Box::new(pam_sys::PamConversation {
@@ -71,55 +71,56 @@ impl Transaction {
                 &mut raw,
             )
         };
-        if rc != Code::SUCCESS.0 || raw.is_null() {
-            return Err(Code(rc));
+        result_from_raw(rc)?;
+        if raw.is_null() {
+            return Err(PamError::SystemErr);
         }
         Ok(Transaction { raw, _conv: conv, _state: state, last: rc })
     }
 
     /// Runs one PAM step (pam_authenticate, pam_acct_mgmt, …) and keeps
     /// its result for pam_end.
-    fn step(&mut self, function: unsafe extern "C" fn(*mut RawHandle, libc::c_int) -> libc::c_int, flags: libc::c_int) -> Code {
+    fn step(&mut self, function: unsafe extern "C" fn(*mut RawHandle, libc::c_int) -> libc::c_int, flags: libc::c_int) -> PamResult<()> {
         // SAFETY: a live handle, passed to one of libpam's
         // `int pam_xxx(pam_handle_t *, int flags)` functions.
         self.last = unsafe { function(self.raw, flags) };
-        Code(self.last)
+        result_from_raw(self.last)
     }
 
     /// pam_set_item for a text item (PAM_RHOST, PAM_RUSER, PAM_AUTHTOK, …).
-    pub fn set_item(&mut self, item: Item, value: &str) -> Code {
-        let Ok(value) = CString::new(value) else { return Code::BUF_ERR };
+    pub fn set_item(&mut self, item: Item, value: &str) -> PamResult<()> {
+        let value = CString::new(value).map_err(|_| PamError::BufErr)?;
         // SAFETY: live handle; libpam copies the string.
-        Code(unsafe { pam_sys::raw::pam_set_item(self.raw, item as libc::c_int, value.as_ptr().cast()) })
+        result_from_raw(unsafe { pam_sys::raw::pam_set_item(self.raw, item as libc::c_int, value.as_ptr().cast()) })
     }
 
     /// pam_authenticate.
-    pub fn authenticate(&mut self, flags: libc::c_int) -> Code {
+    pub fn authenticate(&mut self, flags: libc::c_int) -> PamResult<()> {
         self.step(pam_sys::raw::pam_authenticate, flags)
     }
 
     /// pam_setcred.
-    pub fn setcred(&mut self, flags: libc::c_int) -> Code {
+    pub fn setcred(&mut self, flags: libc::c_int) -> PamResult<()> {
         self.step(pam_sys::raw::pam_setcred, flags)
     }
 
     /// pam_acct_mgmt.
-    pub fn acct_mgmt(&mut self, flags: libc::c_int) -> Code {
+    pub fn acct_mgmt(&mut self, flags: libc::c_int) -> PamResult<()> {
         self.step(pam_sys::raw::pam_acct_mgmt, flags)
     }
 
     /// pam_open_session.
-    pub fn open_session(&mut self, flags: libc::c_int) -> Code {
+    pub fn open_session(&mut self, flags: libc::c_int) -> PamResult<()> {
         self.step(pam_sys::raw::pam_open_session, flags)
     }
 
     /// pam_close_session.
-    pub fn close_session(&mut self, flags: libc::c_int) -> Code {
+    pub fn close_session(&mut self, flags: libc::c_int) -> PamResult<()> {
         self.step(pam_sys::raw::pam_close_session, flags)
     }
 
     /// pam_chauthtok.
-    pub fn chauthtok(&mut self, flags: libc::c_int) -> Code {
+    pub fn chauthtok(&mut self, flags: libc::c_int) -> PamResult<()> {
         self.step(pam_sys::raw::pam_chauthtok, flags)
     }
 
@@ -157,10 +158,11 @@ extern "C" fn converse(
     resp: *mut *mut pam_sys::PamResponse,
     appdata: *mut c_void,
 ) -> libc::c_int {
-    boundary::guard("pam conversation", Code::CONV_ERR.0, &|m| eprintln!("{m}"), || {
-        let Ok(count) = usize::try_from(num_msg) else { return Code::CONV_ERR.0 };
+    let conv_err = PamError::ConvErr.raw();
+    boundary::guard("pam conversation", conv_err, &|m| eprintln!("{m}"), || {
+        let Ok(count) = usize::try_from(num_msg) else { return conv_err };
         if msg.is_null() || resp.is_null() || appdata.is_null() || count == 0 {
-            return Code::CONV_ERR.0;
+            return conv_err;
         }
         // SAFETY: `appdata` is the `Conversation` boxed in `Transaction::start`,
         // alive while the handle is; libpam calls us from inside a call on it.
@@ -168,7 +170,7 @@ extern "C" fn converse(
         // SAFETY: calloc of `count` zeroed responses; freed by the module.
         let out = unsafe { libc::calloc(count, std::mem::size_of::<pam_sys::PamResponse>()) }.cast::<pam_sys::PamResponse>();
         if out.is_null() {
-            return Code::BUF_ERR.0;
+            return PamError::BufErr.raw();
         }
         for i in 0..count {
             // SAFETY: Linux-PAM passes an array of `count` message pointers.
@@ -185,7 +187,7 @@ extern "C" fn converse(
                 let Some(answer) = answer.and_then(|a| CString::new(a).ok()) else {
                     // SAFETY: `out` is our calloc'd array, filled up to `i`.
                     unsafe { free_filled(out, i) };
-                    return Code::CONV_ERR.0;
+                    return conv_err;
                 };
                 // SAFETY: strdup gives a malloc'd copy the module frees;
                 // `out` has `count` entries.
@@ -194,7 +196,7 @@ extern "C" fn converse(
         }
         // SAFETY: `resp` is the module's out-pointer.
         unsafe { *resp = out };
-        Code::SUCCESS.0
+        0
     })
 }
 

@@ -5,7 +5,7 @@
 //! turns a failure into `PAM_SUCCESS`.
 
 use super::handle::Handle;
-use super::{Code, RawHandle};
+use super::{result_to_raw, PamError, PamResult, RawHandle};
 use crate::boundary;
 use crate::syslog::{Facility, Syslog};
 use std::ffi::CStr;
@@ -41,11 +41,11 @@ impl Stage {
     }
 
     /// What this stage returns when something inside went wrong.
-    pub fn failure(self) -> Code {
+    pub fn failure(self) -> PamError {
         match self {
-            Stage::OpenSession | Stage::CloseSession => Code::SESSION_ERR,
-            Stage::AcctMgmt => Code::PERM_DENIED,
-            _ => Code::SERVICE_ERR,
+            Stage::OpenSession | Stage::CloseSession => PamError::SessionErr,
+            Stage::AcctMgmt => PamError::PermDenied,
+            _ => PamError::ServiceErr,
         }
     }
 }
@@ -71,7 +71,7 @@ pub trait PamModule {
     /// The prefix of every log line (`pam_radius_rs`).
     const NAME: &'static str;
     /// Runs one stage.
-    fn run(call: &mut Call<'_>) -> Code;
+    fn run(call: &mut Call<'_>) -> PamResult<()>;
 }
 
 /// The body of every exported `pam_sm_*` function.
@@ -95,23 +95,23 @@ pub unsafe fn dispatch<M: PamModule>(
         log.mirror_to_stderr = args.iter().any(|a| a == "log=stderr");
     }
     let report = |m: &str| radius_core::log::Log::log(&log, radius_core::log::Level::Error, m);
-    let code = boundary::guard(stage.name(), stage.failure(), &report, || {
+    let result = boundary::guard(stage.name(), Err(stage.failure()), &report, || {
         let args = match args {
             Ok(a) => a,
             Err(why) => {
                 report(&format!("{}: {why}; failing closed", stage.name()));
-                return stage.failure();
+                return Err(stage.failure());
             }
         };
         // SAFETY: forwarded from our caller: null or the live handle.
         let Some(handle) = (unsafe { Handle::from_raw(pamh) }) else {
             report(&format!("{}: called with a null PAM handle; failing closed", stage.name()));
-            return stage.failure();
+            return Err(stage.failure());
         };
         let mut call = Call { stage, handle, args, flags, log: log.clone() };
         M::run(&mut call)
     });
-    code.0
+    result_to_raw(result)
 }
 
 /// The module arguments as strings.

@@ -1,12 +1,40 @@
-//! A safe view of the `pam_handle_t` a module is called with.
+//! A safe view of the `pam_handle_t` a module is called with, as the
+//! [`PamHandler`] trait the module's logic is written against (and tested
+//! against a scripted fake). Passwords and answers are bytes from libpam to
+//! the wire: nothing converts them to text.
 
-use super::{Code, Item, RawHandle, Style};
+use super::{result_from_raw, Item, PamError, PamResult, RawHandle, Style};
 use crate::boundary;
 use std::any::TypeId;
 use std::ffi::{c_void, CStr, CString};
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
 use zeroize::Zeroizing;
+
+/// What a module needs of libpam.
+pub trait PamHandler {
+    /// PAM_USER, asking the application for it when unset.
+    fn user(&mut self) -> PamResult<String>;
+    /// A text item (PAM_SERVICE, PAM_RHOST, …); `None` when unset.
+    fn item(&self, item: Item) -> PamResult<Option<String>>;
+    /// PAM_AUTHTOK as it was set (bytes), wiped when dropped.
+    fn authtok(&self) -> PamResult<Option<Zeroizing<Vec<u8>>>>;
+    /// Sets PAM_AUTHTOK for the next module.
+    fn set_authtok(&mut self, token: &[u8]) -> PamResult<()>;
+    /// Asks one question through the application's conversation; the
+    /// answer as bytes, wiped when dropped.
+    fn prompt(&self, style: Style, text: &str) -> PamResult<Zeroizing<Vec<u8>>>;
+    /// Shows one message (information or error).
+    fn message(&self, style: Style, text: &str) -> PamResult<()>;
+    /// Sets `NAME=value` in the PAM environment.
+    fn putenv(&mut self, name: &str, value: &str) -> PamResult<()>;
+    /// A PAM environment variable.
+    fn getenv(&self, name: &str) -> Option<String>;
+    /// Keeps `value` under `name` for later stages of the transaction.
+    fn set_data<T: 'static>(&mut self, name: &CStr, value: T) -> PamResult<()>;
+    /// What [`PamHandler::set_data`] kept under `name`, if it is a `T`.
+    fn data<T: 'static>(&self, name: &CStr) -> Option<&T>;
+}
 
 /// The handle for the duration of one `pam_sm_*` call.
 #[derive(Debug)]
@@ -34,75 +62,21 @@ impl<'call> Handle<'call> {
         NonNull::new(raw).map(|raw| Handle { raw, _call: PhantomData })
     }
 
-    /// PAM_USER, asking the application for it when unset (pam_get_user).
-    pub fn user(&mut self) -> Result<String, Code> {
-        let mut user: *const libc::c_char = ptr::null();
-        // SAFETY: the handle is live; `user` receives a pointer owned by
-        // libpam, valid until the item changes, which we copy at once.
-        let rc = unsafe { pam_sys::raw::pam_get_user(self.raw.as_ptr(), &mut user, ptr::null()) };
-        if rc != Code::SUCCESS.0 {
-            return Err(Code(rc));
-        }
-        // SAFETY: on success libpam gives a NUL-terminated string or null.
-        unsafe { copy_c_string(user) }.ok_or(Code::USER_UNKNOWN)
-    }
-
-    /// A text item (PAM_SERVICE, PAM_RHOST, …); `None` when unset.
-    pub fn item(&self, item: Item) -> Result<Option<String>, Code> {
-        let mut value: *const c_void = ptr::null();
-        // SAFETY: the handle is live; text items are NUL-terminated strings
-        // owned by libpam, copied before the handle is used again.
-        let rc = unsafe { pam_sys::raw::pam_get_item(self.raw.as_ptr(), item as libc::c_int, &mut value) };
-        if rc != Code::SUCCESS.0 {
-            return Err(Code(rc));
-        }
-        // SAFETY: as above; null means unset.
-        Ok(unsafe { copy_c_string(value.cast()) })
-    }
-
-    /// PAM_AUTHTOK, wiped from our copy when dropped.
-    pub fn authtok(&self) -> Result<Option<Zeroizing<String>>, Code> {
-        Ok(self.item(Item::AuthTok)?.map(Zeroizing::new))
-    }
-
-    /// Sets a text item (PAM_AUTHTOK for the next module, …).
-    pub fn set_item(&mut self, item: Item, value: &str) -> Result<(), Code> {
-        let value = Zeroizing::new(CString::new(value).map_err(|_| Code::BUF_ERR)?.into_bytes_with_nul());
-        // SAFETY: libpam copies the NUL-terminated string before returning.
-        let rc = unsafe { pam_sys::raw::pam_set_item(self.raw.as_ptr(), item as libc::c_int, value.as_ptr().cast()) };
-        if rc == Code::SUCCESS.0 { Ok(()) } else { Err(Code(rc)) }
-    }
-
-    /// Sets `NAME=value` in the PAM environment.
-    pub fn putenv(&mut self, name: &str, value: &str) -> Result<(), Code> {
-        let entry = CString::new(format!("{name}={value}")).map_err(|_| Code::BUF_ERR)?;
-        // SAFETY: libpam copies the string.
-        let rc = unsafe { pam_sys::raw::pam_putenv(self.raw.as_ptr(), entry.as_ptr()) };
-        if rc == Code::SUCCESS.0 { Ok(()) } else { Err(Code(rc)) }
-    }
-
-    /// A PAM environment variable.
-    pub fn getenv(&self, name: &str) -> Option<String> {
-        let name = CString::new(name).ok()?;
-        // SAFETY: the returned pointer is owned by libpam; copied at once.
-        unsafe { copy_c_string(pam_sys::raw::pam_getenv(self.raw.as_ptr(), name.as_ptr())) }
-    }
-
     /// Asks the application through its conversation function. Returns one
-    /// answer per message (`None` for non-prompts or no answer).
-    pub fn converse(&self, messages: &[(Style, &str)]) -> Result<Vec<Option<Zeroizing<String>>>, Code> {
+    /// answer per message (`None` for non-prompts or no answer), as bytes.
+    pub fn converse(&self, messages: &[(Style, &str)]) -> PamResult<Vec<Option<Zeroizing<Vec<u8>>>>> {
         let mut conv: *const c_void = ptr::null();
         // SAFETY: the handle is live; PAM_CONV is a `struct pam_conv *`.
         let rc = unsafe { pam_sys::raw::pam_get_item(self.raw.as_ptr(), 5, &mut conv) };
-        if rc != Code::SUCCESS.0 || conv.is_null() {
-            return Err(Code::CONV_ERR);
+        if rc != 0 || conv.is_null() {
+            return Err(PamError::ConvErr);
         }
         // SAFETY: non-null PAM_CONV points at the application's pam_conv.
         let conv = unsafe { &*conv.cast::<pam_sys::PamConversation>() };
-        let Some(function) = conv.conv else { return Err(Code::CONV_ERR) };
+        let Some(function) = conv.conv else { return Err(PamError::ConvErr) };
         let texts: Vec<CString> = messages
             .iter()
-            .map(|(_, t)| CString::new(t.replace('\0', " ")).map_err(|_| Code::BUF_ERR))
+            .map(|(_, t)| CString::new(t.replace('\0', " ")).map_err(|_| PamError::BufErr))
             .collect::<Result<_, _>>()?;
         let structs: Vec<pam_sys::PamMessage> = messages
             .iter()
@@ -111,26 +85,26 @@ impl<'call> Handle<'call> {
             .collect();
         let mut pointers: Vec<*mut pam_sys::PamMessage> = structs.iter().map(|m| ptr::from_ref(m).cast_mut()).collect();
         let mut responses: *mut pam_sys::PamResponse = ptr::null_mut();
-        let count = libc::c_int::try_from(messages.len()).map_err(|_| Code::BUF_ERR)?;
+        let count = libc::c_int::try_from(messages.len()).map_err(|_| PamError::BufErr)?;
         // pam-sys types the application's C callback as a safe fn. We call it
         // with Linux-PAM's convention: an array of `count` message pointers
         // valid during the call, and a pointer it fills with a malloc'd
         // response array.
         let rc = function(count, pointers.as_mut_ptr(), &mut responses, conv.data_ptr);
-        if rc != Code::SUCCESS.0 {
+        if let Err(e) = result_from_raw(rc) {
             // SAFETY: an array the application may have left despite failing.
             unsafe { free_responses(responses, messages.len()) };
-            return Err(Code(rc));
+            return Err(e);
         }
         if responses.is_null() {
-            return if messages.iter().any(|(s, _)| s.is_prompt()) { Err(Code::CONV_ERR) } else { Ok(vec![None; messages.len()]) };
+            return if messages.iter().any(|(s, _)| s.is_prompt()) { Err(PamError::ConvErr) } else { Ok(vec![None; messages.len()]) };
         }
         let answers = (0..messages.len())
             .map(|i| {
                 // SAFETY: the application returned `count` responses.
                 let resp = unsafe { (*responses.add(i)).resp };
                 // SAFETY: each `resp` is a NUL-terminated string or null.
-                unsafe { copy_c_string(resp) }.map(Zeroizing::new)
+                unsafe { copy_c_bytes(resp) }
             })
             .collect();
         // SAFETY: the array and its strings were malloc'd by the application
@@ -139,28 +113,84 @@ impl<'call> Handle<'call> {
         Ok(answers)
     }
 
-    /// Keeps `value` with the handle under `name` for later stages of the
-    /// same transaction (pam_set_data); it is dropped by pam_end.
-    pub fn set_data<T: 'static>(&mut self, name: &CStr, value: T) -> Result<(), Code> {
+    fn text_item(&self, item: Item) -> PamResult<Option<Zeroizing<Vec<u8>>>> {
+        let mut value: *const c_void = ptr::null();
+        // SAFETY: the handle is live; text items are NUL-terminated strings
+        // owned by libpam, copied before the handle is used again.
+        result_from_raw(unsafe { pam_sys::raw::pam_get_item(self.raw.as_ptr(), item as libc::c_int, &mut value) })?;
+        // SAFETY: as above; null means unset.
+        Ok(unsafe { copy_c_bytes(value.cast()) })
+    }
+}
+
+impl PamHandler for Handle<'_> {
+    fn user(&mut self) -> PamResult<String> {
+        let mut user: *const libc::c_char = ptr::null();
+        // SAFETY: the handle is live; `user` receives a pointer owned by
+        // libpam, valid until the item changes, which we copy at once.
+        result_from_raw(unsafe { pam_sys::raw::pam_get_user(self.raw.as_ptr(), &mut user, ptr::null()) })?;
+        // SAFETY: on success libpam gives a NUL-terminated string or null.
+        let bytes = unsafe { copy_c_bytes(user) }.ok_or(PamError::UserUnknown)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    fn item(&self, item: Item) -> PamResult<Option<String>> {
+        Ok(self.text_item(item)?.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    fn authtok(&self) -> PamResult<Option<Zeroizing<Vec<u8>>>> {
+        self.text_item(Item::AuthTok)
+    }
+
+    fn set_authtok(&mut self, token: &[u8]) -> PamResult<()> {
+        if token.contains(&0) {
+            return Err(PamError::BufErr);
+        }
+        let mut value = Zeroizing::new(token.to_vec());
+        value.push(0);
+        // SAFETY: libpam copies the NUL-terminated string before returning.
+        result_from_raw(unsafe { pam_sys::raw::pam_set_item(self.raw.as_ptr(), Item::AuthTok as libc::c_int, value.as_ptr().cast()) })
+    }
+
+    fn prompt(&self, style: Style, text: &str) -> PamResult<Zeroizing<Vec<u8>>> {
+        self.converse(&[(style, text)])?.into_iter().next().flatten().ok_or(PamError::ConvErr)
+    }
+
+    fn message(&self, style: Style, text: &str) -> PamResult<()> {
+        self.converse(&[(style, text)]).map(|_| ())
+    }
+
+    fn putenv(&mut self, name: &str, value: &str) -> PamResult<()> {
+        let entry = CString::new(format!("{name}={value}")).map_err(|_| PamError::BufErr)?;
+        // SAFETY: libpam copies the string.
+        result_from_raw(unsafe { pam_sys::raw::pam_putenv(self.raw.as_ptr(), entry.as_ptr()) })
+    }
+
+    fn getenv(&self, name: &str) -> Option<String> {
+        let name = CString::new(name).ok()?;
+        // SAFETY: the returned pointer is owned by libpam; copied at once.
+        let bytes = unsafe { copy_c_bytes(pam_sys::raw::pam_getenv(self.raw.as_ptr(), name.as_ptr())) }?;
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    fn set_data<T: 'static>(&mut self, name: &CStr, value: T) -> PamResult<()> {
         let boxed = Box::into_raw(Box::new(Tagged { tag: TypeId::of::<T>(), value }));
         // SAFETY: libpam keeps the pointer and calls `cleanup::<T>` exactly
         // once (on replacement or pam_end), which frees it as the same type.
         let rc = unsafe { pam_sys::raw::pam_set_data(self.raw.as_ptr(), name.as_ptr(), boxed.cast(), Some(cleanup::<T>)) };
-        if rc == Code::SUCCESS.0 {
-            Ok(())
-        } else {
+        let result = result_from_raw(rc);
+        if result.is_err() {
             // SAFETY: libpam did not take it; reclaim to free it.
             drop(unsafe { Box::from_raw(boxed) });
-            Err(Code(rc))
         }
+        result
     }
 
-    /// What [`Handle::set_data`] kept under `name`, if it is a `T`.
-    pub fn data<T: 'static>(&self, name: &CStr) -> Option<&T> {
+    fn data<T: 'static>(&self, name: &CStr) -> Option<&T> {
         let mut data: *const c_void = ptr::null();
         // SAFETY: the handle is live; `data` receives the stored pointer.
         let rc = unsafe { pam_sys::raw::pam_get_data(self.raw.as_ptr(), name.as_ptr(), &mut data) };
-        if rc != Code::SUCCESS.0 || data.is_null() {
+        if rc != 0 || data.is_null() {
             return None;
         }
         // SAFETY: everything stored under our names is a `Tagged<_>`, whose
@@ -185,16 +215,16 @@ extern "C" fn cleanup<T: 'static>(_pamh: *mut RawHandle, data: *mut c_void, _sta
     });
 }
 
-/// Copies a C string.
+/// Copies a C string's bytes into a buffer wiped when dropped.
 ///
 /// # Safety
 /// `p` is null or a valid NUL-terminated string.
-unsafe fn copy_c_string(p: *const libc::c_char) -> Option<String> {
+unsafe fn copy_c_bytes(p: *const libc::c_char) -> Option<Zeroizing<Vec<u8>>> {
     if p.is_null() {
         return None;
     }
     // SAFETY: the caller promises a NUL-terminated string.
-    Some(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    Some(Zeroizing::new(unsafe { CStr::from_ptr(p) }.to_bytes().to_vec()))
 }
 
 /// Wipes and frees a response array of `n` entries.

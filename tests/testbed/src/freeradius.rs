@@ -70,6 +70,8 @@ local-chap Cleartext-Password := "radius-would-say-this"
 
 local-pap Cleartext-Password := "radius-would-say-this"
 
+latin1 Cleartext-Password := "p\344ss-w\366rd"
+
 mallory Auth-Type := Reject
 	Reply-Message = "Account disabled"
 "#;

@@ -44,11 +44,18 @@ impl ChallengeResponder for StdinResponder {
     }
 }
 
+/// One line of standard input as bytes (a password need not be UTF-8),
+/// without its line end; the buffer is wiped when dropped.
 fn read_line() -> Option<Secret> {
-    let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
+    let mut line = zeroize::Zeroizing::new(Vec::new());
+    match std::io::stdin().lock().read_until(b'\n', &mut line) {
         Ok(0) | Err(_) => None,
-        Ok(_) => Some(Secret::from(line.trim_end_matches(['\n', '\r']).to_string())),
+        Ok(_) => {
+            while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                line.pop();
+            }
+            Some(Secret::new(line.to_vec()))
+        }
     }
 }
 
@@ -56,7 +63,7 @@ fn read_line() -> Option<Secret> {
 pub fn run(config: &Path, debug: bool, args: &Args) -> Verdict {
     let Some(config) = super::load_config(config) else { return Verdict::Error };
     let password = match (&args.password, args.password_stdin) {
-        (Some(p), _) => Secret::from(p.clone()),
+        (Some(p), _) => Secret::new(p.as_bytes().to_vec()),
         (None, true) => match read_line() {
             Some(p) => p,
             None => {
