@@ -13,6 +13,8 @@
 //! Every `unsafe` block states why it is sound; nothing here decides
 //! anything about RADIUS.
 
+#[cfg(feature = "alloc-probe")]
+pub mod alloc_probe;
 pub mod boundary;
 pub mod pam;
 pub mod pppd;

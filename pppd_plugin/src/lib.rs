@@ -96,12 +96,22 @@ impl PppdPlugin for RadiusRs {
         with_state(|st| lifecycle::phase_changed(st, phase))
     }
     fn timer(host: &Host, token: usize) {
-        match token {
-            lifecycle::INTERIM_TIMER => with_state(|st| lifecycle::interim(st, host)),
-            lifecycle::CONTROL_TIMER => with_state(|st| timers::control(st, host)),
-            lifecycle::SESSION_TIMER => timers::session_expired(host),
+        let end = match token {
+            lifecycle::INTERIM_TIMER => {
+                with_state(|st| lifecycle::interim(st, host));
+                None
+            }
+            lifecycle::CONTROL_TIMER => {
+                with_state(|st| timers::control(st, host));
+                None
+            }
+            lifecycle::SESSION_TIMER => with_state(|st| timers::session_expired(st, host)),
             lifecycle::IDLE_TIMER => with_state(|st| timers::idle_check(st, host)),
-            _ => {}
+            _ => None,
+        };
+        // pppd calls the plugin back from lcp_close: only once the state is let go.
+        if let Some(end) = end {
+            end.apply(host);
         }
     }
 }

@@ -429,25 +429,40 @@ fn controls_from_the_daemon() {
 }
 
 /// The timers end the session as pppd's own do, with a 'static reason
-/// (pppd keeps the pointer for every Terminate-Request it resends).
+/// (pppd keeps the pointer for every Terminate-Request it resends), and
+/// only decide it: pppd is called once the state is let go (its lcp_close
+/// calls the plugin back). The Stop says why, whatever pppd's exit status.
 #[test]
 fn timers_end_the_session_like_pppd() {
     let w = World::new();
-    let idle = vec![(attr::IDLE_TIMEOUT, int(60))];
+    let idle = vec![(attr::IDLE_TIMEOUT, int(60)), (attr::SESSION_TIMEOUT, int(600))];
     let mut st = w.state("", &[Answer::Accept(idle)]);
     let host = FakeHost { idle: Some(20), ..FakeHost::new() };
     auth::pap_auth(&mut st, &host, "ppp-alice", Secret::from("pw"));
     lifecycle::ip_up(&mut st, &host);
-    timers::idle_check(&st, &host);
+    assert_eq!(host.scheduled(lifecycle::IDLE_TIMER), Some(60));
+    assert_eq!(timers::idle_check(&mut st, &host), None);
     assert_eq!(host.scheduled(lifecycle::IDLE_TIMER), Some(40), "idle for 20 of 60 s: look again in 40");
-    assert!(host.ended.borrow().is_none());
     let host = FakeHost { idle: Some(61), ..FakeHost::new() };
-    timers::idle_check(&st, &host);
+    let end = timers::idle_check(&mut st, &host).expect("idle for longer than the limit");
+    assert_eq!(end, timers::EndSession { exit_status: timers::EXIT_IDLE_TIMEOUT, reason: c"Link inactive" });
+    assert!(host.ended.borrow().is_none(), "pppd is not called while the state is held");
+    end.apply(&host);
     assert_eq!(*host.ended.borrow(), Some((timers::EXIT_IDLE_TIMEOUT, c"Link inactive")));
-    timers::session_expired(&host);
-    assert_eq!(*host.ended.borrow(), Some((timers::EXIT_CONNECT_TIME, c"Session timeout")));
-    let host = FakeHost { exit_status: timers::EXIT_IDLE_TIMEOUT, ..FakeHost::new() };
+    // The peer hangs up rather than answer: pppd exits with EXIT_HANGUP; the Stop still says Idle-Timeout.
+    let host = FakeHost { exit_status: 16, ..FakeHost::new() };
     lifecycle::end(&mut st, &host);
     let stop = w.accounting().pop().unwrap();
     assert_eq!(stop.attributes.get_integer(attr::ACCT_TERMINATE_CAUSE), Some(terminate_cause::IDLE_TIMEOUT));
+
+    let mut st = w.state("", &[Answer::Accept(vec![(attr::SESSION_TIMEOUT, int(5))])]);
+    let host = FakeHost::new();
+    auth::pap_auth(&mut st, &host, "ppp-alice", Secret::from("pw"));
+    lifecycle::ip_up(&mut st, &host);
+    let end = timers::session_expired(&mut st, &host).unwrap();
+    assert_eq!(end, timers::EndSession { exit_status: timers::EXIT_CONNECT_TIME, reason: c"Session timeout" });
+    lifecycle::end(&mut st, &FakeHost { exit_status: 16, ..FakeHost::new() });
+    let stop = w.accounting().pop().unwrap();
+    assert_eq!(stop.attributes.get_integer(attr::ACCT_TERMINATE_CAUSE), Some(terminate_cause::SESSION_TIMEOUT));
+    assert_eq!(timers::session_expired(&mut st, &host), None, "no session, nothing to end");
 }

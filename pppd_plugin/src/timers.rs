@@ -1,34 +1,63 @@
 //! The session's own timers: Session-Timeout and Idle-Timeout (the
 //! plugin's, not pppd's `maxconnect`/`idle`, so a CoA can change them),
 //! and the poll for what radius-rs-dmd left in the session's control file.
-//! A session ends as pppd's own timers end it (the same exit status).
+//!
+//! A timer that ends the session only decides it ([`EndSession`]): pppd's
+//! `lcp_close` calls the plugin back at once (IP down, phase changes), so
+//! it is called after the plugin's state is let go, never while it is held.
+//! The Stop's cause is the timer's, whatever pppd's exit status becomes.
 
-use crate::lifecycle::{CONTROL_TIMER, IDLE_TIMER, SESSION_TIMER};
+use crate::lifecycle::{CONTROL_TIMER, IDLE_TIMER};
 use crate::state::{Running, State};
 use radius_core::log::Level;
+use radius_core::packet::attr::terminate_cause;
 use radius_core::sessions::{self, Control, SessionDir};
 use radius_ffi::pppd::PppdHost;
+use std::ffi::CStr;
 
 /// pppd's `EXIT_IDLE_TIMEOUT`.
 pub const EXIT_IDLE_TIMEOUT: i32 = 12;
 /// pppd's `EXIT_CONNECT_TIME`.
 pub const EXIT_CONNECT_TIME: i32 = 13;
 
-/// Session-Timeout reached: pppd ends as for its own `maxconnect`.
-pub fn session_expired(host: &impl PppdHost) {
-    host.log(Level::Info, "Session-Timeout reached: ending the session");
-    host.end_session(EXIT_CONNECT_TIME, c"Session timeout");
+/// A session to end, as pppd's own timers end it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndSession {
+    /// pppd's exit status.
+    pub exit_status: i32,
+    /// The reason in the Terminate-Request (pppd keeps the pointer: 'static).
+    pub reason: &'static CStr,
 }
 
-/// The idle timer fired: end the session if the link was idle long enough.
-pub fn idle_check(st: &State, host: &impl PppdHost) {
-    let Some(limit) = st.running.as_ref().and_then(|r| r.idle_timeout) else { return };
-    let idle = host.idle_seconds().unwrap_or(0);
+impl EndSession {
+    /// Ends the session: call with the plugin's state let go.
+    pub fn apply(self, host: &impl PppdHost) {
+        host.end_session(self.exit_status, self.reason);
+    }
+}
+
+/// Session-Timeout reached: the session ends as for pppd's own `maxconnect`.
+pub fn session_expired(st: &mut State, host: &impl PppdHost) -> Option<EndSession> {
+    let run = st.running.as_mut()?;
+    run.terminate_cause = run.terminate_cause.or(Some(terminate_cause::SESSION_TIMEOUT));
+    host.log(Level::Info, "Session-Timeout reached: ending the session");
+    Some(EndSession { exit_status: EXIT_CONNECT_TIME, reason: c"Session timeout" })
+}
+
+/// The idle timer fired: the session ends if the link was idle long enough.
+pub fn idle_check(st: &mut State, host: &impl PppdHost) -> Option<EndSession> {
+    let run = st.running.as_mut()?;
+    let limit = run.idle_timeout?;
+    let idle = host.idle_seconds();
+    host.log(Level::Debug, &format!("idle check: {idle:?}s without traffic, Idle-Timeout {limit}s"));
+    let idle = idle.unwrap_or(0);
     if idle >= u64::from(limit) {
         host.log(Level::Info, &format!("no traffic for {idle}s (Idle-Timeout {limit}s): ending the session"));
-        host.end_session(EXIT_IDLE_TIMEOUT, c"Link inactive");
+        run.terminate_cause = run.terminate_cause.or(Some(terminate_cause::IDLE_TIMEOUT));
+        Some(EndSession { exit_status: EXIT_IDLE_TIMEOUT, reason: c"Link inactive" })
     } else {
         host.schedule(IDLE_TIMER, limit - u32::try_from(idle).unwrap_or(0));
+        None
     }
 }
 
@@ -50,6 +79,7 @@ pub fn control(st: &mut State, host: &impl PppdHost) {
 }
 
 fn apply_control(run: &mut Running, host: &impl PppdHost, dir: &SessionDir, c: &Control) {
+    use crate::lifecycle::SESSION_TIMER;
     if let Some(cause) = c.terminate_cause {
         run.terminate_cause = Some(cause);
     }

@@ -278,3 +278,74 @@ pub fn dm_lost_session_stop(rig: &Rig, name: &str) -> Result<(), String> {
     ensure!(wait_for(10, || ons(rig, "Accounting-Off") > off_before), "no Accounting-Off at the clean stop:\n{}", dmd.log());
     Ok(())
 }
+
+/// A Disconnect-Request for alice, hand-built and signed, with `identifier`.
+fn disconnect_alice(identifier: u8) -> Result<Vec<u8>, String> {
+    let mut attrs = AttributeList::new();
+    attrs.text(attr::USER_NAME, "ppp-alice").text(attr::NAS_IDENTIFIER, "vm-bras");
+    dynauth::encode_request(code::DISCONNECT_REQUEST, identifier, &attrs, SECRET.as_bytes(), true).map_err(|e| e.to_string())
+}
+
+/// A captured Disconnect-Request for alice, replayed from another source
+/// port within the window, does not end her next session: it gets the
+/// answer already sent and nothing is done. A fresh request does end it.
+/// (Keyed on the source port, the replay was a new request.)
+pub fn dm_replay_from_another_port(rig: &Rig, name: &str) -> Result<(), String> {
+    let mut first = Session::start(rig, &format!("{name}-first"), "require-pap 10.65.0.1:", "user ppp-alice password ppp-alice-pw");
+    ensure!(rig.wait_up("ppp0", 40), "the first session never reached IP up\n{}", first.logs());
+    let mut dmd = Dmd::start(rig, name)?;
+    let captured = disconnect_alice(91)?;
+    let port_a = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let answer = exchange(&port_a, &captured).ok_or("no answer to the Disconnect-Request")?;
+    ensure!(answer[0] == code::DISCONNECT_ACK, "not a Disconnect-ACK: code {}", answer[0]);
+    ensure!(first.wait_exit(15).is_some(), "the first session did not end\n{}", first.logs());
+
+    let _ = std::fs::remove_dir_all(&rig.seen);
+    let mut next = Session::start(rig, &format!("{name}-next"), "require-pap 10.65.0.1:", "user ppp-alice password ppp-alice-pw");
+    ensure!(rig.wait_up("ppp0", 40), "the next session never reached IP up\n{}", next.logs());
+    let next_id = session_id_of(rig, "ppp0")?;
+    let dups_before = counter(rig, "duplicates");
+    let port_b = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let replayed = exchange(&port_b, &captured).ok_or("no answer to the replay")?;
+    ensure!(replayed == answer, "the replay got another answer than the original");
+    ensure!(counter(rig, "duplicates") == dups_before + 1, "the replay was not taken as a duplicate");
+    ensure!(next.wait_exit(3).is_none(), "the replayed request ended the next session\n{}", dmd.log());
+    ensure!(!rig.records(&next_id).iter().any(|r| r.contains("Acct-Status-Type = Stop")), "the next session has a Stop");
+
+    let fresh = exchange(&port_b, &disconnect_alice(92)?).ok_or("no answer to the fresh request")?;
+    ensure!(fresh[0] == code::DISCONNECT_ACK, "the fresh request got code {}", fresh[0]);
+    ensure!(next.wait_exit(15).is_some(), "a fresh Disconnect-Request did not end the next session\n{}", next.logs());
+    dmd.stop()
+}
+
+/// A burst of 30 CoA-Requests for one session, sent faster than pppd takes
+/// them: every one is answered — CoA-ACK for those that waited on pppd, a
+/// CoA-NAK with Error-Cause Resources-Unavailable (506) beyond the limit
+/// of requests in flight — none is dropped.
+pub fn dm_coa_burst_answered(rig: &Rig, name: &str) -> Result<(), String> {
+    let a = Session::start(rig, name, "require-pap 10.65.0.1:", "user ppp-alice password ppp-alice-pw");
+    ensure!(rig.wait_up("ppp0", 40), "session never reached IP up\n{}", a.logs());
+    let mut dmd = Dmd::start(rig, name)?;
+    let socket = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let burst = 30u8;
+    for id in 1..=burst {
+        let mut attrs = AttributeList::new();
+        attrs.text(attr::USER_NAME, "ppp-alice").integer(attr::SESSION_TIMEOUT, 3600);
+        let request = dynauth::encode_request(code::COA_REQUEST, id, &attrs, SECRET.as_bytes(), true).map_err(|e| e.to_string())?;
+        socket.send_to(&request, ("127.0.0.1", PORT)).map_err(|e| e.to_string())?;
+    }
+    socket.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+    let mut answers = std::collections::BTreeMap::new();
+    let mut buf = [0u8; 4096];
+    while answers.len() < usize::from(burst) {
+        let Ok(n) = socket.recv(&mut buf) else { break };
+        let nak_506 = buf[0] == code::COA_NAK && buf[..n].windows(6).any(|w| w == [101, 6, 0, 0, 1, 250]);
+        answers.insert(buf[1], (buf[0], nak_506));
+    }
+    ensure!(answers.len() == usize::from(burst), "only {} of {burst} CoA-Requests were answered:\n{}", answers.len(), dmd.log());
+    let acks = answers.values().filter(|(c, _)| *c == code::COA_ACK).count();
+    let busy = answers.values().filter(|(_, nak_506)| *nak_506).count();
+    ensure!(acks >= 1 && busy >= 1, "{acks} ACKs and {busy} NAK 506 in {burst} answers: {answers:?}");
+    ensure!(acks + busy == usize::from(burst), "an answer was neither ACK nor NAK 506: {answers:?}");
+    dmd.stop()
+}

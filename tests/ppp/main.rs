@@ -7,6 +7,7 @@
 //! test suite `pppd_plugin` reads them. Logs go to `OUT_DIR/<name>.log`.
 
 mod dm;
+mod hardening;
 mod reference;
 mod rig;
 mod scenarios;

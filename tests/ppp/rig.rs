@@ -22,6 +22,8 @@ pub const SESSIONS_DIR: &str = "/run/radius_rs/sessions";
 
 const IP_UP: &str = r#"#!/bin/sh
 # $1 = interface: keep what a shaping script would see at ip-up.
+# The peers share this filesystem (ipparam peer): only our side counts.
+[ "$6" = peer ] && exit 0
 d=/run/ppp-seen
 mkdir -p $d
 env | sort > $d/env.$1
@@ -138,6 +140,9 @@ pub fn wait_for(secs: u64, mut f: impl FnMut() -> bool) -> bool {
     f()
 }
 
+/// The peer pppd, in its own network namespace (its options follow).
+pub const PEER: &str = "unshare --net pppd notty nodetach noauth local nodefaultroute noipdefault debug lcp-echo-interval 0 ipparam peer";
+
 /// An authenticating pppd over a pty whose other end is a peer pppd in its
 /// own network namespace.
 pub struct Session {
@@ -154,16 +159,25 @@ impl Session {
 
     /// As [`Session::start`], with the plugin options given in `server_opts`.
     pub fn start_with(rig: &Rig, name: &str, server_opts: &str, client_opts: &str) -> Session {
+        let client_log = rig.out.join(format!("{name}.client.log"));
+        let _ = std::fs::remove_file(&client_log);
+        let peer = format!("{} logfile {} {client_opts}", PEER, client_log.display());
+        Session::spawn(rig, name, server_opts, &peer)
+    }
+
+    /// An authenticating pppd, with `server_opts` (the plugin's included)
+    /// and the peer run by `pty`.
+    pub fn spawn(rig: &Rig, name: &str, server_opts: &str, pty: &str) -> Session {
+        Session::spawn_through(rig, name, "pppd", server_opts, pty)
+    }
+
+    /// As [`Session::spawn`], running `pppd` as given (e.g. under valgrind).
+    pub fn spawn_through(rig: &Rig, name: &str, pppd: &str, server_opts: &str, pty: &str) -> Session {
         let server_log = rig.out.join(format!("{name}.server.log"));
         let client_log = rig.out.join(format!("{name}.client.log"));
         let _ = std::fs::remove_file(&server_log);
-        let _ = std::fs::remove_file(&client_log);
-        let peer = format!(
-            "unshare --net pppd notty nodetach noauth local nodefaultroute noipdefault debug lcp-echo-interval 0 logfile {} {client_opts}",
-            client_log.display()
-        );
         let cmd = format!(
-            "exec pppd nodetach local debug lcp-echo-interval 0 logfile {} {server_opts} pty '{peer}'",
+            "exec {pppd} nodetach local debug lcp-echo-interval 0 logfile {} {server_opts} pty '{pty}'",
             server_log.display()
         );
         let child = Command::new("sh").args(["-c", &cmd]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn pppd");

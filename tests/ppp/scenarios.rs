@@ -1,7 +1,7 @@
 //! The scenarios, each a subscriber or operator story with the outcome it
 //! must show.
 
-use crate::{dm, reference};
+use crate::{dm, hardening, reference};
 use crate::rig::{self, Rig, Session, SESSIONS_DIR};
 
 pub type Scenario = fn(&Rig, &str) -> Result<(), String>;
@@ -26,6 +26,11 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("dm_coa_session_timeout", dm::dm_coa_session_timeout),
     ("dm_coa_hook", dm::dm_coa_hook),
     ("dm_lost_session_stop", dm::dm_lost_session_stop),
+    ("dm_replay_from_another_port", dm::dm_replay_from_another_port),
+    ("dm_coa_burst_answered", dm::dm_coa_burst_answered),
+    ("unprivileged_options_refused", hardening::unprivileged_options_refused),
+    ("idle_timeout_unanswered_terminate", hardening::idle_timeout_unanswered_terminate),
+    ("persist_next_peer_starts_clean", hardening::persist_next_peer_starts_clean),
     ("reference_radius_so", reference::compare),
 ];
 

@@ -4,6 +4,7 @@
 //! counted as a bad reply and dropped; the real reply still decides.
 
 mod common;
+mod pam_support;
 
 use common::{server, CapturedLog, TestConfig};
 use radius_core::auth::Credentials;
@@ -44,4 +45,24 @@ fn real_reply_still_accepted_after_forgeries() {
     let (accepted, bad, _) = through_forger("alice-password");
     assert!(accepted);
     assert_eq!(bad, FORGERIES.len() as u64);
+}
+
+/// A pam_radius_auth.conf does not require Message-Authenticator (as
+/// pam_radius_auth does not), but a server seen to sign its replies is held
+/// to it from then on: a forged unsigned Access-Accept before the real
+/// Reject is dropped, and the wrong password stays wrong. (It was taken.)
+#[test]
+fn legacy_conf_learns_that_the_server_signs() {
+    use pam_support::{ConfFile, Module, PamService};
+    use radius_ffi::pam::PamError;
+    let fr = FreeRadius::start();
+    let forger = Forger::start_after(SocketAddr::from(([127, 0, 0, 1], fr.modern_auth)), SECRET, 1);
+    let conf = ConfFile::legacy(&[("127.0.0.1", forger.port)], 3);
+    let svc = PamService::single(Module::Ours, &conf.arg());
+    assert_eq!(svc.start("alice", &["alice-password"]).authenticate(), Ok(()), "the first, clean, login");
+    assert_eq!(
+        svc.start("alice", &["wrong-password"]).authenticate(),
+        Err(PamError::AuthErr),
+        "a forged unsigned Accept was believed"
+    );
 }

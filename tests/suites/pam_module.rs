@@ -310,3 +310,18 @@ fn latin1_password_through_libpam() {
     let utf8 = svc.pamtester("latin1", "päss-wörd\n", &["authenticate"], &[]);
     assert!(!utf8.status.success(), "the UTF-8 spelling is another password");
 }
+
+/// `ipv6=no` drops the IPv6 server listed first in a pam_radius_auth.conf;
+/// the challenge's second round still goes to the server that challenged
+/// (it went to a position that no longer existed: PAM_AUTHINFO_UNAVAIL or a panic).
+#[test]
+fn challenge_after_family_filtering_goes_to_the_right_server() {
+    let fr = FreeRadius::start();
+    let conf = ConfFile::legacy(&[("[::1]", fr.modern_auth), ("127.0.0.1", fr.modern_auth)], 3);
+    let svc = PamService::single(Module::Ours, &format!("{} ipv6=no", conf.arg()));
+    let mut d = svc.start("otpuser", &["otp-first", "123456"]);
+    assert_eq!(d.authenticate(), Ok(()));
+    assert_eq!(d.prompt_texts(), vec!["Password: ".to_string(), "Enter your one-time code".to_string()]);
+    let log = fr.debug_log();
+    assert!(!log.contains("from client lo6"), "the IPv6 server was asked despite ipv6=no");
+}

@@ -85,5 +85,10 @@ scenarios!(
     dm_coa_session_timeout,
     dm_coa_hook,
     dm_lost_session_stop,
+    dm_replay_from_another_port,
+    dm_coa_burst_answered,
+    unprivileged_options_refused,
+    idle_timeout_unanswered_terminate,
+    persist_next_peer_starts_clean,
     reference_radius_so,
 );

@@ -146,7 +146,9 @@ impl PamHandler for Handle<'_> {
         if token.contains(&0) {
             return Err(PamError::BufErr);
         }
-        let mut value = Zeroizing::new(token.to_vec());
+        // Sized once: a reallocation would free a copy of the password unwiped.
+        let mut value = Zeroizing::new(Vec::with_capacity(token.len() + 1));
+        value.extend_from_slice(token);
         value.push(0);
         // SAFETY: libpam copies the NUL-terminated string before returning.
         result_from_raw(unsafe { pam_sys::raw::pam_set_item(self.raw.as_ptr(), Item::AuthTok as libc::c_int, value.as_ptr().cast()) })

@@ -54,6 +54,11 @@ pub fn accept_for(request: &[u8], identifier: u8, secret: &[u8], with_ma: bool) 
 impl Forger {
     /// Starts a proxy in front of `upstream` that forges with `secret`.
     pub fn start(upstream: SocketAddr, secret: &str) -> Forger {
+        Forger::start_after(upstream, secret, 0)
+    }
+
+    /// As [`Forger::start`], relaying the first `clean` requests untouched.
+    pub fn start_after(upstream: SocketAddr, secret: &str, clean: usize) -> Forger {
         let front = UdpSocket::bind("127.0.0.1:0").expect("bind");
         let port = front.local_addr().expect("addr").port();
         front.set_read_timeout(Some(Duration::from_millis(50))).expect("timeout");
@@ -65,10 +70,19 @@ impl Forger {
             let back = UdpSocket::bind("127.0.0.1:0").expect("bind back");
             back.set_read_timeout(Some(Duration::from_secs(3))).expect("timeout");
             let mut buf = [0u8; 4096];
+            let mut seen = 0;
             while !stop2.load(Ordering::Relaxed) {
                 let Ok((n, client)) = front.recv_from(&mut buf) else { continue };
                 let req = buf[..n].to_vec();
                 let id = req[1];
+                seen += 1;
+                if seen <= clean || req[0] != 1 {
+                    let _ = back.send_to(&req, upstream);
+                    if let Ok(m) = back.recv(&mut buf) {
+                        let _ = front.send_to(&buf[..m], client);
+                    }
+                    continue;
+                }
                 let mut wrong_ra = accept_for(&req, id, &secret, true);
                 wrong_ra[4] ^= 0xff;
                 let _ = front.send_to(&wrong_ra, client);

@@ -63,6 +63,10 @@ ppp-short Cleartext-Password := "ppp-short-pw"
 ppp-l2tp Cleartext-Password := "ppp-l2tp-pw"
 	Framed-IP-Address = 10.65.0.4
 
+ppp-idle Cleartext-Password := "ppp-idle-pw"
+	Framed-IP-Address = 10.65.0.5,
+	Idle-Timeout = 3
+
 ppp-login Cleartext-Password := "ppp-login-pw"
 	Service-Type = Login-User
 

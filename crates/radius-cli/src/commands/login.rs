@@ -47,7 +47,9 @@ impl ChallengeResponder for StdinResponder {
 /// One line of standard input as bytes (a password need not be UTF-8),
 /// without its line end; the buffer is wiped when dropped.
 fn read_line() -> Option<Secret> {
-    let mut line = zeroize::Zeroizing::new(Vec::new());
+    // Room for any password RADIUS carries, so the buffer does not grow
+    // (a reallocation would free a copy unwiped).
+    let mut line = zeroize::Zeroizing::new(Vec::with_capacity(1024));
     match std::io::stdin().lock().read_until(b'\n', &mut line) {
         Ok(0) | Err(_) => None,
         Ok(_) => {

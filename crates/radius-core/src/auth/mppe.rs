@@ -131,12 +131,14 @@ fn keystream_xor(secret: &[u8], first: &[&[u8]], data: &[u8], encrypt: bool) -> 
 /// Hides a key as RFC 2548 2.4.2 describes for MS-MPPE-Send/Recv-Key.
 pub fn encrypt_key(key: &[u8], salt: [u8; 2], secret: &[u8], request_authenticator: &[u8; 16]) -> Vec<u8> {
     let salt = [salt[0] | 0x80, salt[1]];
-    let mut plain = vec![key.len() as u8];
+    // Sized once: a reallocation would free a copy of the key unwiped.
+    let padded = (key.len() + 1).div_ceil(16) * 16;
+    let mut plain = Zeroizing::new(Vec::with_capacity(padded));
+    plain.push(key.len() as u8);
     plain.extend_from_slice(key);
-    plain.resize(plain.len().div_ceil(16) * 16, 0);
+    plain.resize(padded, 0);
     let mut out = salt.to_vec();
     out.extend_from_slice(&keystream_xor(secret, &[request_authenticator, &salt], &plain, true));
-    zeroize::Zeroize::zeroize(&mut plain);
     out
 }
 

@@ -6,8 +6,10 @@ use md5::{Digest, Md5};
 /// `c(i) = p(i) xor MD5(S + c(i-1))`, `c(0)` the authenticator, padded with
 /// zeros to 16-byte blocks. Passwords over 128 bytes are refused by the caller.
 pub fn hide(password: &[u8], secret: &[u8], authenticator: &[u8; 16]) -> Vec<u8> {
-    let mut padded = password.to_vec();
-    let blocks = padded.len().div_ceil(16).max(1);
+    let blocks = password.len().div_ceil(16).max(1);
+    // Sized once: a reallocation would free a copy of the password unwiped.
+    let mut padded = Vec::with_capacity(blocks * 16);
+    padded.extend_from_slice(password);
     padded.resize(blocks * 16, 0);
     let mut out = Vec::with_capacity(padded.len());
     let mut prev: Vec<u8> = authenticator.to_vec();

@@ -173,19 +173,24 @@ fn split_host_port(text: &str) -> Result<(&str, u16), String> {
     }
 }
 
+/// The server's address: a literal as written, a name resolved to an
+/// address of an allowed family when it has one. A server left with a
+/// disabled family is skipped by the module, as pam_radius_auth skips it.
 fn resolve(host: &str, port: u16, families: Families) -> Result<IpAddr, String> {
     if let Ok(ip) = host.parse::<IpAddr>() {
-        return if families.allows(ip) { Ok(ip) } else { Err(format!("{host}: this address family is disabled")) };
+        return Ok(ip);
     }
-    let addrs: Vec<SocketAddr> = (host, port)
+    let addrs: Vec<IpAddr> = (host, port)
         .to_socket_addrs()
         .map_err(|e| format!("cannot resolve server `{host}`: {e}"))?
+        .map(|a: SocketAddr| a.ip())
         .collect();
     addrs
         .iter()
-        .map(SocketAddr::ip)
+        .copied()
         .find(|ip| families.allows(*ip))
-        .ok_or_else(|| format!("server `{host}` has no address of an enabled family"))
+        .or_else(|| addrs.first().copied())
+        .ok_or_else(|| format!("server `{host}` resolves to no address"))
 }
 
 #[cfg(test)]
@@ -238,11 +243,14 @@ mod tests {
         assert!(err.to_string().contains("/x.conf:1: timeout `soon`"), "{err}");
     }
 
+    /// A name resolves to an address of an allowed family; a literal of a
+    /// disabled family is kept as written, for the module to skip (as
+    /// pam_radius_auth skips a server it has no socket for).
     #[test]
-    fn families_filter_addresses() {
+    fn families_choose_addresses() {
         let only4 = Families { ipv4: true, ipv6: false };
-        let err = parse("::1 s\n", Path::new("/x"), only4).unwrap_err();
-        assert!(err.to_string().contains("family is disabled"), "{err}");
+        let c = parse("::1 s\n127.0.0.1 t\n", Path::new("/x"), only4).unwrap();
+        assert!(c.servers[0].ip.is_ipv6() && c.servers[1].ip.is_ipv4());
         let c = parse("localhost s\n", Path::new("/x"), only4).unwrap();
         assert!(c.servers[0].ip.is_ipv4());
     }
