@@ -16,7 +16,7 @@ echo "== tests"
 cargo test --workspace 2>&1 | tee /tmp/radius-rs-test.log
 grep -q "test result: FAILED" /tmp/radius-rs-test.log && exit 1
 
-echo "== fuzz smoke (reply decoder)"
+echo "== fuzz smoke (every target)"
 bash scripts/fuzz-smoke.sh
 
 # One closing line for the whole run, summed over every cargo test binary.

@@ -229,17 +229,25 @@ pub fn parse_avpair(text: &str) -> Result<(u8, Vec<u8>), String> {
         },
         Kind::Ipv4 => value.parse::<Ipv4Addr>().map_err(|_| bad("an IPv4 address"))?.octets().to_vec(),
         Kind::Ipv6 => value.parse::<Ipv6Addr>().map_err(|_| bad("an IPv6 address"))?.octets().to_vec(),
-        Kind::Octets => match value.strip_prefix("0x") {
-            Some(hex) if hex.len() % 2 == 0 => (0..hex.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
-                .collect::<Result<_, _>>()
-                .map_err(|_| bad("0x-prefixed hex"))?,
-            _ => return Err(bad("0x-prefixed hex")),
-        },
+        Kind::Octets => value.strip_prefix("0x").and_then(unhex).ok_or_else(|| bad("0x-prefixed hex"))?,
         Kind::Ipv6Prefix | Kind::Hidden => return Err(format!("`{text}`: {name} cannot be set this way")),
     };
     Ok((typ, bytes))
+}
+
+/// Hex digits as bytes; `None` for an odd count or anything but a hex digit.
+fn unhex(hex: &str) -> Option<Vec<u8>> {
+    let digits = hex.as_bytes();
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let digit = |b: u8| char::from(b).to_digit(16);
+            Some((digit(*pair.first()?)? * 16 + digit(*pair.get(1)?)?) as u8)
+        })
+        .collect()
 }
 
 /// The number of a standard attribute by name.
@@ -300,6 +308,10 @@ mod tests {
         assert!(parse_avpair("No-Such=1").unwrap_err().contains("unknown attribute"));
         assert!(parse_avpair("Session-Timeout=x").unwrap_err().contains("a number"));
         assert!(parse_avpair("User-Password=x").is_err());
+        assert_eq!(parse_avpair("Class=0x676f6c64"), Ok((25, b"gold".to_vec())));
+        // Found by the avpair fuzz target: a non-ASCII character inside the hex split it mid-character.
+        assert!(parse_avpair("Class=0x676f6\u{28f}6c64-").is_err());
+        assert!(parse_avpair("Class=0x6").is_err());
         assert!(parse_avpair("novalue").is_err());
     }
 

@@ -31,6 +31,7 @@ pub mod ppp_session;
 pub mod registry;
 pub mod secret;
 pub mod sessions;
+pub mod sources;
 pub mod state;
 pub mod transport;
 pub mod trusted_dir;

@@ -10,7 +10,9 @@
 //! that file. `*` (or an empty word) as client or server matches any name.
 
 use crate::secret::Secret;
+use crate::sources::Sources;
 use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
 
 /// One line of a secrets file.
 #[derive(Debug, Clone)]
@@ -57,19 +59,20 @@ fn is_wild(word: &str) -> bool {
     word.is_empty() || word == "*"
 }
 
-/// A word and the line it started on; `None` marks an end of line.
-type Token = Option<(String, usize)>;
+/// A word (wiped when dropped: it may be a secret) and the line it started
+/// on; `None` marks an end of line.
+type Token = Option<(Zeroizing<String>, usize)>;
 
 fn tokenize(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();
     let mut line = 1;
-    let mut word: Option<(String, usize)> = None;
+    let mut word: Option<(Zeroizing<String>, usize)> = None;
     let mut quote: Option<char> = None;
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
-                let w = word.get_or_insert_with(|| (String::new(), line));
+                let w = word.get_or_insert_with(|| (Zeroizing::new(String::new()), line));
                 match chars.next() {
                     Some('\n') => {
                         line += 1;
@@ -113,7 +116,7 @@ fn tokenize(text: &str) -> Vec<Token> {
             }
             q @ ('"' | '\'') if quote.is_none() => {
                 quote = Some(q);
-                word.get_or_insert_with(|| (String::new(), line));
+                word.get_or_insert_with(|| (Zeroizing::new(String::new()), line));
             }
             q if Some(q) == quote => quote = None,
             '\n' if quote.is_none() => {
@@ -135,7 +138,7 @@ fn tokenize(text: &str) -> Vec<Token> {
                 if c == '\n' {
                     line += 1;
                 }
-                word.get_or_insert_with(|| (String::new(), line)).0.push(c);
+                word.get_or_insert_with(|| (Zeroizing::new(String::new()), line)).0.push(c);
             }
         }
     }
@@ -146,37 +149,53 @@ fn tokenize(text: &str) -> Vec<Token> {
 /// Parses the text of a secrets file; `path` names it in errors, and
 /// `@file` secrets are read relative to the current directory as pppd does.
 pub fn parse(text: &str, path: &Path) -> Result<Vec<SecretEntry>, SecretsError> {
+    parse_with(text, path, &crate::sources::System)
+}
+
+/// As [`parse`], reading `@file` secrets through `sources`.
+pub fn parse_with(text: &str, path: &Path, sources: &dyn Sources) -> Result<Vec<SecretEntry>, SecretsError> {
     let mut entries = Vec::new();
     for words in tokenize(text).split(Option::is_none) {
-        let words: Vec<&(String, usize)> = words.iter().flatten().collect();
+        let words: Vec<&(Zeroizing<String>, usize)> = words.iter().flatten().collect();
         let [client, server, secret, rest @ ..] = words.as_slice() else { continue };
         let line = client.1;
         let secret = match secret.0.strip_prefix('@') {
             Some(file) if !file.is_empty() => {
                 let file = PathBuf::from(file);
-                let text = std::fs::read_to_string(&file).map_err(|source| SecretsError::SecretFile {
+                let text = sources.read(&file).map_err(|source| SecretsError::SecretFile {
                     path: path.to_path_buf(),
                     line,
                     file: file.clone(),
                     source,
                 })?;
-                Secret::from(text.lines().next().unwrap_or("").to_string())
+                Secret::new(text.lines().next().unwrap_or("").as_bytes().to_vec())
             }
-            _ => Secret::from(secret.0.clone()),
+            _ => Secret::new(secret.0.as_bytes().to_vec()),
         };
-        let addresses = rest.iter().map(|w| w.0.clone()).take_while(|w| w != "--").collect();
-        entries.push(SecretEntry { client: client.0.clone(), server: server.0.clone(), secret, addresses, line });
+        let addresses = rest.iter().map(|w| w.0.to_string()).take_while(|w| w != "--").collect();
+        entries.push(SecretEntry { client: client.0.to_string(), server: server.0.to_string(), secret, addresses, line });
     }
     Ok(entries)
 }
 
-/// Reads and parses a secrets file; a missing file holds no entries.
+/// Reads and parses a secrets file; a missing file holds no entries. The
+/// file's text (every local user's secret) is wiped after.
 pub fn load(path: &Path) -> Result<Vec<SecretEntry>, SecretsError> {
-    match std::fs::read_to_string(path) {
+    match read_wiped(path) {
         Ok(text) => parse(&text, path),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(source) => Err(SecretsError::Read { path: path.to_path_buf(), source }),
     }
+}
+
+fn read_wiped(path: &Path) -> std::io::Result<Zeroizing<String>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // Sized once, so no reallocation leaves a copy behind.
+    let mut text = Zeroizing::new(String::with_capacity(usize::try_from(size).unwrap_or(0) + 1));
+    file.read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// The entry naming `user` itself (not a `*` line) for server `our_name`,

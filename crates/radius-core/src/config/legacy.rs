@@ -16,7 +16,8 @@
 
 use super::{ClientSection, Config, ConfigError, Server, Service};
 use crate::secret::Secret;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use crate::sources::Sources;
+use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -59,8 +60,13 @@ pub fn is_legacy_format(text: &str) -> bool {
     fields.len() >= 2 && fields[1] != "=" && !fields[0].contains('=') && !fields[0].starts_with("[[")
 }
 
-/// Parses a pam_radius_auth server file.
+/// Parses a pam_radius_auth server file, resolving names.
 pub fn parse(text: &str, path: &Path, families: Families) -> Result<Config, ConfigError> {
+    parse_with(text, path, families, &crate::sources::System)
+}
+
+/// As [`parse`], resolving names through `sources`.
+pub fn parse_with(text: &str, path: &Path, families: Families, sources: &dyn Sources) -> Result<Config, ConfigError> {
     let mut servers = Vec::new();
     for (number, raw) in text.lines().enumerate() {
         let line = raw.trim();
@@ -73,7 +79,7 @@ pub fn parse(text: &str, path: &Path, families: Families) -> Result<Config, Conf
             key: String::new(),
             message,
         };
-        let server = parse_line(line, servers.len(), families).map_err(invalid)?;
+        let server = parse_line(line, servers.len(), families, sources).map_err(invalid)?;
         servers.push(server);
     }
     if servers.is_empty() {
@@ -107,7 +113,7 @@ pub fn parse(text: &str, path: &Path, families: Families) -> Result<Config, Conf
     })
 }
 
-fn parse_line(line: &str, index: usize, families: Families) -> Result<Server, String> {
+fn parse_line(line: &str, index: usize, families: Families, sources: &dyn Sources) -> Result<Server, String> {
     let fields: Vec<&str> = line.split_whitespace().collect();
     let [host, secret, rest @ ..] = fields.as_slice() else {
         return Err("expected `server[:port] secret [timeout [source_ip [vrf]]]`".into());
@@ -116,7 +122,7 @@ fn parse_line(line: &str, index: usize, families: Families) -> Result<Server, St
         return Err(format!("too many fields ({}): expected at most 5", fields.len()));
     }
     let (name, port) = split_host_port(host)?;
-    let ip = resolve(name, port, families)?;
+    let ip = resolve(name, port, families, sources)?;
     let timeout = match rest.first() {
         Some(t) => t.parse::<u64>().map_err(|_| format!("timeout `{t}` is not a whole number of seconds"))?,
         None => DEFAULT_TIMEOUT_SECS,
@@ -176,15 +182,11 @@ fn split_host_port(text: &str) -> Result<(&str, u16), String> {
 /// The server's address: a literal as written, a name resolved to an
 /// address of an allowed family when it has one. A server left with a
 /// disabled family is skipped by the module, as pam_radius_auth skips it.
-fn resolve(host: &str, port: u16, families: Families) -> Result<IpAddr, String> {
+fn resolve(host: &str, port: u16, families: Families, sources: &dyn Sources) -> Result<IpAddr, String> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(ip);
     }
-    let addrs: Vec<IpAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve server `{host}`: {e}"))?
-        .map(|a: SocketAddr| a.ip())
-        .collect();
+    let addrs = sources.resolve(host, port).map_err(|e| format!("cannot resolve server `{host}`: {e}"))?;
     addrs
         .iter()
         .copied()

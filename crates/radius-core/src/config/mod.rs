@@ -18,6 +18,7 @@ pub use model::{
 use crate::registry::Registry;
 
 use crate::secret::Secret;
+use crate::sources::{Sources, System};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -174,26 +175,35 @@ impl Config {
     pub fn load_with_families(path: impl AsRef<Path>, families: Families) -> Result<Config, ConfigError> {
         let path = path.as_ref();
         // The text holds the shared secrets: wiped when dropped.
-        let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?);
-        let mut config = if legacy::is_legacy_format(&text) {
-            legacy::parse(&text, path, families)?
-        } else {
-            Config::from_toml(&text, path)?
-        };
+        let text = System.read(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let mut config = Config::from_text(&text, path, families, &System)?;
         if let Some(w) = world_readable_warning(path, &config) {
             config.warnings.push(w);
         }
         Ok(config)
     }
 
+    /// Parses and validates a configuration's text (TOML or a
+    /// pam_radius_auth.conf, by its content), reading named files and
+    /// resolving names through `sources`.
+    pub fn from_text(text: &str, path: &Path, families: Families, sources: &dyn Sources) -> Result<Config, ConfigError> {
+        if legacy::is_legacy_format(text) {
+            legacy::parse_with(text, path, families, sources)
+        } else {
+            Config::from_toml_with(text, path, sources)
+        }
+    }
+
     /// Parses and validates TOML text; `path` is used in messages and to
     /// resolve a relative `secret_file`.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        Config::from_toml_with(text, path, &System)
+    }
+
+    /// As [`Config::from_toml`], with the host's files and names from `sources`.
+    pub fn from_toml_with(text: &str, path: &Path, sources: &dyn Sources) -> Result<Config, ConfigError> {
         let file = parse(text, path)?;
-        resolve(file, text, path)
+        resolve(file, text, path, sources)
     }
 
     /// Servers that `service` uses for authentication, in order.
@@ -236,7 +246,7 @@ fn toml_error(e: &toml::de::Error, text: &str, path: &Path, key: String) -> Conf
     }
 }
 
-fn resolve(mut file: ConfigFile, text: &str, path: &Path) -> Result<Config, ConfigError> {
+fn resolve(mut file: ConfigFile, text: &str, path: &Path, sources: &dyn Sources) -> Result<Config, ConfigError> {
     let invalid = |key: String, message: String| ConfigError::Invalid {
         path: path.to_path_buf(),
         line: locate::line_of(text, &key),
@@ -272,7 +282,7 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path) -> Result<Config, Conf
             (None, Some(file)) => {
                 let file = path.parent().unwrap_or(Path::new("/")).join(file);
                 warnings.extend(secret_file_warning(&file));
-                read_secret_file(&file).map_err(|m| invalid(key("secret_file"), m))?
+                read_secret_file(&file, sources).map_err(|m| invalid(key("secret_file"), m))?
             }
         };
         if secret.is_empty() {
@@ -329,7 +339,8 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path) -> Result<Config, Conf
     if file.ppp.control_poll.is_zero() {
         return Err(invalid("ppp.control_poll".into(), "must be more than 0".into()));
     }
-    let incoming = resolve_incoming(std::mem::take(&mut file.incoming), &servers, path, &mut warnings).map_err(|(k, m)| invalid(k, m))?;
+    let incoming =
+        resolve_incoming(std::mem::take(&mut file.incoming), &servers, path, &mut warnings, sources).map_err(|(k, m)| invalid(k, m))?;
     let in_force = !file.users.is_empty() || file.registry.is_some();
     Ok(Config {
         path: path.to_path_buf(),
@@ -349,6 +360,7 @@ fn resolve_incoming(
     servers: &[Server],
     path: &Path,
     warnings: &mut Vec<ConfigWarning>,
+    sources: &dyn Sources,
 ) -> Result<Incoming, (String, String)> {
     if section.accept && section.listen.is_empty() {
         return Err(("incoming.listen".into(), "lists no address: requests could never arrive".into()));
@@ -367,7 +379,7 @@ fn resolve_incoming(
             (None, Some(f)) => {
                 let file = path.parent().unwrap_or(Path::new("/")).join(f);
                 warnings.extend(secret_file_warning(&file));
-                read_secret_file(&file).map_err(|m| (key.clone(), m))?
+                read_secret_file(&file, sources).map_err(|m| (key.clone(), m))?
             }
             _ => return Err((key, "give `secret` or `secret_file` (one of them)".into())),
         };
@@ -406,10 +418,8 @@ pub fn parse_address(text: &str) -> Result<(IpAddr, Option<String>), String> {
 }
 
 /// The first line of a secret file; the file's text is wiped after.
-fn read_secret_file(file: &Path) -> Result<Secret, String> {
-    let text = zeroize::Zeroizing::new(
-        std::fs::read_to_string(file).map_err(|e| format!("cannot read secret file {}: {e}", file.display()))?,
-    );
+fn read_secret_file(file: &Path, sources: &dyn Sources) -> Result<Secret, String> {
+    let text = sources.read(file).map_err(|e| format!("cannot read secret file {}: {e}", file.display()))?;
     let first = text.lines().next().unwrap_or("").trim_end();
     Ok(Secret::new(first.as_bytes().to_vec()))
 }

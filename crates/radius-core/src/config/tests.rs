@@ -172,3 +172,12 @@ fn registry_tables_put_the_registry_in_force() {
     let err = Config::from_toml(&format!("{text}bound_cidrs = [\"nonsense\"]\n"), Path::new("/r.toml")).unwrap_err();
     assert!(err.to_string().starts_with("/r.toml:"), "{err}");
 }
+
+/// A secret_file that never ends (/dev/zero) is read only so far: the
+/// load ends (it used to read until memory ran out).
+#[test]
+fn endless_secret_file_is_bounded() {
+    let text = "[[server]]\naddress = \"127.0.0.1\"\nsecret_file = \"/dev/zero\"\n";
+    let c = Config::from_toml(text, Path::new("/etc/radius_rs/radius.toml")).unwrap();
+    assert_eq!(c.servers[0].secret.len() as u64, crate::sources::MAX_FILE);
+}

@@ -1,0 +1,19 @@
+//! Untrusted pap-/chap-secrets text through pppd's word rules, the lookup
+//! of a user and the address column: never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use radius_core::ppp_secrets;
+use radius_core::sources::Offline;
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(entries) = ppp_secrets::parse_with(text, Path::new("/fuzz/chap-secrets"), &Offline) else { return };
+    for e in &entries {
+        let found = ppp_secrets::find_user(&entries, &e.client, &e.server);
+        assert!(found.is_some_and(|f| f.client == e.client));
+        let _ = ppp_secrets::address_allowed(&e.addresses, Ipv4Addr::new(10, 0, 0, 1));
+    }
+});
