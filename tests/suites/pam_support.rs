@@ -191,10 +191,20 @@ impl ConfFile {
         ConfFile { dir, path }
     }
 
-    /// Our TOML: `servers` as `(address, auth, acct)` and `extra` tables.
+    /// Our TOML: `servers` as `(address, auth, acct)` and `extra` tables,
+    /// with a 1 s timeout (the suites' servers are local and quick).
     pub fn toml(servers: &[(&str, u16, u16)], extra: &str) -> ConfFile {
+        ConfFile::toml_with("timeout = \"1s\"\n", servers, extra)
+    }
+
+    /// As [`ConfFile::toml`] with every timing left at its default.
+    pub fn toml_defaults(servers: &[(&str, u16, u16)]) -> ConfFile {
+        ConfFile::toml_with("", servers, "")
+    }
+
+    fn toml_with(client: &str, servers: &[(&str, u16, u16)], extra: &str) -> ConfFile {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut text = format!("[client]\nstate_dir = \"{}\"\ntimeout = \"1s\"\n", dir.path().join("state").display());
+        let mut text = format!("[client]\nstate_dir = \"{}\"\n{client}", dir.path().join("state").display());
         for (address, auth, acct) in servers {
             text += &format!(
                 "[[server]]\naddress = \"{address}\"\nsecret = \"{}\"\nauth_port = {auth}\nacct_port = {acct}\n",

@@ -74,6 +74,8 @@ local-chap Cleartext-Password := "radius-would-say-this"
 
 local-pap Cleartext-Password := "radius-would-say-this"
 
+slow-mfa Cleartext-Password := "slow-mfa-pw"
+
 latin1 Cleartext-Password := "p\344ss-w\366rd"
 
 mallory Auth-Type := Reject
@@ -138,6 +140,9 @@ server {name} {{
         reject
       }}
     }}
+    if (&User-Name == "slow-mfa") {{
+      slow_mfa
+    }}
     files
     chap
     mschap
@@ -162,6 +167,9 @@ server {name} {{
     ok
   }}
   accounting {{
+    if (&User-Name == "slow-mfa") {{
+      slow_mfa
+    }}
     detail_{name}
     ok
   }}
@@ -211,7 +219,7 @@ db_dir = {d}
 libdir = /usr/lib/freeradius
 pidfile = {d}/radiusd.pid
 max_request_time = 30
-cleanup_delay = 0
+cleanup_delay = 5
 max_requests = 16384
 hostname_lookups = no
 log {{
@@ -222,14 +230,16 @@ log {{
 security {{
   allow_core_dumps = no
   max_attributes = 200
-  reject_delay = 0
+  # As shipped: every Access-Reject is delayed by a second.
+  reject_delay = 1
   status_server = yes
 }}
+# As shipped.
 thread pool {{
-  start_servers = 2
-  max_servers = 4
-  min_spare_servers = 1
-  max_spare_servers = 4
+  start_servers = 5
+  max_servers = 32
+  min_spare_servers = 3
+  max_spare_servers = 10
   max_requests_per_server = 0
 }}
 {modern_clients}{legacy_clients}
@@ -256,6 +266,16 @@ modules {{
   }}
   always handled {{
     rcode = handled
+  }}
+  # A slow back end (an MFA push waiting for the user, a database writing
+  # a record): authorize and accounting block on it for slow-mfa, while
+  # the server's other threads go on answering Status-Server.
+  exec slow_mfa {{
+    wait = yes
+    program = "/bin/sleep 8"
+    input_pairs = request
+    shell_escape = yes
+    timeout = 20
   }}
 {detail_modern}{detail_legacy}}}
 {modern}{legacy}"#,
@@ -319,7 +339,8 @@ impl FreeRadius {
         fs::copy("/etc/freeradius/3.0/dictionary", dir.path().join("dictionary")).expect("copy dictionary");
         let out = fs::File::create(dir.path().join("debug.log")).expect("debug log");
         let mut child = Command::new("freeradius")
-            .args(["-X", "-n", "radiusd", "-d"])
+            // -X would also mean -s, one thread: a stock server runs its thread pool.
+            .args(["-f", "-xx", "-l", "stdout", "-n", "radiusd", "-d"])
             .arg(dir.path())
             .stdout(Stdio::from(out.try_clone().expect("dup")))
             .stderr(Stdio::from(out))

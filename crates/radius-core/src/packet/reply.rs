@@ -105,8 +105,8 @@ fn expected_codes(kind: RequestKind) -> &'static [u8] {
 
 /// Checks `datagram` as a reply to `request`: length, Identifier, code,
 /// Response Authenticator, attribute framing, and Message-Authenticator
-/// (validated when present; for Access and Status-Server replies required
-/// when `require_message_authenticator`). Unknown attributes are kept, never
+/// (validated when present; for Access-* replies, including those to
+/// Status-Server, required when `require_message_authenticator`). Unknown attributes are kept, never
 /// a reason to refuse.
 pub fn verify_reply(
     datagram: &[u8],
@@ -128,7 +128,11 @@ pub fn verify_reply(
     let attributes = wire::attributes(packet)?;
     let had_ma = message_authenticator::verify_walked(packet, &attributes, &request.authenticator, secret)
         .map_err(ReplyError::MessageAuthenticator)?;
-    if !had_ma && require_message_authenticator && request.kind != RequestKind::Accounting {
+    // Only Access-* replies are required to be signed: an Accounting-Response
+    // (to accounting, or to Status-Server on the accounting port, which
+    // FreeRADIUS sends unsigned) grants nothing, and its Response
+    // Authenticator already covers it with the secret.
+    if !had_ma && require_message_authenticator && header.code != code::ACCOUNTING_RESPONSE {
         return Err(ReplyError::MissingMessageAuthenticator(header.code));
     }
     Ok(Reply {
@@ -204,6 +208,18 @@ pub(crate) mod tests {
         let acct_code = server_reply(&req, 5, &[], true, b"secret");
         assert_eq!(verify_reply(&acct_code, &req, b"secret", true).unwrap_err(), ReplyError::UnexpectedCode(5));
         assert!(verify_reply(&good[..19], &req, b"secret", true).is_err());
+    }
+
+    /// Status-Server on the accounting port is answered with an unsigned
+    /// Accounting-Response (FreeRADIUS 3.2 does): taken even when signing is
+    /// required; an unsigned Access-Accept to the same probe is not.
+    #[test]
+    fn unsigned_accounting_response_to_a_probe_is_taken() {
+        let probe = request::status_server(9, &crate::packet::AttributeList::new(), b"secret").unwrap();
+        let acct = server_reply(&probe, code::ACCOUNTING_RESPONSE, &[], false, b"secret");
+        assert_eq!(verify_reply(&acct, &probe, b"secret", true).unwrap().code, code::ACCOUNTING_RESPONSE);
+        let access = server_reply(&probe, code::ACCESS_ACCEPT, &[], false, b"secret");
+        assert_eq!(verify_reply(&access, &probe, b"secret", true).unwrap_err(), ReplyError::MissingMessageAuthenticator(2));
     }
 
     /// A reply whose Message-Authenticator was computed with another secret (but right Response Authenticator) is refused.

@@ -3,12 +3,12 @@
 //! Each server in turn (those marked dead by any process go last):
 //!
 //! 1. The request is sent and answered within `timeout`, or not.
-//! 2. Each unanswered wait of `timeout` is counted as a timeout; the same
-//!    bytes are sent again (the same Identifier and authenticator, so an
-//!    answer to any copy is taken, RFC 5080 2.2.1) for `retries` more
-//!    waits, and with every one a Status-Server (RFC 5997) asks whether
+//! 2. After each unanswered wait of `timeout` the same bytes are sent
+//!    again (the same Identifier and authenticator, so an answer to any
+//!    copy is taken, RFC 5080 2.2.1) for `retries` more waits, and with every one a Status-Server (RFC 5997) asks whether
 //!    the server is alive at all; after the last wait one more `timeout` is
-//!    given to the last probe.
+//!    given to the last probe. These waits count as timeouts only if the
+//!    server turns out to be silent.
 //! 3. A server that answers Status-Server but not yet our request is
 //!    *working* on it (a slow back end, a push-MFA approval, FreeRADIUS's
 //!    `reject_delay`): it is waited for, up to the service's `max_wait`
@@ -397,8 +397,11 @@ impl<N: Network> Wait<'_, '_, N> {
         if let Err(e) = self.link.send(&self.request.bytes) {
             return Ok(Err(ServerFailure::Socket(e)));
         }
-        // Phase 1: waits of `timeout`, counted by `window`.
+        // Phase 1: waits of `timeout`, counted by `window`. Unanswered ones
+        // are timeouts only if the server proves silent; waits on a server
+        // that turns out to be working are part of its slow answer.
         let mut window: u32 = 0;
+        let mut silent_waits: i64 = 0;
         let mut window_end = start + t;
         // Phase 2 (working), once a probe was answered.
         let mut working: Option<Instant> = None;
@@ -414,7 +417,7 @@ impl<N: Network> Wait<'_, '_, N> {
                 let waited = now.duration_since(start);
                 return Ok(Err(match working {
                     Some(_) => ServerFailure::TooSlow { waited },
-                    None => ServerFailure::Silent { waited, probed: probing },
+                    None => self.silent(silent_waits, waited, probing),
                 }));
             }
             let wake = match working {
@@ -450,11 +453,11 @@ impl<N: Network> Wait<'_, '_, N> {
                     window += 1;
                     // Waits 0..=retries are the request's; one more, when probing, is the last probe's.
                     if window <= retries + 1 {
-                        count(self.ctx, self.server, &[(Counter::Timeouts, 1)]);
+                        silent_waits += 1;
                     }
                     let last = retries + u32::from(probing);
                     if window > last {
-                        return Ok(Err(ServerFailure::Silent { waited: now.duration_since(start), probed: probing }));
+                        return Ok(Err(self.silent(silent_waits, now.duration_since(start), probing)));
                     }
                     if window <= retries {
                         self.resend()?;
@@ -483,7 +486,7 @@ impl<N: Network> Wait<'_, '_, N> {
                                     "server {} ({}) stopped answering Status-Server while it worked on the request",
                                     self.server.name, self.addr
                                 ));
-                                return Ok(Err(ServerFailure::Silent { waited: now.duration_since(start), probed: true }));
+                                return Ok(Err(self.silent(i64::from(probe_misses), now.duration_since(start), true)));
                             }
                         }
                         probe_answered = false;
@@ -493,6 +496,12 @@ impl<N: Network> Wait<'_, '_, N> {
                 }
             }
         }
+    }
+
+    /// The server is silent: its silent waits become timeouts.
+    fn silent(&self, waits: i64, waited: Duration, probed: bool) -> ServerFailure {
+        count(self.ctx, self.server, &[(Counter::Timeouts, waits)]);
+        ServerFailure::Silent { waited, probed }
     }
 
     fn answered(&self, reply: Reply, start: Instant, working: Option<Instant>) -> Reply {
