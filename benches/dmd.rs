@@ -8,7 +8,7 @@
 //! pid checks (name, start time) and SIGTERM are the real ones.
 
 use radius_core::packet::{code, dynauth};
-use radius_core::sessions::{self, PppSession};
+use radius_host::sessions::{self, PppSession};
 use std::collections::HashMap;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};

@@ -5,7 +5,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use radius_core::packet::{dynauth, encode, wire};
-use radius_dmd::{plan, selector::Selector};
+use radius_dmd::plan;
+use radius_host::selector::Selector;
 
 fuzz_target!(|data: &[u8]| {
     for require in [true, false] {

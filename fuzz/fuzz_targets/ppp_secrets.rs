@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use radius_core::ppp_secrets;
+use radius_host::ppp_secrets;
 use radius_core::sources::Offline;
 use std::net::Ipv4Addr;
 use std::path::Path;

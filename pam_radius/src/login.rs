@@ -56,8 +56,8 @@ fn authenticate_inner<H: PamHandler>(h: &mut H, args: &Args, deps: &Deps<'_>) ->
         log.log(Level::Warning, &warning.0);
     }
     let rhost = h.item(Item::RemoteHost).ok().flatten().filter(|h| !h.is_empty());
-    if config.registry.in_force() {
-        if let Err(refusal) = config.registry.check_source(&user, rhost.as_deref()) {
+    if loaded.registry.in_force() {
+        if let Err(refusal) = loaded.registry.check_source(&user, rhost.as_deref()) {
             log.log(Level::Warning, &format!("refused: {refusal}"));
             return Err(PamError::AuthErr);
         }
@@ -115,8 +115,8 @@ fn authenticate_inner<H: PamHandler>(h: &mut H, args: &Args, deps: &Deps<'_>) ->
     if let Some(ip) = reply.get(attr::FRAMED_IP_ADDRESS).and_then(|b| <[u8; 4]>::try_from(b).ok()) {
         let _ = h.putenv("Framed-IP-Address", &Ipv4Addr::from(ip).to_string());
     }
-    let policies = if config.registry.in_force() {
-        match config.registry.policies_for(&user) {
+    let policies = if loaded.registry.in_force() {
+        match loaded.registry.policies_for(&user) {
             Ok(p) => {
                 h.putenv("RADIUS_POLICIES", &p.joined()).map_err(|_| {
                     log.log(Level::Error, "cannot set the PAM environment variable RADIUS_POLICIES");

@@ -5,7 +5,8 @@
 use crate::args::Args;
 use crate::stored::{self, Loaded};
 use radius_core::config::{Config, ConfigError};
-use radius_core::nas;
+use radius_host::nas;
+use radius_host::user_registry::Registry;
 use radius_ffi::pam::PamHandler;
 use std::sync::Arc;
 
@@ -59,7 +60,8 @@ pub fn for_transaction<H: PamHandler>(
     }
     let config = load(args)?;
     let nas_address = nas::address_attributes(&config, args.hostname.as_deref(), args.families);
-    let loaded = Loaded { key, config: Arc::new(config), nas_address };
+    let registry = Arc::new(Registry::from_config(&config));
+    let loaded = Loaded { key, config: Arc::new(config), nas_address, registry };
     // Not kept is not wrong: the next stage reads the file again.
     let _ = handler.set_data(stored::CONFIG, loaded.clone());
     Ok(loaded)

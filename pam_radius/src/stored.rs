@@ -2,7 +2,7 @@
 //! (pam_set_data), under names of our own.
 
 use radius_core::packet::AttributeList;
-use radius_core::registry::Policies;
+use radius_host::user_registry::{Policies, Registry};
 use radius_core::Config;
 use radius_ffi::pam::PamResult;
 use std::ffi::CStr;
@@ -56,4 +56,6 @@ pub struct Loaded {
     pub config: Arc<Config>,
     /// NAS-IP-Address / NAS-IPv6-Address, resolved once.
     pub nas_address: AttributeList,
+    /// The user registry of the configuration.
+    pub registry: Arc<Registry>,
 }

@@ -7,7 +7,7 @@ use crate::radattr;
 use crate::settings::Settings;
 use crate::state::{Authenticated, Decider, State};
 use radius_core::log::Level;
-use radius_core::ppp_secrets;
+use radius_host::ppp_secrets;
 use radius_ffi::pppd::PppdHost;
 use std::net::Ipv4Addr;
 

@@ -15,7 +15,8 @@ use radius_core::config::SecretSource;
 use radius_core::log::Level;
 use radius_core::packet::attr::ms;
 use radius_core::packet::Reply;
-use radius_core::{ppp_secrets, AuthOutcome, AuthRequest, ClientError, Secret, Service};
+use radius_core::{AuthOutcome, AuthRequest, ClientError, Secret, Service};
+use radius_host::ppp_secrets;
 use radius_ffi::pppd::{ChapDigest, ChapResponse, ChapVerdict, PapVerdict, PppdHost};
 
 /// What RADIUS said, as a source of the decision: accepted with the reply

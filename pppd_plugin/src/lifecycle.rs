@@ -10,7 +10,7 @@ use crate::state::{Decider, Running, Setup, State};
 use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
 use radius_core::log::Level;
 use radius_core::ppp_session::{hex, AuthenticatedBy, PppSession, Usage};
-use radius_core::sessions;
+use radius_host::sessions;
 use radius_ffi::pppd::{LinkCounters, PppdHost};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 

@@ -10,7 +10,7 @@ use crate::grant::Grant;
 use crate::settings::{self, Settings};
 use radius_core::log::Level;
 use radius_core::ppp_session::PppSession;
-use radius_core::sessions::SessionDir;
+use radius_host::sessions::SessionDir;
 use radius_core::Radius;
 use std::cell::OnceCell;
 use radius_ffi::pppd::PppdHost;
@@ -151,7 +151,7 @@ fn load(host: &impl PppdHost, connect: Connect) -> Result<Setup, String> {
         host.log(Level::Warning, &w.0);
     }
     // As radiusclient: NAS-IP-Address from this host's name unless configured.
-    let own = radius_core::nas::address_attributes(&settings.config, None, Default::default());
+    let own = radius_host::nas::address_attributes(&settings.config, None, Default::default());
     if let Some(ip) = own.get(radius_core::packet::attr::NAS_IP_ADDRESS).and_then(|v| <[u8; 4]>::try_from(v).ok()) {
         settings.config.client.nas_ip_address = Some(Ipv4Addr::from(ip).into());
     }

@@ -14,7 +14,7 @@ use radius_core::log::Level;
 use radius_core::packet::attr::{self, terminate_cause};
 use radius_core::packet::wire::{self, Attribute};
 use radius_core::packet::{code, Reply};
-use radius_core::sessions::{Control, SessionDir};
+use radius_host::sessions::{Control, SessionDir};
 use radius_core::transport::ExchangeFailed;
 use radius_core::{AuthOutcome, AuthRequest, ClientError, Radius, Secret};
 use radius_ffi::pppd::{ChapDigest, ChapResponse, LinkCounters, LinkKind, PapVerdict, PppdHost};

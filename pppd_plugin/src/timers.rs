@@ -11,7 +11,7 @@ use crate::lifecycle::{CONTROL_TIMER, IDLE_TIMER};
 use crate::state::{Running, State};
 use radius_core::log::Level;
 use radius_core::packet::attr::terminate_cause;
-use radius_core::sessions::{self, Control, SessionDir};
+use radius_host::sessions::{self, Control, SessionDir};
 use radius_ffi::pppd::PppdHost;
 use std::ffi::CStr;
 

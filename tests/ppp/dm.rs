@@ -90,7 +90,7 @@ fn signed(attributes: &[&str]) -> Vec<String> {
 fn counter(rig: &Rig, name: &str) -> u64 {
     std::thread::sleep(Duration::from_millis(500)); // the daemon writes them every 200 ms
     let config = radius_core::Config::load(&rig.config).expect("rig config");
-    radius_dmd::counters::snapshot(&config.client.state_dir)
+    radius_host::incoming_counters::snapshot(&config.client.state_dir)
         .map(|s| s.counters.iter().find(|(n, _)| *n == name).map(|(_, v)| *v).unwrap_or(0))
         .unwrap_or(0)
 }

@@ -178,7 +178,7 @@ fn check_config_explains_and_warns() {
 /// pppd is never signalled.
 #[test]
 fn sessions_and_disconnect() {
-    use radius_core::sessions::{self, PppSession};
+    use radius_host::sessions::{self, PppSession};
     let s = setup("", &[(1812, 1813)]);
     let dir = s.dir.path().join("sessions");
     std::fs::write(&s.config, std::fs::read_to_string(&s.config).unwrap() + &format!("[sessions]\ndir = \"{}\"\n", dir.display())).unwrap();

@@ -11,10 +11,11 @@
 //! - [`trusted_dir`]: the one way root writes files in a shared place;
 //! - [`client`]: the high-level API (authenticate with challenge rounds,
 //!   send accounting);
-//! - [`ppp_secrets`]: pppd's pap-secrets / chap-secrets, read as pppd reads them;
 //! - [`ppp_session`]: one PPP session, the one model its requests,
-//!   accounting records and registry record come from;
-//! - [`sessions`]: the on-disk registry of live PPP sessions.
+//!   accounting records and registry record come from.
+//!
+//! What lives on the host (the NAS address, the session registry, pppd's
+//! secrets files, the user registry) is in the `radius-host` crate.
 #![forbid(unsafe_code)]
 
 pub mod accounting;
@@ -24,13 +25,9 @@ pub mod config;
 pub mod counters;
 pub mod dictionary;
 pub mod log;
-pub mod nas;
 pub mod packet;
-pub mod ppp_secrets;
 pub mod ppp_session;
-pub mod registry;
 pub mod secret;
-pub mod sessions;
 pub mod sources;
 pub mod state;
 pub mod transport;

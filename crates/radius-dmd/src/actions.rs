@@ -1,78 +1,23 @@
-//! What a Disconnect or CoA does to the sessions in the registry; also the
-//! code path of `radius-rs disconnect`.
-//!
-//! A session's pppd is signalled only after checking that the recorded
-//! pid is still that pppd (name and start time), so a reused pid is never
-//! hit. Before SIGTERM the cause (Admin-Reset) is left in the session's
-//! control file, where the plugin reads it for the Stop.
+//! What a CoA does to the sessions in the registry (a Disconnect is
+//! radius-host's `session_control`, shared with `radius-rs disconnect`).
 
-use crate::error_cause::ErrorCause;
 use crate::hook::Hook;
 use crate::plan::Changes;
-use crate::registry_cache::RegistryCache;
-use crate::selector::Selector;
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
 use radius_core::log::{Level, Log};
-use radius_core::packet::attr::terminate_cause;
-use radius_core::sessions::{self, Control, Liveness, SessionDir, PppSession};
+use radius_core::packet::error_cause::ErrorCause;
+use radius_host::session_control::{EndError, Matches};
+use radius_host::sessions::{self, Control, PppSession, SessionDir};
 use std::time::{Duration, Instant};
 
-/// The registry's sessions that match a selector.
-#[derive(Debug, Default)]
-pub struct Matches {
-    /// Their pppd runs.
-    pub live: Vec<PppSession>,
-    /// Their pppd is gone (the stale sweep sends their Stop).
-    pub stale: Vec<PppSession>,
-}
-
-/// Splits the sessions `selector` names into live and stale.
-pub fn find(registry: &mut RegistryCache, selector: &Selector, log: &dyn Log) -> Matches {
-    let mut m = Matches::default();
-    for r in registry.matching(selector, log) {
-        match sessions::liveness(&r) {
-            Liveness::Live => m.live.push(r),
-            Liveness::Gone | Liveness::Reused => m.stale.push(r),
-        }
-    }
-    m
-}
-
-/// Ends every live session `selector` names: Admin-Reset, then SIGTERM.
-/// The ended sessions, or why none could be.
-pub fn disconnect(registry: &mut RegistryCache, selector: &Selector, log: &dyn Log) -> Result<Vec<PppSession>, ErrorCause> {
-    let m = find(registry, selector, log);
-    let dir = registry.dir();
-    if m.live.is_empty() {
-        return Err(ErrorCause::SessionContextNotFound);
-    }
-    let mut failed = false;
-    for s in &m.live {
-        let control = Control { pid: s.pid, terminate_cause: Some(terminate_cause::ADMIN_RESET), ..Default::default() };
-        if let Err(e) = dir.write_control(&s.ifname, &control) {
-            log.log(Level::Warning, &format!("{}: cannot leave the Admin-Reset cause: {e}", s.ifname));
-        }
-        // The check right before the signal: the pid must still be this session's pppd.
-        if sessions::liveness(s) != Liveness::Live {
-            continue;
-        }
-        match kill(Pid::from_raw(s.pid as i32), Signal::SIGTERM) {
-            Ok(()) => log.log(Level::Info, &format!("{} ({}, pppd {}): disconnected (Admin-Reset)", s.ifname, s.user, s.pid)),
-            Err(e) => {
-                failed = true;
-                log.log(Level::Error, &format!("{}: cannot signal pppd {}: {e}", s.ifname, s.pid));
-            }
-        }
-    }
-    if failed {
-        Err(ErrorCause::SessionContextNotRemovable)
-    } else {
-        Ok(m.live)
+/// The Error-Cause of a Disconnect that ended nothing.
+pub fn cause_of(e: EndError) -> ErrorCause {
+    match e {
+        EndError::NoSession => ErrorCause::SessionContextNotFound,
+        EndError::NotRemovable => ErrorCause::SessionContextNotRemovable,
     }
 }
 
-/// Applies a CoA's changes to every live session of `m` (see [`find`]),
+/// Applies a CoA's changes to every live session of `m` (see `session_control::find`),
 /// and waits up to `wait` for their pppd to take them.
 pub fn change(
     dir: &SessionDir,

@@ -4,6 +4,7 @@
 //! without an answer (RFC 5176 3.3, 5.3) and counted by reason.
 
 use radius_core::config::{unmapped, Incoming, IncomingClient};
+use radius_host::incoming_counters::Counter;
 use radius_core::packet::attr;
 use radius_core::packet::dynauth::{self, CheckedRequest, RequestCheckError};
 use radius_core::packet::message_authenticator::MessageAuthenticatorError;
@@ -37,6 +38,22 @@ pub enum Dropped {
     /// No Event-Timestamp while one is required.
     #[error("no Event-Timestamp (require_event_timestamp = true)")]
     MissingTimestamp,
+}
+
+impl Dropped {
+    /// The counter this drop rises.
+    pub fn counter(&self) -> Counter {
+        match self {
+            Dropped::UnknownClient(_) => Counter::DroppedUnknownClient,
+            Dropped::Malformed(_) => Counter::DroppedMalformed,
+            Dropped::UnexpectedCode(_) => Counter::DroppedUnexpectedCode,
+            Dropped::BadAuthenticator => Counter::DroppedBadAuthenticator,
+            Dropped::MissingMessageAuthenticator => Counter::DroppedMissingMessageAuthenticator,
+            Dropped::BadMessageAuthenticator(_) => Counter::DroppedBadMessageAuthenticator,
+            Dropped::StaleTimestamp(_) => Counter::DroppedStaleTimestamp,
+            Dropped::MissingTimestamp => Counter::DroppedMissingTimestamp,
+        }
+    }
 }
 
 /// A request that passed every check, with the client that sent it.

@@ -9,7 +9,7 @@
 
 use radius_core::dictionary;
 use radius_core::packet::wire::Attribute;
-use radius_core::sessions::PppSession;
+use radius_host::sessions::PppSession;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

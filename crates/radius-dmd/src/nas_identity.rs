@@ -4,7 +4,8 @@
 
 use radius_core::packet::attr;
 use radius_core::packet::wire::Attribute;
-use radius_core::{nas, Config};
+use radius_core::Config;
+use radius_host::nas;
 use std::net::IpAddr;
 
 /// Who we are.

@@ -1,8 +1,8 @@
 //! What a request asks, read from its attributes: which sessions, and for
 //! CoA which changes. Requests we cannot honour become an Error-Cause.
 
-use crate::error_cause::ErrorCause;
-use crate::selector::{self, Selector};
+use radius_core::packet::error_cause::ErrorCause;
+use radius_host::selector::{self, Selector};
 use radius_core::packet::wire::Attribute;
 use radius_core::packet::{attr, code};
 

@@ -1,7 +1,7 @@
 //! The ACK or NAK to an admitted request: Error-Cause on a NAK, State and
 //! Proxy-State echoed (RFC 5176 3.1, RFC 2865 5.33), Message-Authenticator.
 
-use crate::error_cause::ErrorCause;
+use radius_core::packet::error_cause::ErrorCause;
 use radius_core::packet::dynauth::{self, CheckedRequest};
 use radius_core::packet::request::EncodeError;
 use radius_core::packet::{attr, code, AttributeList};

@@ -6,14 +6,11 @@
 
 use crate::actions;
 use crate::admission;
-use crate::counters::{Counter, Counters};
 use crate::dedup::{Dedup, RequestKey, Seen};
-use crate::error_cause::ErrorCause;
+use radius_core::packet::error_cause::ErrorCause;
 use crate::hook::Hook;
 use crate::nas_identity::NasIdentity;
 use crate::plan::{self, Changes, Plan};
-use crate::selector::Selector;
-use crate::registry_cache::RegistryCache;
 use crate::respond;
 use crate::stale;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -22,7 +19,11 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::socket::{self, sockopt, AddressFamily, SockFlag, SockType, SockaddrStorage};
 use radius_core::config::{unmapped, Incoming, IncomingClient};
 use radius_core::packet::dynauth::CheckedRequest;
-use radius_core::sessions::SessionDir;
+use radius_host::incoming_counters::{Counter, Counters};
+use radius_host::registry_cache::RegistryCache;
+use radius_host::selector::Selector;
+use radius_host::session_control;
+use radius_host::sessions::SessionDir;
 use radius_core::log::{Level, Log};
 use radius_core::packet::{code, wire::MAX_LEN};
 use radius_core::{Client, Config};
@@ -90,7 +91,7 @@ pub fn bind(ip: IpAddr, port: u16, vrf: &str) -> Result<UdpSocket, String> {
 }
 
 fn record_drop(shared: &Shared, d: &admission::Dropped, from: SocketAddr) {
-    shared.counters.bump(Counter::for_drop(d));
+    shared.counters.bump(d.counter());
     shared.log.log(Level::Warning, &format!("request from {from} dropped: {d}"));
 }
 
@@ -209,7 +210,7 @@ pub fn decide(shared: &Shared, datagram: &[u8], from: SocketAddr) -> Decision {
     match planned {
         Plan::Disconnect(selector) => {
             let outcome = match shared.registry.lock() {
-                Ok(mut registry) => actions::disconnect(&mut registry, &selector, shared.log.as_ref()).map(|_| ()),
+                Ok(mut registry) => session_control::disconnect(&mut registry, &selector, shared.log.as_ref()).map(|_| ()).map_err(actions::cause_of),
                 Err(_) => Err(ErrorCause::ResourcesUnavailable),
             };
             if let Err(cause) = outcome {
@@ -236,7 +237,7 @@ fn run_coa(shared: &Shared, socket: &UdpSocket, admission: &Admission, selector:
     let hook = hook(&shared.config.incoming);
     let wait = coa_wait(&shared.config);
     // The registry lock is held only to find the sessions, not while pppd takes the change.
-    let found = shared.registry.lock().map(|mut r| actions::find(&mut r, selector, shared.log.as_ref())).unwrap_or_default();
+    let found = shared.registry.lock().map(|mut r| session_control::find(&mut r, selector, shared.log.as_ref())).unwrap_or_default();
     let outcome = actions::change(&shared.sessions, found, changes, hook.as_ref(), wait, shared.log.as_ref()).map(|_| ());
     let verdict = match outcome {
         Ok(()) => "applied".to_string(),

@@ -8,7 +8,7 @@
 use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
 use radius_core::log::{Level, Log};
 use radius_core::packet::attr::{self, terminate_cause};
-use radius_core::sessions::{self, Liveness, SessionDir, PppSession};
+use radius_host::sessions::{self, Liveness, PppSession, SessionDir};
 use radius_core::{Client, Service};
 use std::time::SystemTime;
 

@@ -3,10 +3,10 @@
 
 use crate::Verdict;
 use radius_core::log::StderrLog;
-use radius_core::sessions::SessionDir;
-use radius_dmd::actions;
-use radius_dmd::registry_cache::RegistryCache;
-use radius_dmd::selector::Selector;
+use radius_host::sessions::SessionDir;
+use radius_host::registry_cache::RegistryCache;
+use radius_host::selector::Selector;
+use radius_host::session_control;
 use std::net::Ipv4Addr;
 use std::path::Path;
 
@@ -42,15 +42,15 @@ pub fn run(config: &Path, debug: bool, args: &Args) -> Verdict {
         }
     };
     let mut registry = RegistryCache::new(std::sync::Arc::new(dir));
-    match actions::disconnect(&mut registry, &selector, &StderrLog { debug }) {
+    match session_control::disconnect(&mut registry, &selector, &StderrLog { debug }) {
         Ok(ended) => {
             for s in ended {
                 println!("disconnected {} ({}, session {}, pppd {})", s.ifname, s.user, s.acct_session_id, s.pid);
             }
             Verdict::Ok
         }
-        Err(cause) => {
-            eprintln!("radius-rs: {}: {}", selector.describe(), cause.name());
+        Err(why) => {
+            eprintln!("radius-rs: {}: {why}", selector.describe());
             Verdict::Error
         }
     }

@@ -34,7 +34,7 @@ pub fn run(config: &Path) -> Verdict {
             }
         }
     }
-    match radius_dmd::counters::snapshot(&config.client.state_dir) {
+    match radius_host::incoming_counters::snapshot(&config.client.state_dir) {
         Ok(snap) => {
             println!("incoming (radius-rs-dmd, port {}):", config.incoming.section.port);
             for (name, value) in snap.counters {

@@ -1,7 +1,7 @@
 //! `radius-rs sessions`: the session registry, with whether each pppd still runs.
 
 use crate::Verdict;
-use radius_core::sessions::{self, Liveness, SessionDir};
+use radius_host::sessions::{self, Liveness, SessionDir};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 

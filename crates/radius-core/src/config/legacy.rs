@@ -106,7 +106,7 @@ pub fn parse_with(text: &str, path: &Path, families: Families, sources: &dyn Sou
         client,
         servers,
         warnings: Vec::new(),
-        registry: Default::default(),
+        user_tables: Default::default(),
         ppp: Default::default(),
         sessions: Default::default(),
         incoming,

@@ -15,10 +15,10 @@ pub use model::{
     ClientSection, ConfigFile, IncomingClientSection, IncomingSection, MaxWait, PppSection, RegistrySection, SecretSource,
     ServerSection, Service, SessionsSection, UserSection,
 };
-use crate::registry::Registry;
 
 use crate::secret::Secret;
 use crate::sources::{Sources, System};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -153,14 +153,24 @@ pub struct Config {
     pub servers: Vec<Server>,
     /// Legal but unwise settings found while loading.
     pub warnings: Vec<ConfigWarning>,
-    /// The user registry (`[registry]`, `[users.NAME]`).
-    pub registry: Registry,
+    /// `[registry]` and `[users.NAME]` as written (radius-host's user
+    /// registry is built from them).
+    pub user_tables: UserTables,
     /// The pppd plugin's settings (`[ppp]`).
     pub ppp: PppSection,
     /// The live-session registry (`[sessions]`).
     pub sessions: SessionsSection,
     /// Disconnect / CoA requests (`[incoming]`).
     pub incoming: Incoming,
+}
+
+/// The user registry's tables, as written.
+#[derive(Debug, Clone, Default)]
+pub struct UserTables {
+    /// `[registry]`, if written.
+    pub registry: Option<RegistrySection>,
+    /// `[users.NAME]`.
+    pub users: BTreeMap<String, UserSection>,
 }
 
 impl Config {
@@ -341,13 +351,12 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path, sources: &dyn Sources)
     }
     let incoming =
         resolve_incoming(std::mem::take(&mut file.incoming), &servers, path, &mut warnings, sources).map_err(|(k, m)| invalid(k, m))?;
-    let in_force = !file.users.is_empty() || file.registry.is_some();
     Ok(Config {
         path: path.to_path_buf(),
         client,
         servers,
         warnings,
-        registry: Registry::new(file.registry.unwrap_or_default(), file.users, in_force),
+        user_tables: UserTables { registry: file.registry, users: file.users },
         ppp: file.ppp,
         sessions: file.sessions,
         incoming,

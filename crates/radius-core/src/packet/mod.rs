@@ -7,12 +7,14 @@
 //! - [`request`], [`reply`]: what the client sends and the full reply check
 //!   (each reply is decoded once);
 //! - [`message_authenticator`]: RFC 3579 3.2 (the BlastRADIUS defence);
-//! - [`dynauth`]: RFC 5176 Disconnect/CoA requests and their answers.
+//! - [`dynauth`]: RFC 5176 Disconnect/CoA requests and their answers, and
+//!   [`error_cause`], the Error-Cause values of the NAKs.
 
 pub mod attr;
 pub mod attributes;
 pub mod encode;
 pub mod dynauth;
+pub mod error_cause;
 pub mod message_authenticator;
 pub mod reply;
 pub mod request;

@@ -6,7 +6,7 @@
 //! `[registry]` or a `[users.NAME]` table; without one (a plain server
 //! list, or a pam_radius_auth file) RADIUS alone decides.
 
-use crate::config::model::{RegistrySection, UserSection};
+use radius_core::config::{Config, RegistrySection, UserSection};
 use ipnet::IpNet;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -69,6 +69,14 @@ impl Registry {
         Registry { in_force, users, defaults }
     }
 
+    /// The registry of a loaded configuration: in force when it has a
+    /// `[registry]` or a `[users.NAME]` table.
+    pub fn from_config(config: &Config) -> Self {
+        let tables = &config.user_tables;
+        let in_force = tables.registry.is_some() || !tables.users.is_empty();
+        Registry::new(tables.registry.clone().unwrap_or_default(), tables.users.clone(), in_force)
+    }
+
     /// True when the configuration has a registry at all.
     pub fn in_force(&self) -> bool {
         self.in_force
@@ -121,7 +129,7 @@ impl Registry {
 /// An address as PAM_RHOST gives it: plain, bracketed, or IPv4-mapped IPv6.
 fn parse_host(host: &str) -> Option<IpAddr> {
     let ip: IpAddr = host.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
-    Some(crate::config::unmapped(ip))
+    Some(radius_core::config::unmapped(ip))
 }
 
 #[cfg(test)]
@@ -164,6 +172,25 @@ mod tests {
         assert_eq!(r.check_source("alice", None), Err(Refusal::NoRemoteHost("alice".into())));
         assert!(matches!(r.check_source("alice", Some("host.example")), Err(Refusal::RemoteHostNotAnAddress { .. })));
         assert!(Registry::default().check_source("x", None).is_ok(), "no bound_cidrs: anywhere");
+    }
+
+    /// The registry of a TOML configuration is in force with either table,
+    /// and not without.
+    #[test]
+    fn from_config_tables() {
+        let text = "[[server]]\naddress = \"127.0.0.1\"\nsecret = \"a-long-enough-secret\"\n\
+                    [registry]\nunregistered_user_policies = [\"guest\"]\nbound_cidrs = [\"10.0.0.0/8\"]\n\
+                    [users.alice]\npolicies = [\"admin\"]\n";
+        let path = std::path::Path::new("/r.toml");
+        let r = Registry::from_config(&Config::from_toml(text, path).unwrap());
+        assert!(r.in_force());
+        assert_eq!(r.policies_for("alice").unwrap().joined(), "admin");
+        assert_eq!(r.policies_for("bob").unwrap().joined(), "guest");
+        assert!(r.check_source("bob", Some("10.2.3.4")).is_ok());
+        let only_users = Config::from_toml("[[server]]\naddress = \"127.0.0.1\"\nsecret = \"a-long-enough-secret\"\n[users.x]\npolicies = []\n", path).unwrap();
+        assert!(Registry::from_config(&only_users).in_force());
+        let plain = Config::from_toml("[[server]]\naddress = \"127.0.0.1\"\nsecret = \"a-long-enough-secret\"\n", path).unwrap();
+        assert!(!Registry::from_config(&plain).in_force());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Error-Cause values (RFC 5176 3.5) this daemon answers with.
+//! Error-Cause values (RFC 5176 3.5) radius-rs-dmd answers with.
 
 /// Why a request was refused, sent as Error-Cause in the NAK.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,8 +3,8 @@
 //! removed when the session ends. radius-rs-dmd finds the session a
 //! Disconnect-Request names here; `radius-rs sessions` lists them.
 
-pub use crate::ppp_session::{hex, unhex, PppSession};
-use crate::trusted_dir::{DirError, TrustedDir};
+pub use radius_core::ppp_session::{hex, unhex, PppSession};
+use radius_core::trusted_dir::{DirError, TrustedDir};
 use serde::{Deserialize, Serialize};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -65,7 +65,7 @@ pub struct Control {
     pub class: Option<Vec<String>>,
 }
 
-/// The registry directory, checked (see [`crate::trusted_dir`]): one
+/// The registry directory, checked (see [`radius_core::trusted_dir`]): one
 /// record file per live session, `<ifname>.toml` (mode 0600), and the
 /// controls radius-rs-dmd leaves for a session's pppd in its subdirectory
 /// `control/`, so writing one does not change the registry directory

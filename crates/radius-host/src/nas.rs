@@ -2,9 +2,9 @@
 //! radiusclient (pppd's radius.so) send them: the addresses of `hostname=` or of this host's name, unless
 //! the configuration names one (`client.nas_ip_address`, sent by the core).
 
-use crate::config::{Config, Families};
-use crate::packet::attr;
-use crate::packet::AttributeList;
+use radius_core::config::{Config, Families};
+use radius_core::packet::attr;
+use radius_core::packet::AttributeList;
 use std::net::ToSocketAddrs;
 
 /// The attributes to add to a request (empty when the config sets the address).

@@ -9,8 +9,8 @@
 //! a newline, continues the line. A secret `@/path` is the first line of
 //! that file. `*` (or an empty word) as client or server matches any name.
 
-use crate::secret::Secret;
-use crate::sources::Sources;
+use radius_core::secret::Secret;
+use radius_core::sources::Sources;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -149,7 +149,7 @@ fn tokenize(text: &str) -> Vec<Token> {
 /// Parses the text of a secrets file; `path` names it in errors, and
 /// `@file` secrets are read relative to the current directory as pppd does.
 pub fn parse(text: &str, path: &Path) -> Result<Vec<SecretEntry>, SecretsError> {
-    parse_with(text, path, &crate::sources::System)
+    parse_with(text, path, &radius_core::sources::System)
 }
 
 /// As [`parse`], reading `@file` secrets through `sources`.

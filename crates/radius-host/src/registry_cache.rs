@@ -6,7 +6,7 @@
 use crate::selector::Selector;
 use nix::sys::stat::FileStat;
 use radius_core::log::{Level, Log};
-use radius_core::sessions::{SessionDir, PppSession};
+use crate::sessions::{PppSession, SessionDir};
 use std::collections::HashMap;
 use std::sync::Arc;
 

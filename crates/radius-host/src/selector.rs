@@ -4,7 +4,7 @@
 
 use radius_core::packet::attr;
 use radius_core::packet::wire::Attribute;
-use radius_core::sessions::PppSession;
+use crate::sessions::PppSession;
 use std::net::Ipv4Addr;
 
 /// What a request (or `radius-rs disconnect`) says about the sessions it means.

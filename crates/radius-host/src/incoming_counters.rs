@@ -1,9 +1,9 @@
-//! The daemon's counters, like RouterOS `/radius incoming monitor`:
-//! requests, ACKs, NAKs by Error-Cause and drops by reason. Kept in memory
-//! and written to `state_dir/counters/incoming*` for `radius-rs monitor`.
+//! radius-rs-dmd's counters, like RouterOS `/radius incoming monitor`:
+//! requests, ACKs, NAKs by Error-Cause and drops by reason. Kept in the
+//! daemon's memory and written to `state_dir/counters/incoming*`, where
+//! `radius-rs monitor` reads them.
 
-use crate::admission::Dropped;
-use crate::error_cause::{self, ErrorCause};
+use radius_core::packet::error_cause::{self, ErrorCause};
 use radius_core::state::{FileState, SharedState, StateError, SLOTS};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -67,22 +67,6 @@ pub const ALL: [(Counter, &str); 16] = [
 
 const REQUESTS_FILE: &str = "incoming";
 const CAUSES_FILE: &str = "incoming-naks";
-
-impl Counter {
-    /// The counter a drop reason rises.
-    pub fn for_drop(d: &Dropped) -> Counter {
-        match d {
-            Dropped::UnknownClient(_) => Counter::DroppedUnknownClient,
-            Dropped::Malformed(_) => Counter::DroppedMalformed,
-            Dropped::UnexpectedCode(_) => Counter::DroppedUnexpectedCode,
-            Dropped::BadAuthenticator => Counter::DroppedBadAuthenticator,
-            Dropped::MissingMessageAuthenticator => Counter::DroppedMissingMessageAuthenticator,
-            Dropped::BadMessageAuthenticator(_) => Counter::DroppedBadMessageAuthenticator,
-            Dropped::StaleTimestamp(_) => Counter::DroppedStaleTimestamp,
-            Dropped::MissingTimestamp => Counter::DroppedMissingTimestamp,
-        }
-    }
-}
 
 /// The live counters of a running daemon (shared by its threads).
 #[derive(Debug)]
