@@ -1,8 +1,10 @@
-//! radius-rs-dmd with 10,000 sessions in the registry: Disconnect-Requests
-//! per second and latency (p50/p99) on the NAK path (no session matches)
-//! and on the match path (the session's pppd is checked and signalled),
-//! beside a bare UDP echo loop measured in the same run with the same load
-//! generator. Not a test: it prints numbers and ratios.
+//! radius-rs-dmd: Disconnect-Requests per second and latency (p50/p99) on
+//! the NAK path (no session matches) and on the match path (the session's
+//! pppd is checked, Admin-Reset left for it, SIGTERM), beside a bare UDP
+//! echo loop driven by the same load generator in the same run, the two
+//! interleaved chunk by chunk so that drift hits both. Then the cost
+//! growth: the NAK path with 1 session and with 100,000 in the registry.
+//! Not a test: it prints numbers and ratios.
 //!
 //! The "pppd" processes are copies of sleep(1) named pppd, so the daemon's
 //! pid checks (name, start time) and SIGTERM are the real ones.
@@ -18,18 +20,36 @@ use std::time::{Duration, Instant};
 const SESSIONS: usize = 10_000;
 const MATCHED: usize = 2_000;
 const NAK_REQUESTS: usize = 20_000;
+const CHUNKS: usize = 10;
 const WINDOW: usize = 16;
 const SECRET: &[u8] = b"bench-secret-0123456789";
 
-struct Result {
-    rate: f64,
-    p50: Duration,
-    p99: Duration,
-    answered: usize,
+/// What a run of requests gave: answers, their latencies, the time taken.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.latencies.extend(other.latencies);
+        self.elapsed += other.elapsed;
+    }
+
+    fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn pct(&self, p: f64) -> Duration {
+        let mut l = self.latencies.clone();
+        l.sort();
+        l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or_default()
+    }
 }
 
 /// Sends `requests` keeping `WINDOW` outstanding; one answer per request.
-fn load(target: &str, requests: &[Vec<u8>]) -> Result {
+fn load(target: &str, requests: &[Vec<u8>]) -> Tally {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.connect(target).unwrap();
     socket.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
@@ -53,11 +73,23 @@ fn load(target: &str, requests: &[Vec<u8>]) -> Result {
             _ => break,
         }
     }
-    let elapsed = started.elapsed();
-    let answered = latencies.len();
-    latencies.sort();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
-    Result { rate: answered as f64 / elapsed.as_secs_f64(), p50: pct(0.50), p99: pct(0.99), answered }
+    Tally { latencies, elapsed: started.elapsed() }
+}
+
+/// `requests` in `chunks`, each chunk sent to the echo loop and then to the
+/// daemon (order alternating); the two tallies.
+fn interleaved(echo: &str, daemon: &str, requests: &[Vec<u8>], chunks: usize) -> (Tally, Tally) {
+    let (mut e, mut d) = (Tally::default(), Tally::default());
+    for (i, chunk) in requests.chunks(requests.len().div_ceil(chunks)).enumerate() {
+        if i % 2 == 0 {
+            e.add(load(echo, chunk));
+            d.add(load(daemon, chunk));
+        } else {
+            d.add(load(daemon, chunk));
+            e.add(load(echo, chunk));
+        }
+    }
+    (e, d)
 }
 
 fn echo_server() -> String {
@@ -82,12 +114,6 @@ fn record(i: usize, pid: u32, start: Option<u64>) -> PppSession {
     s
 }
 
-fn fake_pppd(dir: &Path) -> PathBuf {
-    let exe = dir.join("pppd");
-    std::fs::copy("/bin/sleep", &exe).unwrap();
-    exe
-}
-
 fn daemon_binary() -> PathBuf {
     // target/release/deps/dmd-… → target/release/radius-rs-dmd
     let exe = std::env::current_exe().unwrap();
@@ -98,94 +124,120 @@ fn request(identifier: u8, attribute: (u8, Vec<u8>)) -> Vec<u8> {
     dynauth::encode_request(code::DISCONNECT_REQUEST, identifier, &[attribute].into_iter().collect(), SECRET, true).expect("encodes")
 }
 
-fn print(name: &str, r: &Result, echo: &Result) {
-    println!(
-        "{name:<34} {:>9.0} req/s  p50 {:>7.1} µs  p99 {:>8.1} µs  ({} answered)  = {:.2} of the UDP echo loop's rate",
-        r.rate,
-        r.p50.as_secs_f64() * 1e6,
-        r.p99.as_secs_f64() * 1e6,
-        r.answered,
-        r.rate / echo.rate
-    );
+/// A radius-rs-dmd serving a registry of `sessions` records, the first
+/// `matched` of them with a "pppd" of their own; every process it started.
+struct Daemon {
+    target: String,
+    dir: tempfile::TempDir,
+    children: Vec<Child>,
 }
 
-fn main() {
-    let daemon = daemon_binary();
-    assert!(daemon.exists(), "{} is missing: cargo build --release --workspace", daemon.display());
-    let dir = tempfile::tempdir().unwrap();
-    let sessions_dir = dir.path().join("sessions");
-    let registry = sessions::SessionDir::open(&sessions_dir).unwrap();
-    let pppd = fake_pppd(dir.path());
-    // One long-lived "pppd" stands behind the unmatched sessions; each matched one has its own.
-    let mut children: Vec<Child> = Vec::new();
-    let spawn = |children: &mut Vec<Child>| {
-        let c = Command::new(&pppd).arg("600").stdin(Stdio::null()).spawn().unwrap();
-        let pid = c.id();
-        children.push(c);
-        (pid, sessions::process_identity(pid).map(|(_, s)| s))
-    };
-    let (shared_pid, shared_start) = spawn(&mut children);
-    for i in 0..SESSIONS {
-        let (pid, start) = if i < MATCHED { spawn(&mut children) } else { (shared_pid, shared_start) };
-        registry.write(&record(i, pid, start)).unwrap();
-    }
-    let port = 41700 + (std::process::id() % 1000) as u16;
-    let config = dir.path().join("radius.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[client]\nstate_dir = \"{}\"\n[[server]]\naddress = \"127.0.0.1\"\nsecret = \"{}\"\nacct_port = 9\nauth_port = 9\n\
-             [sessions]\ndir = \"{}\"\n[incoming]\naccept = true\nport = {port}\nlisten = [\"127.0.0.1\"]\nstale_check = \"1h\"\n",
-            dir.path().join("state").display(),
-            String::from_utf8_lossy(SECRET),
-            sessions_dir.display()
-        ),
-    )
-    .unwrap();
-    let dmd = Command::new(&daemon)
-        .args(["--foreground", "--config"])
-        .arg(&config)
-        .stderr(std::fs::File::create(dir.path().join("dmd.log")).unwrap())
-        .spawn()
+impl Daemon {
+    fn start(sessions: usize, matched: usize) -> Daemon {
+        let daemon = daemon_binary();
+        assert!(daemon.exists(), "{} is missing: cargo build --release --workspace", daemon.display());
+        let dir = tempfile::tempdir().unwrap();
+        let sessions_dir = dir.path().join("sessions");
+        let registry = sessions::SessionDir::open(&sessions_dir).unwrap();
+        let pppd = dir.path().join("pppd");
+        std::fs::copy("/bin/sleep", &pppd).unwrap();
+        let mut children: Vec<Child> = Vec::new();
+        let mut spawn = || {
+            let c = Command::new(&pppd).arg("600").stdin(Stdio::null()).spawn().unwrap();
+            let pid = c.id();
+            children.push(c);
+            (pid, sessions::process_identity(pid).map(|(_, s)| s))
+        };
+        // One long-lived "pppd" stands behind the unmatched sessions.
+        let (shared_pid, shared_start) = spawn();
+        for i in 0..sessions {
+            let (pid, start) = if i < matched { spawn() } else { (shared_pid, shared_start) };
+            registry.write(&record(i, pid, start)).unwrap();
+        }
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = socket.local_addr().unwrap().port();
+        drop(socket);
+        let config = dir.path().join("radius.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[client]\nstate_dir = \"{}\"\n[[server]]\naddress = \"127.0.0.1\"\nsecret = \"{}\"\nacct_port = 9\nauth_port = 9\n\
+                 [sessions]\ndir = \"{}\"\n[incoming]\naccept = true\nport = {port}\nlisten = [\"127.0.0.1\"]\nstale_check = \"1h\"\n",
+                dir.path().join("state").display(),
+                String::from_utf8_lossy(SECRET),
+                sessions_dir.display()
+            ),
+        )
         .unwrap();
-    children.push(dmd);
-    let _reaper = Reaper(children);
-    let target = format!("127.0.0.1:{port}");
-    // Wait until it listens and answers (having read the 10,000 records once).
-    let warm = (0..100).any(|i| {
-        std::thread::sleep(Duration::from_millis(200));
-        load(&target, &[request(i as u8, (1, format!("warm-up-{i}").into_bytes()))]).answered == 1
-    });
-    assert!(warm, "radius-rs-dmd does not answer:\n{}", std::fs::read_to_string(dir.path().join("dmd.log")).unwrap_or_default());
+        let dmd = Command::new(&daemon)
+            .args(["--foreground", "--config"])
+            .arg(&config)
+            .stderr(std::fs::File::create(dir.path().join("dmd.log")).unwrap())
+            .spawn()
+            .unwrap();
+        children.push(dmd);
+        let d = Daemon { target: format!("127.0.0.1:{port}"), dir, children };
+        // Wait until it listens and answers (having read the records once).
+        let warm = (0..300).any(|i| {
+            std::thread::sleep(Duration::from_millis(200));
+            load(&d.target, &[request(i as u8, (1, format!("warm-up-{i}").into_bytes()))]).latencies.len() == 1
+        });
+        assert!(warm, "radius-rs-dmd does not answer:\n{}", std::fs::read_to_string(d.dir.path().join("dmd.log")).unwrap_or_default());
+        d
+    }
 
-    let echo = echo_server();
-    let nak: Vec<Vec<u8>> = (0..NAK_REQUESTS).map(|i| request(i as u8, (1, format!("nobody-{i}").into_bytes()))).collect();
-    let matched: Vec<Vec<u8>> = (0..MATCHED).map(|i| request(i as u8, (44, format!("BENCH-{i:08}").into_bytes()))).collect();
+    /// How many of the matched sessions' "pppd" got their SIGTERM.
+    fn signalled(&self, matched: usize) -> usize {
+        self.children.iter().skip(1).take(matched).filter(|c| !Path::new(&format!("/proc/{}", c.id())).exists() || is_zombie(c.id())).count()
+    }
+}
 
-    println!("radius-rs-dmd, {SESSIONS} sessions in the registry, {WINDOW} requests in flight, one client socket:");
-    let echo_nak = load(&echo, &nak);
-    let ours_nak = load(&target, &nak);
-    let echo_match = load(&echo, &matched);
-    let ours_match = load(&target, &matched);
-    println!("{:<34} {:>9.0} req/s  p50 {:>7.1} µs  p99 {:>8.1} µs", "bare UDP echo loop", echo_nak.rate, echo_nak.p50.as_secs_f64() * 1e6, echo_nak.p99.as_secs_f64() * 1e6);
-    print("Disconnect, no match (NAK 503)", &ours_nak, &echo_nak);
-    print("Disconnect, match (pid check+kill)", &ours_match, &echo_match);
-    let killed = _reaper.0.iter().skip(1).take(MATCHED).filter(|c| !Path::new(&format!("/proc/{}", c.id())).exists() || is_zombie(c.id())).count();
-    println!("matched sessions whose pppd got SIGTERM: {killed} of {MATCHED}");
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
 }
 
 fn is_zombie(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z')))
 }
 
-/// Kills every process the bench started, also when it panics.
-struct Reaper(Vec<Child>);
+fn line(name: &str, t: &Tally) {
+    println!("  {name:<40} {:>9.0} req/s  p50 {:>7.1} µs  p99 {:>8.1} µs", t.rate(), t.pct(0.5).as_secs_f64() * 1e6, t.pct(0.99).as_secs_f64() * 1e6);
+}
 
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+fn versus(name: &str, ours: &Tally, echo: &Tally) {
+    line(name, ours);
+    line("  bare UDP echo loop, same requests", echo);
+    println!("  {:<40} {:.2} of the echo loop's rate", "", ours.rate() / echo.rate());
+}
+
+fn nak_requests(n: usize) -> Vec<Vec<u8>> {
+    (0..n).map(|i| request(i as u8, (1, format!("nobody-{i}").into_bytes()))).collect()
+}
+
+fn main() {
+    let echo = echo_server();
+    {
+        let d = Daemon::start(SESSIONS, MATCHED);
+        println!("radius-rs-dmd, {SESSIONS} sessions in the registry, {WINDOW} requests in flight, one client socket, {CHUNKS} chunks interleaved:");
+        let (e, ours) = interleaved(&echo, &d.target, &nak_requests(NAK_REQUESTS), CHUNKS);
+        versus("Disconnect, no match (NAK 503)", &ours, &e);
+        let matched: Vec<Vec<u8>> = (0..MATCHED).map(|i| request(i as u8, (44, format!("BENCH-{i:08}").into_bytes()))).collect();
+        let (e, ours) = interleaved(&echo, &d.target, &matched, 4);
+        versus("Disconnect, match (pid check, SIGTERM)", &ours, &e);
+        println!("  matched sessions whose pppd got SIGTERM: {} of {MATCHED}", d.signalled(MATCHED));
     }
+    println!("cost growth, the NAK path with 1 and with 100,000 sessions in the registry:");
+    let mut rates = Vec::new();
+    for sessions in [1, 100_000] {
+        let d = Daemon::start(sessions, 0);
+        let (e, ours) = interleaved(&echo, &d.target, &nak_requests(NAK_REQUESTS / 2), CHUNKS);
+        println!("  {sessions:>7} sessions: {:>9.0} req/s ({:.2} of the echo loop's rate)", ours.rate(), ours.rate() / e.rate());
+        rates.push(ours.rate() / e.rate());
+    }
+    println!("  100,000 sessions / 1 session: {:.2}", rates[1] / rates[0]);
 }

@@ -13,8 +13,10 @@
 //!
 //! Not a test: nothing fails on a number. Run with `bash scripts/bench.sh`.
 
+use radius_core::auth::Credentials;
+use radius_core::packet::{attr, request, AttributeList};
 use radius_ffi::pam::app::Transaction;
-use radius_ffi::pam::{PamError, Style};
+use radius_ffi::pam::Style;
 use radius_testbed::{closed_port, silent_server, FreeRadius, SECRET};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -34,21 +36,30 @@ fn reference_module() -> PathBuf {
         .expect("pam_radius_auth.so (apt-get install libpam-radius-auth)")
 }
 
-/// One contender of a line: a PAM service (one `auth` line) and whom it
-/// logs in.
+/// What one contender of a line does each round.
+enum Run {
+    /// pam_start → pam_authenticate → pam_end of a service (one `auth`
+    /// line) for `user`; without `authenticate`, pam_start → pam_end only
+    /// (what loading the module costs).
+    Pam { service: String, user: &'static str, password: &'static str, authenticate: bool },
+    /// The bare exchange with a server, as radclient does it: an
+    /// Access-Request for alice built beforehand (a new Identifier and
+    /// authenticator each, so none is a duplicate), timed from send to the
+    /// reply.
+    Bare { socket: std::net::UdpSocket, attributes: AttributeList },
+}
+
 struct Contender {
     label: String,
-    service: String,
-    user: &'static str,
-    password: &'static str,
+    run: Run,
     /// Run before each login, untimed (e.g. forget dead marks).
     before: Option<Box<dyn Fn()>>,
 }
 
-/// What the logins of one contender gave.
+/// What the rounds of one contender gave.
 struct Outcome {
     times: Vec<Duration>,
-    failures: Vec<PamError>,
+    failures: Vec<String>,
 }
 
 impl Outcome {
@@ -69,16 +80,65 @@ impl Bench {
         Bench { confdir: tempfile::tempdir().unwrap(), services: 0 }
     }
 
-    /// A contender loading `module` with `args`.
+    /// A contender logging `user` in through `module` with `args`.
     fn contender(&mut self, label: &str, module: &Path, args: &str, user: &'static str, password: &'static str) -> Contender {
         self.services += 1;
         let service = format!("rrs-bench-{}", self.services);
         std::fs::write(self.confdir.path().join(&service), format!("auth required {} {args}\n", module.display())).unwrap();
-        Contender { label: label.to_string(), service, user, password, before: None }
+        Contender { label: label.to_string(), run: Run::Pam { service, user, password, authenticate: true }, before: None }
     }
 
-    /// `n` rounds; each round logs in once with every contender, the
-    /// order rotating from round to round.
+    /// As [`Bench::contender`], pam_start → pam_end only.
+    fn load_only(&mut self, label: &str, module: &Path, args: &str) -> Contender {
+        let mut c = self.contender(label, module, args, "alice", "");
+        if let Run::Pam { authenticate, .. } = &mut c.run {
+            *authenticate = false;
+        }
+        c
+    }
+
+    /// The bare exchange with the server on `port`.
+    fn bare(label: &str, port: u16) -> Contender {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.connect(("127.0.0.1", port)).unwrap();
+        socket.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let mut attributes = AttributeList::new();
+        attributes.text(attr::USER_NAME, "alice");
+        Contender { label: label.to_string(), run: Run::Bare { socket, attributes }, before: None }
+    }
+
+    /// One round of `c`: how long it took, and whether it failed.
+    fn once(&self, c: &Contender, round: usize) -> (Duration, Result<(), String>) {
+        match &c.run {
+            Run::Pam { service, user, password, authenticate } => {
+                let password = password.as_bytes().to_vec();
+                let answer = Box::new(move |style: Style, _: &str| style.is_prompt().then(|| password.clone()));
+                let t = Instant::now();
+                let mut tx = Transaction::start(service, user, Some(self.confdir.path()), answer).expect("pam_start");
+                let result = if *authenticate { tx.authenticate(0) } else { Ok(()) };
+                drop(tx);
+                (t.elapsed(), result.map_err(|e| format!("{e:?}")))
+            }
+            Run::Bare { socket, attributes } => {
+                let id = round as u8;
+                let credentials = Credentials::pap(radius_core::Secret::from("alice-password"));
+                let req = request::access_request(id, attributes, &credentials, SECRET.as_bytes()).unwrap();
+                let mut buf = [0u8; 4096];
+                let t = Instant::now();
+                socket.send(&req.bytes).unwrap();
+                let answer = socket.recv(&mut buf);
+                let took = t.elapsed();
+                let result = match answer {
+                    Ok(len) if len > 20 && buf[0] == 2 && buf[1] == id => Ok(()),
+                    other => Err(format!("no Access-Accept: {other:?}")),
+                };
+                (took, result)
+            }
+        }
+    }
+
+    /// `n` rounds; each round runs every contender once, the order
+    /// rotating from round to round.
     fn interleaved(&self, contenders: &[Contender], n: usize) -> Vec<Outcome> {
         let mut outcomes: Vec<Outcome> = contenders.iter().map(|_| Outcome { times: Vec::new(), failures: Vec::new() }).collect();
         for round in 0..n {
@@ -88,13 +148,8 @@ impl Bench {
                 if let Some(before) = &c.before {
                     before();
                 }
-                let password = c.password.as_bytes().to_vec();
-                let answer = Box::new(move |style: Style, _: &str| style.is_prompt().then(|| password.clone()));
-                let t = Instant::now();
-                let mut tx = Transaction::start(&c.service, c.user, Some(self.confdir.path()), answer).expect("pam_start");
-                let result = tx.authenticate(0);
-                drop(tx);
-                outcomes[i].times.push(t.elapsed());
+                let (took, result) = self.once(c, round);
+                outcomes[i].times.push(took);
                 if let Err(e) = result {
                     outcomes[i].failures.push(e);
                 }
@@ -116,7 +171,7 @@ fn report(title: &str, contenders: &[Contender], outcomes: &[Outcome]) {
         let failed = if o.failures.is_empty() {
             String::new()
         } else {
-            format!("  ({} of {} failed: {:?})", o.failures.len(), o.times.len(), o.failures[0])
+            format!("  ({} of {} failed: {})", o.failures.len(), o.times.len(), o.failures[0])
         };
         println!("  {:<50} median {:>10.3} ms  ratio {:>6.2}{failed}", c.label, ms(o.median()), o.median().as_secs_f64() / base.as_secs_f64());
     }
@@ -136,7 +191,7 @@ fn toml_config(dir: &Path, name: &str, state: &Path, servers: &[(u16, u16)]) -> 
 
 fn main() {
     let n: usize = std::env::var("BENCH_LOGINS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
-    let fr = FreeRadius::start();
+    let fr = FreeRadius::start_quiet();
     let files = tempfile::tempdir().unwrap();
     let dir = files.path();
     let state = dir.join("state");
@@ -145,6 +200,13 @@ fn main() {
 
     let direct = dir.join("direct.conf");
     std::fs::write(&direct, format!("127.0.0.1:{} {SECRET} 3\n", fr.legacy_auth)).unwrap();
+    let permit = Path::new("pam_permit.so");
+    let load_only = [
+        bench.load_only("pam_permit.so", permit, ""),
+        bench.load_only("pam_radius_auth.so", &reference, &format!("conf={}", direct.display())),
+        bench.load_only("pam_radius_rs.so", &ours, &format!("conf={}", direct.display())),
+    ];
+    report(&format!("pam_start → pam_end alone, loading and unloading the module ({n} rounds):"), &load_only, &bench.interleaved(&load_only, n));
     let line = [
         bench.contender("pam_radius_auth.so, pam_radius_auth.conf", &reference, &format!("conf={}", direct.display()), "alice", "alice-password"),
         bench.contender("pam_radius_rs.so, the same pam_radius_auth.conf", &ours, &format!("conf={}", direct.display()), "alice", "alice-password"),
@@ -155,8 +217,19 @@ fn main() {
     let line = [
         bench.contender("pam_radius_auth.so, pam_radius_auth.conf", &reference, &format!("conf={}", direct.display()), "alice", "alice-password"),
         bench.contender("pam_radius_rs.so, radius.toml, signed replies", &ours, &format!("conf={}", signed.display()), "alice", "alice-password"),
+        bench.contender("pam_permit.so (PAM's own cost)", permit, "", "alice", "alice-password"),
+        Bench::bare("bare exchange with the same server", fr.modern_auth),
     ];
-    report(&format!("login, our TOML config against a server that signs its replies ({n} rounds):"), &line, &bench.interleaved(&line, n));
+    let outcomes = bench.interleaved(&line, n);
+    report(&format!("login, our TOML config against a server that signs its replies ({n} rounds):"), &line, &outcomes);
+    let ours_over_pam = outcomes[1].median().saturating_sub(outcomes[2].median());
+    let bare = outcomes[3].median();
+    println!(
+        "  pam_radius_rs.so − pam_permit.so: {:.3} ms, beside the bare exchange {:.3} ms: ratio {:.2}",
+        ms(ours_over_pam),
+        ms(bare),
+        ours_over_pam.as_secs_f64() / bare.as_secs_f64()
+    );
 
     // pam_radius_auth waits its full timeout (3 s) on a closed port; a few
     // rounds are enough to see it.

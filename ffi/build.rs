@@ -1,9 +1,15 @@
 //! Takes pppd's version from the installed headers (`ppp-dev`): pppd
-//! refuses a plugin whose `pppd_version` is not its own.
+//! refuses a plugin whose `pppd_version` is not its own. And puts `link/`
+//! on the link search path, so that what links this crate (the PAM module,
+//! the pppd plugin) takes GCC's static unwinder rather than libgcc_s.so.1
+//! (see `link/libgcc_s.so`).
 
 use std::path::PathBuf;
 
 fn main() {
+    let link = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("link");
+    println!("cargo:rerun-if-changed={}", link.join("libgcc_s.so").display());
+    println!("cargo:rustc-link-search=native={}", link.display());
     let dir = PathBuf::from(std::env::var("PPPD_INCLUDE_DIR").unwrap_or_else(|_| "/usr/include/pppd".into()));
     let header = dir.join("patchlevel.h");
     println!("cargo:rerun-if-changed={}", header.display());

@@ -10,9 +10,18 @@ cargo bench -p radius-rs-benches --bench pam
 cargo build --release --workspace --quiet
 cargo bench -p radius-rs-benches --bench dmd
 
-# Peak RSS of the authenticating pppd: radius_rs.so vs pppd's radius.so, the
-# same PAP session in the same VM run.
+# Memory of the authenticating pppd: radius_rs.so vs pppd's radius.so, the
+# same PAP session in the same VM run (three of each, interleaved; medians).
 cargo build --release --workspace --quiet
 out=$(mktemp -d /tmp/radius-rs-ppp-bench.XXXXXX)
 bash scripts/ppp-vm.sh release "$out" reference_radius_so
-awk '/^radius.so/ {t=$2} /^radius_rs/ {o=$2} END { if (t > 0 && o > 0) printf "pppd peak RSS (VmHWM): radius_rs.so %d kB, radius.so %d kB, ratio %.2f\n", o, t, o / t; else print "pppd peak RSS: not measured (see the VM logs)" }' "$out/rss"
+awk '/^radius.so/ {th=$2; ta=$3; tp=$4} /^radius_rs/ {oh=$2; oa=$3; op=$4}
+     END { if (th > 0 && oh > 0) {
+             printf "authenticating pppd, median of 3 sessions each (kB):\n"
+             printf "  VmHWM   radius_rs.so %6d  radius.so %6d  ratio %.2f\n", oh, th, oh / th
+             printf "  RssAnon radius_rs.so %6d  radius.so %6d  ratio %.2f\n", oa, ta, oa / ta
+             printf "  Pss     radius_rs.so %6d  radius.so %6d  ratio %.2f\n", op, tp, op / tp
+           } else print "pppd memory: not measured (see the VM logs)" }' "$out/rss"
+for so in target/release/libradius_rs.so target/release/libpam_radius_rs.so /usr/lib/pppd/2.4.9/radius.so /lib/x86_64-linux-gnu/security/pam_radius_auth.so; do
+    [ -e "$so" ] && printf '  size %-48s %8d bytes\n' "$so" "$(stat -c %s "$so")"
+done

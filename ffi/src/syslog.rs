@@ -45,6 +45,10 @@ impl Syslog {
 }
 
 impl Log for Syslog {
+    fn enabled(&self, level: Level) -> bool {
+        level != Level::Debug || self.debug
+    }
+
     fn log(&self, level: Level, message: &str) {
         if level == Level::Debug && !self.debug {
             return;

@@ -142,7 +142,11 @@ fn authenticate_inner<H: PamHandler>(h: &mut H, args: &Args, deps: &Deps<'_>) ->
         log.log(Level::Error, "cannot keep the login for the later stages");
         PamError::ServiceErr
     })?;
-    log.log(Level::Info, &format!("`{user}` authenticated by server {server_name}"));
+    // As pam_radius_auth and pam_unix: success is the application's to log
+    // (sshd's "Accepted …"); here only with `debug`.
+    if log.enabled(Level::Debug) {
+        log.log(Level::Debug, &format!("`{user}` authenticated by server {server_name}"));
+    }
     Ok(())
 }
 

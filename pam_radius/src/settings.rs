@@ -5,6 +5,7 @@
 use crate::args::Args;
 use crate::stored::{self, Loaded};
 use radius_core::config::{Config, ConfigError};
+use radius_core::packet::AttributeList;
 use radius_host::nas;
 use radius_host::user_registry::Registry;
 use radius_ffi::pam::PamHandler;
@@ -47,7 +48,7 @@ fn key(args: &Args) -> String {
 }
 
 /// The transaction's configuration: the one an earlier stage loaded for
-/// the same arguments, else `load`ed now (with the NAS address resolved)
+/// the same arguments, else `load`ed now (with `hostname=` resolved)
 /// and kept for the next stages.
 pub fn for_transaction<H: PamHandler>(
     handler: &mut H,
@@ -59,7 +60,12 @@ pub fn for_transaction<H: PamHandler>(
         return Ok(loaded.clone());
     }
     let config = load(args)?;
-    let nas_address = nas::address_attributes(&config, args.hostname.as_deref(), args.families);
+    // Only a named host is looked up; by default the core sends the
+    // address each request goes out from.
+    let nas_address = match &args.hostname {
+        Some(name) => nas::hostname_attributes(&config, name, args.families),
+        None => AttributeList::new(),
+    };
     let registry = Arc::new(Registry::from_config(&config));
     let loaded = Loaded { key, config: Arc::new(config), nas_address, registry };
     // Not kept is not wrong: the next stage reads the file again.

@@ -54,7 +54,7 @@ pub struct Loaded {
     pub key: String,
     /// The configuration.
     pub config: Arc<Config>,
-    /// NAS-IP-Address / NAS-IPv6-Address, resolved once.
+    /// NAS-IP-Address / NAS-IPv6-Address of `hostname=`, resolved once.
     pub nas_address: AttributeList,
     /// The user registry of the configuration.
     pub registry: Arc<Registry>,

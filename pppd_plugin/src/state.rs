@@ -14,7 +14,6 @@ use radius_host::sessions::SessionDir;
 use radius_core::Radius;
 use std::cell::OnceCell;
 use radius_ffi::pppd::PppdHost;
-use std::net::Ipv4Addr;
 use std::time::Instant;
 
 /// The configuration and the client to reach RADIUS with.
@@ -146,14 +145,9 @@ impl State {
 }
 
 fn load(host: &impl PppdHost, connect: Connect) -> Result<Setup, String> {
-    let mut settings = settings::load(host.config_path(), &host.avpairs())?;
+    let settings = settings::load(host.config_path(), &host.avpairs())?;
     for w in &settings.config.warnings {
         host.log(Level::Warning, &w.0);
-    }
-    // As radiusclient: NAS-IP-Address from this host's name unless configured.
-    let own = radius_host::nas::address_attributes(&settings.config, None, Default::default());
-    if let Some(ip) = own.get(radius_core::packet::attr::NAS_IP_ADDRESS).and_then(|v| <[u8; 4]>::try_from(v).ok()) {
-        settings.config.client.nas_ip_address = Some(Ipv4Addr::from(ip).into());
     }
     Ok(Setup::new(connect(&settings.config), settings))
 }

@@ -2,7 +2,9 @@
 //! configuration written here, its dictionary generated from our own
 //! attribute table) and through ours, in the same run: our Start and Stop
 //! must carry every attribute name radius.so's carry. The authenticating
-//! pppd's peak RSS with each plugin is written to `rss` for the benchmark.
+//! pppd's memory with each plugin (VmHWM, RssAnon, Pss at IP up; the
+//! median of three sessions each, interleaved) is written to `rss` for the
+//! benchmark.
 
 use crate::rig::{self, Rig, Session};
 use crate::scenarios::ensure;
@@ -69,11 +71,23 @@ fn names(detail: &str, user: &str, status: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn one_session(rig: &Rig, name: &str, plugin_options: &str) -> Result<(Session, Option<u64>), String> {
+fn one_session(rig: &Rig, name: &str, plugin_options: &str) -> Result<(Session, rig::Memory), String> {
     let s = Session::start_with(rig, name, &format!("require-pap 10.65.0.1: {plugin_options}"), "user ppp-alice password ppp-alice-pw");
     ensure!(rig.wait_up("ppp0", 40), "{name}: the link never reached IP up\n{}", s.logs());
-    let rss = rig::peak_rss_kb(s.pid());
-    Ok((s, rss))
+    let memory = rig::Memory::of(s.pid()).ok_or_else(|| format!("{name}: no /proc memory figures for pppd {}", s.pid()))?;
+    // Where it is, mapping by mapping, for whoever wants to know.
+    let _ = std::fs::copy(format!("/proc/{}/smaps", s.pid()), rig.out.join(format!("{name}.smaps")));
+    Ok((s, memory))
+}
+
+/// Element-wise medians of the figures.
+fn median(all: &mut [rig::Memory]) -> rig::Memory {
+    let mid = |f: fn(&rig::Memory) -> u64, all: &mut [rig::Memory]| {
+        let mut v: Vec<u64> = all.iter().map(f).collect();
+        v.sort();
+        v[v.len() / 2]
+    };
+    rig::Memory { hwm_kb: mid(|m| m.hwm_kb, all), rss_anon_kb: mid(|m| m.rss_anon_kb, all), pss_kb: mid(|m| m.pss_kb, all) }
 }
 
 pub fn compare(rig: &Rig, name: &str) -> Result<(), String> {
@@ -81,13 +95,19 @@ pub fn compare(rig: &Rig, name: &str) -> Result<(), String> {
     let dir = rig.out.join("radiusclient");
     write_radiusclient(&dir, rig.fr.legacy_auth, rig.fr.legacy_acct)?;
     let theirs_opts = format!("plugin {RADIUS_SO} radius-config-file {}", dir.join("radiusclient.conf").display());
-    let (mut s, theirs_rss) = one_session(rig, &format!("{name}-radius.so"), &theirs_opts)?;
-    s.hang_up();
-    drop(s);
-    rig.cleanup();
-    let (mut s, ours_rss) = one_session(rig, &format!("{name}-ours"), &rig.plugin_options())?;
-    s.hang_up();
-    drop(s);
+    let (mut theirs_mem, mut ours_mem) = (Vec::new(), Vec::new());
+    for round in 0..3 {
+        let (mut s, m) = one_session(rig, &format!("{name}-radius.so-{round}"), &theirs_opts)?;
+        theirs_mem.push(m);
+        s.hang_up();
+        drop(s);
+        rig.cleanup();
+        let (mut s, m) = one_session(rig, &format!("{name}-ours-{round}"), &rig.plugin_options())?;
+        ours_mem.push(m);
+        s.hang_up();
+        drop(s);
+        rig.cleanup();
+    }
     let legacy = |st: &str| names(&rig.fr.detail("legacy"), "ppp-alice", st);
     ensure!(rig::wait_for(10, || !legacy("Stop").is_empty()), "radius.so's Stop never reached FreeRADIUS");
     ensure!(rig::wait_for(10, || !names(&rig.fr.detail("modern"), "ppp-alice", "Stop").is_empty()), "our Stop never reached FreeRADIUS");
@@ -100,9 +120,13 @@ pub fn compare(rig: &Rig, name: &str) -> Result<(), String> {
         ensure!(missing.is_empty(), "our {status} lacks {missing:?} that radius.so sends");
     }
     std::fs::write(rig.out.join("attributes-compared"), report).map_err(|e| e.to_string())?;
+    let (theirs, ours) = (median(&mut theirs_mem), median(&mut ours_mem));
     std::fs::write(
         rig.out.join("rss"),
-        format!("radius.so {}\nradius_rs {}\n", theirs_rss.unwrap_or(0), ours_rss.unwrap_or(0)),
+        format!(
+            "radius.so {} {} {}\nradius_rs {} {} {}\n",
+            theirs.hwm_kb, theirs.rss_anon_kb, theirs.pss_kb, ours.hwm_kb, ours.rss_anon_kb, ours.pss_kb
+        ),
     )
     .map_err(|e| e.to_string())?;
     Ok(())

@@ -233,10 +233,24 @@ pub fn tail(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// The peak resident set (VmHWM, kB) of a process.
-pub fn peak_rss_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()
+/// A process's memory, kB: peak resident set (VmHWM), private anonymous
+/// memory (RssAnon), and its proportional share of everything (Pss).
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    pub hwm_kb: u64,
+    pub rss_anon_kb: u64,
+    pub pss_kb: u64,
+}
+
+impl Memory {
+    pub fn of(pid: u32) -> Option<Memory> {
+        let field = |text: &str, name: &str| -> Option<u64> {
+            text.lines().find_map(|l| l.strip_prefix(name))?.trim().trim_end_matches("kB").trim().parse().ok()
+        };
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+        Some(Memory { hwm_kb: field(&status, "VmHWM:")?, rss_anon_kb: field(&status, "RssAnon:")?, pss_kb: field(&rollup, "Pss:")? })
+    }
 }
 
 

@@ -3,7 +3,7 @@
 
 use crate::accounting::AccountingRecord;
 use crate::auth::{mppe, mschap, Credentials, Method};
-use crate::config::{Config, Server, Service};
+use crate::config::{unmapped, Config, Server, Service};
 use crate::counters::Counters;
 use crate::log::{Level, Log};
 use crate::packet::attr::{self, ms};
@@ -12,6 +12,8 @@ use crate::packet::{code, AttributeList, EncodedRequest, Reply, RequestKind};
 use crate::secret::Secret;
 use crate::state::{FileState, SharedState};
 use crate::transport::{self, udp::UdpNetwork, ExchangeContext, ExchangeError, Network, RequestFactory};
+use std::borrow::Cow;
+use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 /// What the user is asked in an Access-Challenge round.
@@ -198,14 +200,33 @@ impl Client<UdpNetwork> {
     }
 }
 
+/// `attributes`, with NAS-IP-Address / NAS-IPv6-Address of the address
+/// the request goes out from when they carry neither (as RouterOS sends
+/// its source address): known without a name lookup, and the address the
+/// server sees.
+fn with_source_address<'x>(attributes: &'x AttributeList, source: &mut dyn FnMut() -> Option<IpAddr>) -> Cow<'x, AttributeList> {
+    if attributes.contains(attr::NAS_IP_ADDRESS) || attributes.contains(attr::NAS_IPV6_ADDRESS) {
+        return Cow::Borrowed(attributes);
+    }
+    match source() {
+        Some(ip) => {
+            let mut with = attributes.clone();
+            with.nas_address(unmapped(ip));
+            Cow::Owned(with)
+        }
+        None => Cow::Borrowed(attributes),
+    }
+}
+
 struct AccessFactory<'a> {
     attributes: &'a AttributeList,
     credentials: &'a Credentials,
 }
 
 impl RequestFactory for AccessFactory<'_> {
-    fn encode(&mut self, server: &Server, identifier: u8) -> Result<EncodedRequest, EncodeError> {
-        request::access_request(identifier, self.attributes, self.credentials, server.secret.expose())
+    fn encode(&mut self, server: &Server, identifier: u8, source: &mut dyn FnMut() -> Option<IpAddr>) -> Result<EncodedRequest, EncodeError> {
+        let attributes = with_source_address(self.attributes, source);
+        request::access_request(identifier, &attributes, self.credentials, server.secret.expose())
     }
 }
 
@@ -214,7 +235,7 @@ struct StatusFactory<'a> {
 }
 
 impl RequestFactory for StatusFactory<'_> {
-    fn encode(&mut self, server: &Server, identifier: u8) -> Result<EncodedRequest, EncodeError> {
+    fn encode(&mut self, server: &Server, identifier: u8, _: &mut dyn FnMut() -> Option<IpAddr>) -> Result<EncodedRequest, EncodeError> {
         request::status_server(identifier, self.attributes, server.secret.expose())
     }
 }
@@ -226,8 +247,8 @@ struct AccountingFactory<'a> {
 
 impl RequestFactory for AccountingFactory<'_> {
     /// Acct-Delay-Time as of this server's turn; its resends are the same bytes.
-    fn encode(&mut self, server: &Server, identifier: u8) -> Result<EncodedRequest, EncodeError> {
-        let mut attrs = self.attributes.clone();
+    fn encode(&mut self, server: &Server, identifier: u8, source: &mut dyn FnMut() -> Option<IpAddr>) -> Result<EncodedRequest, EncodeError> {
+        let mut attrs = with_source_address(self.attributes, source).into_owned();
         attrs.integer(attr::ACCT_DELAY_TIME, self.record.delay_at(SystemTime::now()));
         request::accounting_request(identifier, &attrs, server.secret.expose())
     }

@@ -18,6 +18,12 @@ pub enum Level {
 pub trait Log {
     /// Writes one line.
     fn log(&self, level: Level, message: &str);
+    /// Whether lines of `level` are written at all (so that a line nobody
+    /// reads is not formatted, on every request).
+    fn enabled(&self, level: Level) -> bool {
+        let _ = level;
+        true
+    }
 }
 
 /// Discards everything.
@@ -26,6 +32,10 @@ pub struct NullLog;
 
 impl Log for NullLog {
     fn log(&self, _: Level, _: &str) {}
+
+    fn enabled(&self, _: Level) -> bool {
+        false
+    }
 }
 
 /// Writes to stderr; debug lines only when `debug`.
@@ -36,9 +46,14 @@ pub struct StderrLog {
 }
 
 impl Log for StderrLog {
+    fn enabled(&self, level: Level) -> bool {
+        level < Level::Debug || self.debug
+    }
+
     fn log(&self, level: Level, message: &str) {
         if level < Level::Debug || self.debug {
-            eprintln!("radius-rs: {}: {message}", format!("{level:?}").to_lowercase());
+            let line = format!("radius-rs: {}: {message}\n", format!("{level:?}").to_lowercase());
+            let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
         }
     }
 }

@@ -19,21 +19,40 @@ impl std::fmt::Debug for DaemonLog {
 }
 
 impl DaemonLog {
-    /// Syslog when it can be reached; stderr too when `stderr`.
+    /// Syslog when it can be reached; stderr too when `stderr`. Under
+    /// systemd (`JOURNAL_STREAM` set: stderr is the journal) stderr alone,
+    /// or every line would reach the journal twice.
     pub fn new(stderr: bool, debug: bool) -> Self {
+        let journal = stderr && std::env::var_os("JOURNAL_STREAM").is_some();
         let formatter = Formatter3164 { facility: Facility::LOG_DAEMON, hostname: None, process: "radius-rs-dmd".into(), pid: std::process::id() };
-        let syslog = syslog::unix(formatter).ok().map(Mutex::new);
+        let syslog = if journal { None } else { syslog::unix(formatter).ok().map(Mutex::new) };
         DaemonLog { syslog, stderr, debug }
     }
 }
 
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Info => "info",
+        Level::Debug => "debug",
+    }
+}
+
 impl Log for DaemonLog {
+    fn enabled(&self, level: Level) -> bool {
+        level != Level::Debug || self.debug
+    }
+
     fn log(&self, level: Level, message: &str) {
         if level == Level::Debug && !self.debug {
             return;
         }
         if self.stderr || self.syslog.is_none() {
-            eprintln!("radius-rs-dmd: {}: {message}", format!("{level:?}").to_lowercase());
+            // One write per line (stderr is unbuffered: eprintln! would
+            // write each piece on its own, five system calls a request).
+            let line = format!("radius-rs-dmd: {}: {message}\n", level_name(level));
+            let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
         }
         if let Some(Ok(mut l)) = self.syslog.as_ref().map(|m| m.lock()) {
             let _ = match level {

@@ -5,7 +5,6 @@
 use radius_core::packet::attr;
 use radius_core::packet::wire::Attribute;
 use radius_core::Config;
-use radius_host::nas;
 use std::net::IpAddr;
 
 /// Who we are.
@@ -13,8 +12,9 @@ use std::net::IpAddr;
 pub struct NasIdentity {
     /// Our NAS-Identifier (configured, or this host's name).
     pub identifier: String,
-    /// Our addresses: the configured NAS address, the one the plugin
-    /// sends, and every address on this host's interfaces.
+    /// Our addresses: the configured NAS address and every address on
+    /// this host's interfaces (where the source address the plugins send
+    /// by default is always one).
     pub addresses: Vec<IpAddr>,
 }
 
@@ -24,13 +24,6 @@ impl NasIdentity {
         let host = nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default();
         let identifier = config.client.nas_identifier.clone().unwrap_or(host);
         let mut addresses: Vec<IpAddr> = config.client.nas_ip_address.into_iter().collect();
-        for (_, value) in nas::address_attributes(config, None, Default::default()).iter() {
-            if let Ok(v4) = <[u8; 4]>::try_from(value) {
-                addresses.push(IpAddr::from(v4));
-            } else if let Ok(v6) = <[u8; 16]>::try_from(value) {
-                addresses.push(IpAddr::from(v6));
-            }
-        }
         if let Ok(ifaces) = nix::ifaddrs::getifaddrs() {
             for a in ifaces.filter_map(|i| i.address) {
                 if let Some(v4) = a.as_sockaddr_in() {

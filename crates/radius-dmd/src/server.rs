@@ -339,7 +339,7 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
         std::thread::spawn(move || sweep_loop(&shared, &stopping))
     };
 
-    let mut buf = vec![0u8; MAX_LEN + 1];
+    let mut batch = Batch::default();
     let mut last_flush = Instant::now();
     loop {
         let mut fds: Vec<PollFd> = sockets.iter().map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN)).collect();
@@ -362,15 +362,24 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
             }
         }
         for (socket, _) in sockets.iter().zip(&ready).filter(|(_, r)| **r) {
-            // Drain the socket: many requests may be waiting.
+            // Drain the socket in batches: the registry is looked at once
+            // per batch, after all of it was received.
             loop {
-                match socket.recv_from(&mut buf) {
-                    Ok((n, from)) => handle(&shared, socket, buf.get(..n).unwrap_or(&[]), from),
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                    Err(e) => {
-                        shared.log.log(Level::Warning, &format!("receive: {e}"));
-                        break;
-                    }
+                let drained = receive_batch(socket, &mut batch, shared.log.as_ref());
+                if batch.is_empty() {
+                    break;
+                }
+                if let Ok(mut registry) = shared.registry.lock() {
+                    registry.hold(shared.log.as_ref());
+                }
+                for (datagram, from) in batch.datagrams() {
+                    handle(&shared, socket, datagram, from);
+                }
+                if let Ok(mut registry) = shared.registry.lock() {
+                    registry.release();
+                }
+                if drained {
+                    break;
                 }
             }
         }
@@ -394,12 +403,58 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
     Ok(())
 }
 
+/// Datagrams received together, with their sources; buffers are reused.
+#[derive(Default)]
+struct Batch {
+    buffers: Vec<Vec<u8>>,
+    items: Vec<(usize, SocketAddr)>,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Each datagram and its source, in the order received.
+    fn datagrams(&self) -> impl Iterator<Item = (&[u8], SocketAddr)> {
+        self.buffers.iter().zip(&self.items).map(|(b, (n, from))| (b.get(..*n).unwrap_or(&[]), *from))
+    }
+}
+
+/// Most datagrams handled per look at the registry.
+const BATCH: usize = 32;
+
+/// Receives up to [`BATCH`] waiting datagrams into `batch`; true when the
+/// socket has no more.
+fn receive_batch(socket: &UdpSocket, batch: &mut Batch, log: &dyn Log) -> bool {
+    batch.items.clear();
+    while batch.items.len() < BATCH {
+        let i = batch.items.len();
+        if batch.buffers.len() == i {
+            batch.buffers.push(vec![0u8; MAX_LEN + 1]);
+        }
+        match socket.recv_from(&mut batch.buffers[i]) {
+            Ok((n, from)) => batch.items.push((n, from)),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
+            Err(e) => {
+                log.log(Level::Warning, &format!("receive: {e}"));
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// A shared log as the core's boxed log.
 struct ArcLog(Arc<dyn Log + Send + Sync>);
 
 impl Log for ArcLog {
     fn log(&self, level: Level, message: &str) {
         self.0.log(level, message)
+    }
+
+    fn enabled(&self, level: Level) -> bool {
+        self.0.enabled(level)
     }
 }
 

@@ -25,7 +25,11 @@ pub enum Liveness {
 
 /// A process's name and start time from `/proc/PID/stat`.
 pub fn process_identity(pid: u32) -> Option<(String, u64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // One read: the line is a few hundred bytes (read_to_string would grow
+    // its buffer from 32 bytes, six reads a look).
+    let mut buf = [0u8; 1024];
+    let n = std::io::Read::read(&mut std::fs::File::open(format!("/proc/{pid}/stat")).ok()?, &mut buf).ok()?;
+    let stat = std::str::from_utf8(buf.get(..n)?).ok()?;
     let open = stat.find('(')?;
     let close = stat.rfind(')')?;
     let comm = stat.get(open + 1..close)?.to_string();

@@ -79,6 +79,44 @@ pub fn line_of(text: &str, path: &str) -> Option<usize> {
     None
 }
 
+/// The key path (as `client.timeout` or `server[1].secret`) of the line
+/// holding byte `offset` of `text`: the key set on that line under the
+/// table header above it, or the table itself for a header line. Empty
+/// when the line sets no key in a table.
+pub fn key_at_offset(text: &str, offset: usize) -> String {
+    let target = line_of_offset(text, offset);
+    let mut table = String::new();
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        let header = if let Some(name) = line.strip_prefix("[[").and_then(|l| l.split("]]").next()) {
+            let name = name.trim().to_string();
+            let count = counts.entry(name.clone()).or_insert(0);
+            let header = format!("{name}[{count}]");
+            *count += 1;
+            Some(header)
+        } else {
+            line.strip_prefix('[').and_then(|l| l.split(']').next()).map(|name| name.trim().to_string())
+        };
+        if let Some(h) = header {
+            table = h;
+            if n + 1 == target {
+                return table;
+            }
+            continue;
+        }
+        if n + 1 == target {
+            let key = line.split_once('=').map(|(k, _)| k.trim().trim_matches('"')).unwrap_or("");
+            return match (table.is_empty(), key.is_empty()) {
+                (_, true) => table,
+                (true, false) => key.to_string(),
+                (false, false) => format!("{table}.{key}"),
+            };
+        }
+    }
+    table
+}
+
 /// The 1-based line of a byte offset.
 pub fn line_of_offset(text: &str, offset: usize) -> usize {
     text.get(..offset.min(text.len()))
@@ -101,5 +139,16 @@ mod tests {
         assert_eq!(line_of(TEXT, "server[1].secret"), Some(8));
         assert_eq!(line_of(TEXT, "server[1]"), Some(6));
         assert_eq!(line_of(TEXT, "client.nothing"), None);
+    }
+
+    /// The key of an error's position, in the same notation.
+    #[test]
+    fn key_of_an_offset() {
+        let at = |needle: &str| TEXT.find(needle).unwrap();
+        assert_eq!(key_at_offset(TEXT, at("\"1s\"")), "client.timeout");
+        assert_eq!(key_at_offset(TEXT, at("\"a\"")), "server[0].address");
+        assert_eq!(key_at_offset(TEXT, at("\"x\"")), "server[1].secret");
+        assert_eq!(key_at_offset(TEXT, at("[[server]]\naddress = \"b")), "server[1]");
+        assert_eq!(key_at_offset("top = 1\n", 2), "top");
     }
 }

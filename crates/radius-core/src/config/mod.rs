@@ -234,26 +234,17 @@ impl Config {
     }
 }
 
+/// The file's tables. An error is placed by its span: the line, and the
+/// key written there (which also keeps the .so files free of a path-tracking
+/// deserializer that was a fifth of their code).
 fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
-    let de = toml::de::Deserializer::parse(text).map_err(|e| toml_error(&e, text, path, String::new()))?;
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let key = e.path().to_string();
-        let key = if key == "." { String::new() } else { key };
-        toml_error(e.inner(), text, path, key)
+    toml::from_str(text).map_err(|e: toml::de::Error| {
+        let (line, key) = match e.span() {
+            Some(s) => (Some(locate::line_of_offset(text, s.start)), locate::key_at_offset(text, s.start)),
+            None => (None, String::new()),
+        };
+        ConfigError::Invalid { path: path.to_path_buf(), line, key, message: e.message().trim().to_string() }
     })
-}
-
-fn toml_error(e: &toml::de::Error, text: &str, path: &Path, key: String) -> ConfigError {
-    let line = e
-        .span()
-        .map(|s| locate::line_of_offset(text, s.start))
-        .or_else(|| locate::line_of(text, &key));
-    ConfigError::Invalid {
-        path: path.to_path_buf(),
-        line,
-        key,
-        message: e.message().trim().to_string(),
-    }
 }
 
 fn resolve(mut file: ConfigFile, text: &str, path: &Path, sources: &dyn Sources) -> Result<Config, ConfigError> {

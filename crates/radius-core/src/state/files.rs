@@ -5,11 +5,11 @@
 
 use super::{decode, encode, MarkKind, Record, SharedState, StateError};
 use crate::trusted_dir::TrustedDir;
+use std::collections::HashMap;
 use std::fs::{File, TryLockError};
-use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long a record's lock is tried for before the update is skipped.
@@ -27,6 +27,9 @@ pub struct FileState {
     counters: OnceLock<Result<TrustedDir, String>>,
     dead: OnceLock<Result<TrustedDir, String>>,
     signs: OnceLock<Result<TrustedDir, String>>,
+    /// Records opened so far, kept open: a request's second update (its
+    /// answer) costs a lock, a read and a write, not an open and a close.
+    records: Mutex<HashMap<String, File>>,
 }
 
 fn busy_wait<T>(name: &str, mut attempt: impl FnMut() -> Result<T, TryLockError>) -> Result<T, StateError> {
@@ -51,6 +54,7 @@ impl FileState {
             counters: OnceLock::new(),
             dead: OnceLock::new(),
             signs: OnceLock::new(),
+            records: Mutex::new(HashMap::new()),
         }
     }
 
@@ -82,29 +86,51 @@ fn io(name: &str) -> impl Fn(std::io::Error) -> StateError + '_ {
     move |source| StateError::Io { name: name.to_string(), source }
 }
 
-fn read_all(file: &mut File, name: &str) -> Result<Vec<u8>, StateError> {
-    let mut bytes = Vec::with_capacity(super::SLOTS * 8);
-    file.read_to_end(&mut bytes).map_err(io(name))?;
-    Ok(bytes)
+/// The record in `file` (its fixed size at most; a shorter file is zeros
+/// after its end), with one `pread` in the usual case.
+fn read_record(file: &File, name: &str) -> Result<Record, StateError> {
+    let mut bytes = [0u8; super::SLOTS * 8];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read_at(&mut bytes[filled..], filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io(name)(e)),
+        }
+    }
+    Ok(decode(&bytes[..filled]))
 }
 
 impl SharedState for FileState {
     fn update(&self, name: &str, change: &mut dyn FnMut(&mut Record)) -> Result<Record, StateError> {
         let dir = self.counters_dir()?;
-        let mut file = dir.open_record(name, FILE_MODE).map_err(io(name))?;
+        let mut records = self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A kept file that was removed since (counters cleared by hand) is
+        // opened anew, so that updates land where `monitor` reads them.
+        if records.get(name).is_some_and(|f| f.metadata().is_ok_and(|m| std::os::unix::fs::MetadataExt::nlink(&m) == 0)) {
+            records.remove(name);
+        }
+        let file = match records.entry(name.to_string()) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(dir.open_record(name, FILE_MODE).map_err(io(name))?),
+        };
         busy_wait(name, || file.try_lock())?;
-        let mut record = decode(&read_all(&mut file, name)?);
-        change(&mut record);
-        file.write_all_at(&encode(&record), 0).map_err(io(name))?;
-        // Closing the file releases the lock.
-        Ok(record)
+        let updated = read_record(file, name).and_then(|mut record| {
+            change(&mut record);
+            file.write_all_at(&encode(&record), 0).map_err(io(name))?;
+            Ok(record)
+        });
+        // Released at once; the file stays open for the next update.
+        let _ = file.unlock();
+        updated
     }
 
     fn read(&self, name: &str) -> Result<Record, StateError> {
         let dir = self.counters_dir()?;
-        let Some(mut file) = dir.open_read(name).map_err(io(name))? else { return Ok([0; super::SLOTS]) };
+        let Some(file) = dir.open_read(name).map_err(io(name))? else { return Ok([0; super::SLOTS]) };
         busy_wait(name, || file.try_lock_shared())?;
-        Ok(decode(&read_all(&mut file, name)?))
+        read_record(&file, name)
     }
 
     fn mark(&self, kind: MarkKind, key: &str) -> Option<u64> {
@@ -167,6 +193,18 @@ mod tests {
         assert!(started.elapsed() < Duration::from_millis(100), "waited {:?}", started.elapsed());
         drop(holder);
         assert_eq!(s.update("x", &mut |r| r[0] += 1).unwrap()[0], 2);
+    }
+
+    /// A record removed by hand while its file is kept open is made anew
+    /// by the next update, not written into the removed file.
+    #[test]
+    fn a_removed_record_is_made_anew() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FileState::open(dir.path());
+        s.update("x", &mut |r| r[0] = 5).unwrap();
+        std::fs::remove_file(dir.path().join("counters/x")).unwrap();
+        assert_eq!(s.update("x", &mut |r| r[0] += 1).unwrap()[0], 1);
+        assert_eq!(FileState::open(dir.path()).read("x").unwrap()[0], 1);
     }
 
     /// Marks are replaced whole and removable.

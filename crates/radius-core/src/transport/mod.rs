@@ -86,6 +86,9 @@ pub trait Link {
     fn send(&mut self, bytes: &[u8]) -> io::Result<()>;
     /// Waits up to `timeout` for one datagram.
     fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> Received;
+    /// The address the server sees this host by (the request's source),
+    /// if it can be told.
+    fn source_ip(&mut self) -> Option<IpAddr>;
 }
 
 /// Opens links and tells the time; the seam between exchange logic and
@@ -107,8 +110,10 @@ pub trait Network {
 
 /// Builds the request for one server (the secret differs per server).
 pub trait RequestFactory {
-    /// Encodes the request for `server` with `identifier`.
-    fn encode(&mut self, server: &Server, identifier: u8) -> Result<EncodedRequest, EncodeError>;
+    /// Encodes the request for `server` with `identifier`; `source` tells
+    /// the address it goes out from (asked only by a factory that needs it:
+    /// NAS-IP-Address by default).
+    fn encode(&mut self, server: &Server, identifier: u8, source: &mut dyn FnMut() -> Option<IpAddr>) -> Result<EncodedRequest, EncodeError>;
 }
 
 /// Why one server gave no usable answer.
@@ -283,7 +288,7 @@ pub fn exchange<N: Network>(
         if position > 0 && network.now() >= deadline {
             break;
         }
-        match try_server(network, ctx, server, addr, kind, factory, deadline)? {
+        match try_server(network, ctx, server, addr, factory, deadline)? {
             Ok(reply) => {
                 if position >= alive.len() {
                     let _ = ctx.state.clear_mark(MarkKind::Dead, &dead_key(addr));
@@ -328,18 +333,15 @@ fn try_server<N: Network>(
     ctx: &ExchangeContext<'_>,
     server: &Server,
     addr: SocketAddr,
-    kind: RequestKind,
     factory: &mut dyn RequestFactory,
     deadline: Instant,
 ) -> Result<Result<Reply, ServerFailure>, ExchangeError> {
     let identifier: u8 = rand::random();
-    let request = factory.encode(server, identifier)?;
-    let link = match network.open(addr, server.src_address.or(ctx.src_address), server.vrf.as_deref()) {
+    let mut link = match network.open(addr, server.src_address.or(ctx.src_address), server.vrf.as_deref()) {
         Ok(l) => l,
         Err(e) => return Ok(Err(ServerFailure::Socket(e))),
     };
-    let sent_counter = if kind == RequestKind::Accounting { Counter::AcctRequests } else { Counter::Requests };
-    count(ctx, server, &[(Counter::Pending, 1), (sent_counter, 1)]);
+    let request = factory.encode(server, identifier, &mut || link.source_ip())?;
     let mut wait = Wait {
         network,
         ctx,
@@ -351,10 +353,11 @@ fn try_server<N: Network>(
         request,
         probes: Vec::new(),
         buf: vec![0u8; packet::wire::MAX_LEN],
+        sent: false,
     };
     let outcome = wait.run(deadline);
     // An answer leaves `pending` in the same update that counts it.
-    if !matches!(outcome, Ok(Ok(_))) {
+    if wait.sent && !matches!(outcome, Ok(Ok(_))) {
         count(ctx, server, &[(Counter::Pending, -1)]);
     }
     outcome
@@ -386,6 +389,8 @@ struct Wait<'n, 'c, N: Network> {
     request: EncodedRequest,
     probes: Vec<EncodedRequest>,
     buf: Vec<u8>,
+    /// The request went out (and was counted).
+    sent: bool,
 }
 
 impl<N: Network> Wait<'_, '_, N> {
@@ -397,6 +402,10 @@ impl<N: Network> Wait<'_, '_, N> {
         if let Err(e) = self.link.send(&self.request.bytes) {
             return Ok(Err(ServerFailure::Socket(e)));
         }
+        // Counted once it is out, while the server works on it.
+        let sent_counter = if self.request.kind == RequestKind::Accounting { Counter::AcctRequests } else { Counter::Requests };
+        count(self.ctx, self.server, &[(Counter::Pending, 1), (sent_counter, 1)]);
+        self.sent = true;
         // Phase 1: waits of `timeout`, counted by `window`. Unanswered ones
         // are timeouts only if the server proves silent; waits on a server
         // that turns out to be working are part of its slow answer.
@@ -513,7 +522,7 @@ impl<N: Network> Wait<'_, '_, N> {
                 "server {} ({}) was slow: {what} after {rtt:?} (it answered Status-Server while it worked)",
                 self.server.name, self.addr
             ));
-        } else {
+        } else if self.ctx.log.enabled(Level::Debug) {
             self.ctx.log.log(Level::Debug, &format!("{what} from {} ({}) in {rtt:?}", self.server.name, self.addr));
         }
         reply

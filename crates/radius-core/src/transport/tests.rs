@@ -7,7 +7,7 @@ use crate::auth::Credentials;
 use crate::config::Config;
 use crate::counters::Snapshot;
 use crate::log::Log;
-use crate::packet::{request, wire};
+use crate::packet::{attr, request, wire};
 use crate::secret::Secret;
 use crate::state::MemoryState;
 use std::cell::RefCell;
@@ -148,6 +148,10 @@ impl Link for FakeLink {
         Ok(())
     }
 
+    fn source_ip(&mut self) -> Option<IpAddr> {
+        Some(IpAddr::from([192, 0, 2, 7]))
+    }
+
     fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> Received {
         let now = self.clock.elapsed();
         let limit = now + timeout;
@@ -170,7 +174,7 @@ impl Link for FakeLink {
 
 struct Pap;
 impl RequestFactory for Pap {
-    fn encode(&mut self, server: &Server, id: u8) -> Result<EncodedRequest, EncodeError> {
+    fn encode(&mut self, server: &Server, id: u8, _: &mut dyn FnMut() -> Option<IpAddr>) -> Result<EncodedRequest, EncodeError> {
         request::access_request(id, &AttributeList::new(), &Credentials::pap(Secret::from("pw")), server.secret.expose())
     }
 }
@@ -390,4 +394,49 @@ fn a_server_that_signs_is_held_to_it() {
     let r = run_with(&cfg, &state, &[(1, unsigned), (3, accept_after(Duration::ZERO))], Duration::from_secs(60));
     assert_eq!(r.result.as_ref().unwrap().server_index, 1, "the unsigned reply was refused");
     assert!(r.log.contains("without Message-Authenticator refused"));
+}
+
+/// Without a configured address, NAS-IP-Address is the address the
+/// request goes out from (no name lookup); a configured one is kept, and
+/// accounting gets the same.
+#[test]
+fn nas_address_is_the_source_unless_configured() {
+    use crate::accounting::{AccountingRecord, AcctStatus};
+    use crate::client::{AuthRequest, Client, NoChallenge};
+    use crate::config::Service;
+    let nas_ips = |client_section: &str| {
+        let cfg = Config::from_toml(
+            &format!("[client]\n{client_section}\n[[server]]\naddress = \"127.0.0.1\"\nauth_port = 1\nacct_port = 3\nsecret = \"a-long-enough-secret\"\n"),
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        let clock = Clock { base: Instant::now(), offset: Rc::new(RefCell::new(Duration::ZERO)) };
+        let sent: Sent = Rc::default();
+        let accept = Script::Answer { code: code::ACCESS_ACCEPT, after: Duration::ZERO, status: true, signs: true };
+        let acct = Script::Answer { code: code::ACCOUNTING_RESPONSE, after: Duration::ZERO, status: true, signs: false };
+        let net = FakeNetwork {
+            clock,
+            scripts: [(1, accept), (3, acct)].iter().map(|(p, s)| (SocketAddr::from(([127, 0, 0, 1], *p)), *s)).collect(),
+            sent: sent.clone(),
+        };
+        let mut client = Client::with_network(cfg, net, Box::new(MemoryState::new()), Box::new(Lines::default()));
+        let request = AuthRequest::new("bob", Credentials::pap(Secret::from("pw")), Service::Login);
+        client.authenticate(&request, &mut NoChallenge).unwrap();
+        client.account(&AccountingRecord::new(AcctStatus::Start, Service::Login).text(attr::ACCT_SESSION_ID, "S1")).unwrap();
+        let sent = sent.borrow();
+        sent.iter()
+            .filter(|(_, _, b)| b[0] == code::ACCESS_REQUEST || b[0] == code::ACCOUNTING_REQUEST)
+            .map(|(_, _, b)| {
+                let (_, packet) = wire::header(b).unwrap();
+                let attrs = wire::attributes(packet).unwrap();
+                let ip = attrs.iter().find(|a| a.typ == attr::NAS_IP_ADDRESS).map(|a| a.value.to_vec());
+                (b[0], ip)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(nas_ips(""), vec![(code::ACCESS_REQUEST, Some(vec![192, 0, 2, 7])), (code::ACCOUNTING_REQUEST, Some(vec![192, 0, 2, 7]))]);
+    assert_eq!(
+        nas_ips("nas_ip_address = \"198.51.100.1\""),
+        vec![(code::ACCESS_REQUEST, Some(vec![198, 51, 100, 1])), (code::ACCOUNTING_REQUEST, Some(vec![198, 51, 100, 1]))]
+    );
 }

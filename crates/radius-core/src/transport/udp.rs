@@ -10,7 +10,10 @@
 
 use super::{Link, Network, Received};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::socket::{recvmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags, SockaddrStorage};
+use nix::sys::socket::{
+    connect, getsockname, recvmsg, setsockopt, socket, sockopt, AddressFamily, ControlMessageOwned, MsgFlags, SockFlag, SockType,
+    SockaddrStorage,
+};
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::{self, IoSliceMut};
@@ -28,6 +31,9 @@ pub struct UdpLink {
     socket: UdpSocket,
     to: SocketAddr,
     errors: VecDeque<Received>,
+    /// The bound source address, when one was asked for.
+    src: Option<IpAddr>,
+    vrf: Option<String>,
 }
 
 impl Network for UdpNetwork {
@@ -48,7 +54,7 @@ impl Network for UdpNetwork {
             setsockopt(&socket, sockopt::BindToDevice, &OsString::from(vrf))?;
         }
         socket.set_nonblocking(true)?;
-        Ok(UdpLink { socket, to, errors: VecDeque::new() })
+        Ok(UdpLink { socket, to, errors: VecDeque::new(), src: src.filter(|ip| !ip.is_unspecified()), vrf: vrf.map(str::to_string) })
     }
 }
 
@@ -105,6 +111,28 @@ impl Link for UdpLink {
         }
     }
 
+    /// The bound address; else the one the kernel's route to the server
+    /// picks, asked of a throwaway connected socket (no packet is sent, no
+    /// name resolved). This socket stays unconnected, so that replies from
+    /// elsewhere are seen and counted rather than filtered.
+    fn source_ip(&mut self) -> Option<IpAddr> {
+        if self.src.is_none() {
+            let family = match self.to {
+                SocketAddr::V4(_) => AddressFamily::Inet,
+                SocketAddr::V6(_) => AddressFamily::Inet6,
+            };
+            // socket, connect (which binds it), getsockname, close.
+            let probe = socket(family, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None).ok()?;
+            if let Some(vrf) = &self.vrf {
+                setsockopt(&probe, sockopt::BindToDevice, &OsString::from(vrf)).ok()?;
+            }
+            connect(probe.as_raw_fd(), &SockaddrStorage::from(self.to)).ok()?;
+            let local: SockaddrStorage = getsockname(probe.as_raw_fd()).ok()?;
+            self.src = socket_addr(&local).map(|a| a.ip()).filter(|ip| !ip.is_unspecified());
+        }
+        self.src
+    }
+
     fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> Received {
         if let Some(e) = self.errors.pop_front() {
             return e;
@@ -150,5 +178,26 @@ impl UdpLink {
     /// The socket's local address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.socket.local_addr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The source address is the route's (loopback to loopback), or the
+    /// bound one; the link itself stays unbound to a peer.
+    #[test]
+    fn source_ip_of_the_route_or_the_bound_address() {
+        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let to = server.local_addr().unwrap();
+        let mut link = UdpNetwork.open(to, None, None).unwrap();
+        assert_eq!(link.source_ip(), Some(IpAddr::from([127, 0, 0, 1])));
+        assert!(link.socket.peer_addr().is_err(), "the link's socket is not connected");
+        let mut bound = UdpNetwork.open(to, Some(IpAddr::from([127, 0, 0, 1])), None).unwrap();
+        assert_eq!(bound.source_ip(), Some(IpAddr::from([127, 0, 0, 1])));
+        let server6 = UdpSocket::bind("[::1]:0").unwrap();
+        let mut link6 = UdpNetwork.open(server6.local_addr().unwrap(), None, None).unwrap();
+        assert_eq!(link6.source_ip(), Some("::1".parse().unwrap()));
     }
 }

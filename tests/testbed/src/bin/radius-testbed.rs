@@ -14,7 +14,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let fr = FreeRadius::start();
+    // TESTBED_QUIET=1: no debug output, as a production server runs.
+    let fr = if std::env::var_os("TESTBED_QUIET").is_some() { FreeRadius::start_quiet() } else { FreeRadius::start() };
     eprintln!(
         "radius-testbed: FreeRADIUS up in {} (modern auth {} acct {}, legacy auth {} acct {})",
         fr.dir().display(),
