@@ -14,6 +14,18 @@ pub enum Level {
     Debug,
 }
 
+impl Level {
+    /// The level's name in a log line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "info",
+            Level::Debug => "debug",
+        }
+    }
+}
+
 /// Where the core's log lines go.
 pub trait Log {
     /// Writes one line.
@@ -52,7 +64,7 @@ impl Log for StderrLog {
 
     fn log(&self, level: Level, message: &str) {
         if level < Level::Debug || self.debug {
-            let line = format!("radius-rs: {}: {message}\n", format!("{level:?}").to_lowercase());
+            let line = format!("radius-rs: {}: {message}\n", level.name());
             let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
         }
     }

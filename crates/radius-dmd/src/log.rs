@@ -30,15 +30,6 @@ impl DaemonLog {
     }
 }
 
-fn level_name(level: Level) -> &'static str {
-    match level {
-        Level::Error => "error",
-        Level::Warning => "warning",
-        Level::Info => "info",
-        Level::Debug => "debug",
-    }
-}
-
 impl Log for DaemonLog {
     fn enabled(&self, level: Level) -> bool {
         level != Level::Debug || self.debug
@@ -51,7 +42,7 @@ impl Log for DaemonLog {
         if self.stderr || self.syslog.is_none() {
             // One write per line (stderr is unbuffered: eprintln! would
             // write each piece on its own, five system calls a request).
-            let line = format!("radius-rs-dmd: {}: {message}\n", level_name(level));
+            let line = format!("radius-rs-dmd: {}: {message}\n", level.name());
             let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
         }
         if let Some(Ok(mut l)) = self.syslog.as_ref().map(|m| m.lock()) {
