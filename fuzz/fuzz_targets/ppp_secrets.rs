@@ -3,6 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use radius_host::allowed_addresses::AllowedAddresses;
 use radius_host::ppp_secrets;
 use radius_core::sources::Offline;
 use std::net::Ipv4Addr;
@@ -14,6 +15,11 @@ fuzz_target!(|data: &[u8]| {
     for e in &entries {
         let found = ppp_secrets::find_user(&entries, &e.client, &e.server);
         assert!(found.is_some_and(|f| f.client == e.client));
-        let _ = ppp_secrets::address_allowed(&e.addresses, Ipv4Addr::new(10, 0, 0, 1));
+        if let Some(list) = AllowedAddresses::parse(&e.addresses, 3) {
+            let _ = list.allows(Ipv4Addr::new(10, 0, 0, 1));
+            if let Some(s) = list.suggestion(None) {
+                assert!(s.accept_others || list.allows(s.address) || e.addresses.iter().any(|w| w.starts_with('!')));
+            }
+        }
     }
 });

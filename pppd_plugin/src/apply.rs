@@ -7,7 +7,6 @@ use crate::radattr;
 use crate::settings::Settings;
 use crate::state::{Authenticated, Decider, State};
 use radius_core::log::Level;
-use radius_host::ppp_secrets;
 use radius_ffi::pppd::PppdHost;
 use std::net::Ipv4Addr;
 
@@ -58,7 +57,7 @@ pub fn allowed_address(st: &State, host: &impl PppdHost, addr: Ipv4Addr) -> Opti
             PeerAddress::PeerChooses => true,
             PeerAddress::NasChooses => host.configured_peer_address() == Some(addr),
         }),
-        Some(Authenticated { by: Decider::Local { addresses: Some(list) }, .. }) => ppp_secrets::address_allowed(list, addr),
+        Some(Authenticated { by: Decider::Local { addresses: Some(list) }, .. }) => Some(list.allows(addr)),
         _ => None,
     }
 }

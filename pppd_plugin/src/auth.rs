@@ -16,6 +16,7 @@ use radius_core::log::Level;
 use radius_core::packet::attr::ms;
 use radius_core::packet::Reply;
 use radius_core::{AuthOutcome, AuthRequest, ClientError, Secret, Service};
+use radius_host::allowed_addresses::AllowedAddresses;
 use radius_host::ppp_secrets;
 use radius_ffi::pppd::{ChapDigest, ChapResponse, ChapVerdict, PapVerdict, PppdHost};
 
@@ -192,6 +193,24 @@ enum ChapAccept {
     Radius(String, String, Grant),
 }
 
+/// The addresses column of a local CHAP record, applied as pppd applies it
+/// when it checks the secret itself (its own check is bypassed by the
+/// plugin's verifier): the single address it lists is suggested to the
+/// peer. PAP needs none of this: pppd checks pap-secrets and applies the
+/// column itself.
+fn local_addresses(host: &impl PppdHost, user: &str, words: &[String]) -> Option<AllowedAddresses> {
+    let unit = u32::try_from(host.unit()).unwrap_or(0);
+    let list = AllowedAddresses::parse(words, unit)?;
+    for w in &list.warnings {
+        host.log(Level::Warning, &format!("{user}: chap-secrets: {w}"));
+    }
+    if let Some(s) = list.suggestion(host.configured_peer_address()) {
+        host.log(Level::Debug, &format!("{user}: chap-secrets gives the peer {}", s.address));
+        host.suggest_peer_address(s.address, s.accept_others);
+    }
+    Some(list)
+}
+
 /// A CHAP / MS-CHAP response.
 pub fn chap_verify(st: &mut State, host: &impl PppdHost, r: &ChapResponse<'_>) -> ChapVerdict {
     let Some(setup) = st.setup(host) else { return refuse(r, None) };
@@ -261,9 +280,10 @@ pub fn chap_verify(st: &mut State, host: &impl PppdHost, r: &ChapResponse<'_>) -
         }
     });
     match said {
-        Some(Said::Accept(ChapAccept::Local(message, addresses))) => {
+        Some(Said::Accept(ChapAccept::Local(message, words))) => {
             if st.auth.is_none() {
-                st.auth = Some(Authenticated { user: user.to_string(), by: Decider::Local { addresses: Some(addresses) } });
+                let addresses = local_addresses(host, user, &words);
+                st.auth = Some(Authenticated { user: user.to_string(), by: Decider::Local { addresses } });
             }
             ChapVerdict { accepted: true, message }
         }

@@ -10,6 +10,7 @@ use crate::grant::Grant;
 use crate::settings::{self, Settings};
 use radius_core::log::Level;
 use radius_core::ppp_session::PppSession;
+use radius_host::allowed_addresses::AllowedAddresses;
 use radius_host::sessions::SessionDir;
 use radius_core::Radius;
 use std::cell::OnceCell;
@@ -49,10 +50,12 @@ impl std::fmt::Debug for Setup {
 /// Who decided the peer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decider {
-    /// Local secrets, with the entry's allowed addresses (PAP: pppd keeps them).
+    /// Local secrets, with the entry's allowed addresses.
     Local {
-        /// The addresses column of the secrets line (CHAP / MS-CHAP).
-        addresses: Option<Vec<String>>,
+        /// The addresses column of the chap-secrets line; `None` for PAP
+        /// (pppd applies pap-secrets' itself) and for a line without one
+        /// (pppd decides).
+        addresses: Option<AllowedAddresses>,
     },
     /// RADIUS, and what it granted.
     Radius {

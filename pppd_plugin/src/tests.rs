@@ -94,6 +94,9 @@ impl PppdHost for FakeHost {
     fn configured_peer_address(&self) -> Option<Ipv4Addr> {
         Some(Ipv4Addr::new(10, 65, 0, 99))
     }
+    fn suggest_peer_address(&self, addr: Ipv4Addr, accept_others: bool) {
+        self.calls.borrow_mut().push(format!("suggest {addr} accept_others={accept_others}"));
+    }
     fn end_session(&self, exit_status: i32, reason: &'static CStr) {
         *self.ended.borrow_mut() = Some((exit_status, reason));
     }
@@ -359,6 +362,10 @@ fn local_chap_and_mschapv2() {
     assert!(auth::chap_verify(&mut st, &host, &r).accepted);
     assert_eq!(apply::allowed_address(&st, &host, Ipv4Addr::new(10, 65, 0, 9)), Some(true));
     assert_eq!(apply::allowed_address(&st, &host, Ipv4Addr::new(10, 65, 0, 8)), Some(false));
+    // The options' peer address (10.65.0.99) is not in the line: pppd would
+    // suggest the line's single address, and insist on it.
+    assert!(host.did("suggest 10.65.0.9 accept_others=false"), "{:?}", host.calls.borrow());
+    assert_eq!(apply::choose_ip(&st), None, "the address is pppd's to negotiate, not forced by the plugin");
 }
 
 /// MS-CHAPv2 through RADIUS: accepted only with the server's

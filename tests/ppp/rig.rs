@@ -82,8 +82,13 @@ coa_hook = "/etc/ppp/coa-hook"
         .map_err(|e| e.to_string())?;
         shell(&format!("chmod 600 {}", config.display()))?;
         // /etc is a writable overlay in the VM: pppd's own secrets files.
-        std::fs::write("/etc/ppp/pap-secrets", "# client server secret addresses\nlocal-pap * local-pap-pw *\n").map_err(|e| e.to_string())?;
-        std::fs::write("/etc/ppp/chap-secrets", "# client server secret addresses\nlocal-chap * \"local chap pw\" *\n").map_err(|e| e.to_string())?;
+        std::fs::write("/etc/ppp/pap-secrets", "# client server secret addresses\nlocal-pap * local-pap-pw *\nlocal-pap-static * static-pap-pw 10.65.0.60\n")
+            .map_err(|e| e.to_string())?;
+        std::fs::write(
+            "/etc/ppp/chap-secrets",
+            "# client server secret addresses\nlocal-chap * \"local chap pw\" *\nlocal-static * \"static chap pw\" 10.65.0.61\nlocal-subnet * subnet-pw !10.65.1.9 10.65.1.0/24\n",
+        )
+        .map_err(|e| e.to_string())?;
         std::fs::write("/etc/ppp/ip-up", IP_UP).map_err(|e| e.to_string())?;
         std::fs::write("/etc/ppp/coa-hook", crate::dm::HOOK).map_err(|e| e.to_string())?;
         shell("chmod 755 /etc/ppp/coa-hook")?;

@@ -15,6 +15,7 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("local_chap_first", local_chap_first),
     ("local_mschapv2_mppe", local_mschapv2_mppe),
     ("local_pap_first", local_pap_first),
+    ("local_static_addresses", local_static_addresses),
     ("service_type_login_refused", service_type_login_refused),
     ("session_timeout", session_timeout),
     ("pppoe_calling_station_mac", pppoe_calling_station_mac),
@@ -205,6 +206,35 @@ fn local_mschapv2_mppe(rig: &Rig, name: &str) -> Result<(), String> {
 
 fn local_pap_first(rig: &Rig, name: &str) -> Result<(), String> {
     local_record_decides(rig, name, "require-pap", "local-pap", "local-pap-pw", "10.65.0.52")
+}
+
+/// The addresses column of pap-/chap-secrets, as pppd applies it without a
+/// plugin: a single address is the peer's (no remote address in the
+/// options); a list or subnet restricts; a RADIUS user on the same options
+/// still gets his Framed-IP-Address.
+fn local_static_addresses(rig: &Rig, name: &str) -> Result<(), String> {
+    for (auth, user, password, ip) in [
+        ("require-pap", "local-pap-static", "static-pap-pw", "10.65.0.60"),
+        ("require-chap", "local-static", "static chap pw", "10.65.0.61"),
+        ("require-mschap-v2", "local-static", "static chap pw", "10.65.0.61"),
+        ("require-pap", "ppp-alice", "ppp-alice-pw", "10.65.0.2"),
+    ] {
+        let mut s = up(rig, &format!("{name}-{user}-{auth}"), &format!("{auth} 10.65.0.1:"), &client(user, password))?;
+        peer_is(&s, ip).map_err(|e| format!("{auth} {user}: {e}"))?;
+        s.hang_up();
+        rig.cleanup();
+    }
+    ensure!(!rig.radius_asked_for("local-static") && !rig.radius_asked_for("local-pap-static"), "RADIUS was asked about a local user");
+    // `!10.65.1.9 10.65.1.0/24`: the subnet, but not .9.
+    let mut s = up(rig, &format!("{name}-subnet"), "require-chap 10.65.0.1:10.65.1.7", &client("local-subnet", "subnet-pw"))?;
+    peer_is(&s, "10.65.1.7")?;
+    s.hang_up();
+    rig.cleanup();
+    let mut s = Session::start(rig, &format!("{name}-excluded"), "require-chap 10.65.0.1:10.65.1.9", &client("local-subnet", "subnet-pw"));
+    let refused = rig::wait_for(40, || s.server_log().contains("Peer is not authorized to use remote address 10.65.1.9"));
+    ensure!(refused && !rig.wait_up("ppp0", 0), "an address the line excludes was accepted\n{}", s.logs());
+    s.hang_up();
+    Ok(())
 }
 
 fn service_type_login_refused(rig: &Rig, name: &str) -> Result<(), String> {

@@ -74,6 +74,7 @@ scenarios!(
     local_chap_first,
     local_mschapv2_mppe,
     local_pap_first,
+    local_static_addresses,
     service_type_login_refused,
     session_timeout,
     pppoe_calling_station_mac,

@@ -9,11 +9,13 @@
 //!   which sessions a set of attributes names;
 //! - [`session_control`]: ending sessions (a Disconnect, `radius-rs
 //!   disconnect`);
-//! - [`ppp_secrets`]: pppd's pap-secrets / chap-secrets, read as pppd reads them;
+//! - [`ppp_secrets`]: pppd's pap-secrets / chap-secrets, read as pppd reads them,
+//!   and [`allowed_addresses`], their addresses column as pppd applies it;
 //! - [`user_registry`]: users, their policies and where they may log in from;
 //! - [`incoming_counters`]: radius-rs-dmd's counters, as `radius-rs monitor` reads them.
 #![forbid(unsafe_code)]
 
+pub mod allowed_addresses;
 pub mod incoming_counters;
 pub mod nas;
 pub mod ppp_secrets;

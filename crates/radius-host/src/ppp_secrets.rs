@@ -216,32 +216,6 @@ pub fn find_user<'a>(entries: &'a [SecretEntry], user: &str, our_name: &str) -> 
     best
 }
 
-/// Whether `addr` may be used by a peer whose entry lists `addresses`
-/// (`*` any, `a.b.c.d`, `a.b.c.d/len`, `!` prefix excludes), as pppd's
-/// `ip_addr_check`. `None` when the entry lists none (pppd decides).
-pub fn address_allowed(addresses: &[String], addr: std::net::Ipv4Addr) -> Option<bool> {
-    if addresses.is_empty() {
-        return None;
-    }
-    for a in addresses {
-        let (negate, a) = match a.strip_prefix('!') {
-            Some(rest) => (true, rest),
-            None => (false, a.as_str()),
-        };
-        let hit = if a == "*" {
-            true
-        } else if let Ok(net) = a.parse::<ipnet::Ipv4Net>() {
-            net.contains(&addr)
-        } else {
-            a.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip == addr)
-        };
-        if hit {
-            return Some(!negate);
-        }
-    }
-    Some(false)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,17 +266,6 @@ mod tests {
         assert!(find_user(&e, "bob", "nas1").is_none());
         assert!(find_user(&e, "zed", "nas1").is_none());
         assert_eq!(find_user(&e, "bob", "").unwrap().secret.expose(), b"b");
-    }
-
-    #[test]
-    fn address_lists() {
-        let ip = |s: &str| s.parse().unwrap();
-        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(address_allowed(&l(&[]), ip("10.0.0.1")), None);
-        assert_eq!(address_allowed(&l(&["*"]), ip("10.0.0.1")), Some(true));
-        assert_eq!(address_allowed(&l(&["10.0.0.0/24"]), ip("10.0.0.9")), Some(true));
-        assert_eq!(address_allowed(&l(&["!10.0.0.9", "10.0.0.0/24"]), ip("10.0.0.9")), Some(false));
-        assert_eq!(address_allowed(&l(&["10.0.0.8"]), ip("10.0.0.9")), Some(false));
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub trait PppdHost {
     fn peer_address(&self) -> Option<Ipv4Addr>;
     /// The peer address given in pppd's options (`local:remote`).
     fn configured_peer_address(&self) -> Option<Ipv4Addr>;
+    /// Asks the peer to use `addr` (as pppd does for a secrets line's single
+    /// address); `accept_others`: the peer may still get another allowed one.
+    fn suggest_peer_address(&self, addr: Ipv4Addr, accept_others: bool);
     /// Ends the session as pppd's own timers do (`status` = `exit_status`,
     /// LCP closed with `reason`, which pppd keeps: hence `'static`).
     fn end_session(&self, exit_status: i32, reason: &'static CStr);
@@ -207,6 +210,19 @@ impl PppdHost for Host {
         // SAFETY: as in `peer_address`, for ipcp_wantoptions.
         let raw = unsafe { (*(&raw const sys::ipcp_wantoptions).cast::<sys::ipcp_options>()).hisaddr };
         (raw != 0).then(|| Ipv4Addr::from(raw.to_ne_bytes()))
+    }
+
+    fn suggest_peer_address(&self, addr: Ipv4Addr, accept_others: bool) {
+        // SAFETY: element 0 of pppd's ipcp_wantoptions array, which IPCP
+        // copies when it opens (after authentication); written on pppd's
+        // thread, as its own set_allowed_addrs does at this point.
+        unsafe {
+            let wo = &mut *(&raw mut sys::ipcp_wantoptions).cast::<sys::ipcp_options>();
+            wo.hisaddr = u32::from_ne_bytes(addr.octets());
+            if accept_others {
+                wo.accept_remote = 1;
+            }
+        }
     }
 
     fn end_session(&self, exit_status: i32, reason: &'static CStr) {
