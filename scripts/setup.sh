@@ -58,3 +58,23 @@ if [[ ! -e "$VM_DIR/vmlinuz" || ! -d "/lib/modules/$KVER" ]]; then
     cp "$tmp/root/boot/vmlinuz-$KVER" "$VM_DIR/vmlinuz.new" && mv "$VM_DIR/vmlinuz.new" "$VM_DIR/vmlinuz"
     rm -rf "$tmp"
 fi
+
+# pppd 2.5 (and FreeRADIUS 3.2.7): Debian trixie's, in a debootstrap'd root
+# the second VM boots; the 2.5 plugin is built against its ppp-dev headers
+# (PPPD_INCLUDE_DIR). trixie's pppoe-server (rp-pppoe 4.0) is also the one
+# with kernel-mode PPPoE (-k): bookworm's 3.15 is built without it. Rebuilt
+# when the package list changes.
+TRIXIE=/var/lib/radius_rs/trixie
+TRIXIE_PACKAGES=ppp,ppp-dev,freeradius,freeradius-utils,pamtester,libpam0g-dev,iproute2,pppoe,kmod,procps
+if [[ "$(cat "$TRIXIE/.radius-rs-packages" 2>/dev/null)" != "$TRIXIE_PACKAGES" ]]; then
+    command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+    echo "setup: building the Debian trixie root for the pppd 2.5 VM (debootstrap)"
+    rm -rf "$TRIXIE.new"
+    debootstrap --variant=minbase --include="$TRIXIE_PACKAGES" trixie "$TRIXIE.new" http://deb.debian.org/debian >"$VM_DIR/debootstrap.log" 2>&1 \
+        || { tail -n 20 "$VM_DIR/debootstrap.log" >&2; exit 1; }
+    # The VM's kernel modules are the host's (mounted at boot).
+    mkdir -p "$TRIXIE.new/usr/lib/modules"
+    echo "$TRIXIE_PACKAGES" >"$TRIXIE.new/.radius-rs-packages"
+    rm -rf "$TRIXIE"
+    mv "$TRIXIE.new" "$TRIXIE"
+fi

@@ -45,6 +45,9 @@ impl Rig {
     pub fn start(out: &Path, plugin: &Path) -> Result<Rig, String> {
         shell("modprobe -a ppp_generic ppp_async ppp_mppe pppoe l2tp_ppp ppp_deflate bsd_comp")?;
         shell("ip link set lo up")?;
+        // As on a real system (virtme-ng leaves a fresh /run world-writable,
+        // where the plugin rightly refuses to write its radattr files).
+        shell("chmod 755 /run")?;
         if !plugin.exists() {
             return Err(format!("{} is missing: build the workspace first", plugin.display()));
         }
@@ -131,6 +134,46 @@ coa_hook = "/etc/ppp/coa-hook"
     pub fn records(&self, session_id: &str) -> Vec<String> {
         let detail = self.fr.detail("modern");
         detail.split("\n\n").filter(|r| r.contains(&format!("Acct-Session-Id = \"{session_id}\""))).map(str::to_string).collect()
+    }
+}
+
+/// pppd's version, from `pppd --version` ("pppd version 2.5.2").
+pub fn pppd_version() -> String {
+    let out = Command::new("pppd").arg("--version").output().map(|o| [o.stdout, o.stderr].concat()).unwrap_or_default();
+    String::from_utf8_lossy(&out).split_whitespace().last().unwrap_or_default().to_string()
+}
+
+/// A pppoe-server with kernel-mode PPPoE (`-k`), and pppd's PPPoE plugin.
+pub struct KernelPppoe {
+    /// The command that runs pppoe-server.
+    pub server: String,
+    pub plugin: PathBuf,
+}
+
+/// Debian trixie's root (scripts/setup.sh): its pppoe-server is rp-pppoe 4.0.
+const TRIXIE: &str = "/var/lib/radius_rs/trixie";
+
+impl KernelPppoe {
+    /// Debian bookworm's pppoe-server (rp-pppoe 3.15) is built without
+    /// kernel mode (its getopt string has no `k`: `-k` is ignored and the
+    /// session runs through a pty), so with pppd 2.4.9 the trixie root's
+    /// pppoe-server runs, through its own dynamic loader, and starts this
+    /// system's pppd with 2.4.9's rp-pppoe.so (which takes the same
+    /// rp_pppoe_sess / rp_pppoe_service options). In the trixie root,
+    /// its own pppoe-server and 2.5's pppoe.so.
+    pub fn find() -> Result<KernelPppoe, String> {
+        let version = pppd_version();
+        let dir = PathBuf::from(format!("/usr/lib/pppd/{version}"));
+        if version.starts_with("2.4") {
+            let root = Path::new(TRIXIE);
+            if !root.join("usr/sbin/pppoe-server").exists() {
+                return Err(format!("{TRIXIE} is missing: scripts/setup.sh builds it (its pppoe-server has kernel mode)"));
+            }
+            let server = format!("{0}/usr/lib64/ld-linux-x86-64.so.2 --library-path {0}/usr/lib/x86_64-linux-gnu {0}/usr/sbin/pppoe-server", TRIXIE);
+            Ok(KernelPppoe { server, plugin: dir.join("rp-pppoe.so") })
+        } else {
+            Ok(KernelPppoe { server: "pppoe-server".into(), plugin: dir.join("pppoe.so") })
+        }
     }
 }
 

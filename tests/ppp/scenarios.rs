@@ -10,6 +10,7 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("pap_radius_session", pap_radius_session),
     ("pap_wrong_password", pap_wrong_password),
     ("chap_md5_radius", chap_md5_radius),
+    ("mschapv1_radius", mschapv1_radius),
     ("mschapv2_mppe_radius", mschapv2_mppe_radius),
     ("mschapv2_wrong_password", mschapv2_wrong_password),
     ("local_chap_first", local_chap_first),
@@ -18,7 +19,7 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("local_static_addresses", local_static_addresses),
     ("service_type_login_refused", service_type_login_refused),
     ("session_timeout", session_timeout),
-    ("pppoe_calling_station_mac", pppoe_calling_station_mac),
+    ("pppoe_kernel_mode", pppoe_kernel_mode),
     ("l2tp_lns", l2tp_lns),
     ("dm_disconnect_by_user", dm::dm_disconnect_by_user),
     ("dm_disconnect_by_session_id", dm::dm_disconnect_by_session_id),
@@ -158,6 +159,20 @@ fn chap_md5_radius(rig: &Rig, name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// MS-CHAPv1 (RFC 2433) through RADIUS, with MPPE from its keys
+/// (MS-CHAP-MPPE-Keys): rejected with a wrong password, accepted with the right one.
+fn mschapv1_radius(rig: &Rig, name: &str) -> Result<(), String> {
+    rejected(rig, &format!("{name}-wrong"), "require-mschap 10.65.0.1:", &client("ppp-alice", "wrong"))?;
+    rig.cleanup();
+    let mut s = up(rig, name, "require-mschap require-mppe-128 10.65.0.1:", &format!("{} require-mppe-128", client("ppp-alice", "ppp-alice-pw")))?;
+    peer_is(&s, "10.65.0.2")?;
+    ensure!(s.server_log().contains("<auth chap MS>"), "LCP did not agree on MS-CHAPv1\n{}", s.logs());
+    ensure!(s.server_log().contains("sent [CHAP Success"), "no MS-CHAPv1 success sent\n{}", s.logs());
+    ensure!(s.server_log().contains("MPPE 128-bit stateless compression enabled"), "MPPE not negotiated from MS-CHAPv1 keys\n{}", s.logs());
+    s.hang_up();
+    Ok(())
+}
+
 fn mschapv2_mppe_radius(rig: &Rig, name: &str) -> Result<(), String> {
     let mut s = up(rig, name, "require-mschap-v2 require-mppe-128 10.65.0.1:", &format!("{} require-mppe-128", client("ppp-alice", "ppp-alice-pw")))?;
     peer_is(&s, "10.65.0.2")?;
@@ -259,39 +274,55 @@ fn session_timeout(rig: &Rig, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn pppoe_calling_station_mac(rig: &Rig, name: &str) -> Result<(), String> {
+/// Kernel-mode PPPoE, as a BRAS runs it: pppoe-server -k hands the
+/// session to pppd's PPPoE plugin, which fills remote_number with the
+/// client's MAC; the Access-Request and the accounting carry it as
+/// Calling-Station-Id, NAS-Port-Type Ethernet and the interface as
+/// NAS-Port-Id.
+fn pppoe_kernel_mode(rig: &Rig, name: &str) -> Result<(), String> {
+    let server_log_path = rig.out.join(format!("{name}.server.log"));
     let options = rig.out.join("pppoe-server-options");
-    std::fs::write(&options, format!("require-pap\nlcp-echo-interval 0\ndebug\nlogfile {}\n{}\n", rig.out.join(format!("{name}.server.log")).display(), rig.plugin_option_lines())).map_err(|e| e.to_string())?;
+    std::fs::write(&options, format!("require-pap\nlcp-echo-interval 0\ndebug\nlogfile {}\n{}\n", server_log_path.display(), rig.plugin_option_lines()))
+        .map_err(|e| e.to_string())?;
     rig::shell(
         "ip netns del pppoe-cl 2>/dev/null; ip link del veth-ac 2>/dev/null; \
          ip link add veth-ac type veth peer name veth-cl && ip netns add pppoe-cl && ip link set veth-cl netns pppoe-cl && \
          ip netns exec pppoe-cl ip link set veth-cl address 02:00:00:00:aa:01 && ip netns exec pppoe-cl ip link set veth-cl up && \
          ip netns exec pppoe-cl ip link set lo up && ip link set veth-ac up",
     )?;
-    // pppoe-server uses kernel-mode PPPoE (and so rp-pppoe.so, which sets the
-    // peer's MAC as remote_number) only when it finds the plugin here.
-    rig::shell("mkdir -p /etc/ppp/plugins && ln -sf /usr/lib/pppd/2.4.9/rp-pppoe.so /etc/ppp/plugins/rp-pppoe.so")?;
-    rig::shell(&format!("pppoe-server -k -I veth-ac -L 10.66.0.1 -R 10.66.0.10 -N 4 -O {}", options.display()))?;
+    let k = rig::KernelPppoe::find()?;
+    rig::shell(&format!(
+        "{} -k -g {} -q /usr/sbin/pppd -I veth-ac -L 10.66.0.1 -R 10.66.0.10 -N 4 -O {}",
+        k.server,
+        k.plugin.display(),
+        options.display()
+    ))?;
     let client_log = rig.out.join(format!("{name}.client.log"));
     let mut client = std::process::Command::new("ip")
-        .args(["netns", "exec", "pppoe-cl", "pppd", "plugin", "rp-pppoe.so", "nic-veth-cl", "nodetach", "noauth", "noipdefault", "debug", "lcp-echo-interval", "0", "user", "ppp-alice", "password", "ppp-alice-pw", "logfile"])
+        .args(["netns", "exec", "pppoe-cl", "pppd", "plugin"])
+        .arg(&k.plugin)
+        .args(["nic-veth-cl", "nodetach", "noauth", "noipdefault", "debug", "lcp-echo-interval", "0", "user", "ppp-alice", "password", "ppp-alice-pw", "logfile"])
         .arg(&client_log)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
-    let server_log = || std::fs::read_to_string(rig.out.join(format!("{name}.server.log"))).unwrap_or_default();
+    let server_log = || std::fs::read_to_string(&server_log_path).unwrap_or_default();
     let is_up = rig::wait_for(40, || server_log().contains("remote IP address 10.65.0.2"));
     let client_text = std::fs::read_to_string(&client_log).unwrap_or_default();
     let _ = client.kill();
     let _ = client.wait();
     ensure!(is_up, "PPPoE session never reached IP up\n--- server\n{}\n--- client\n{}", rig::tail(&server_log(), 25), rig::tail(&client_text, 15));
-    let log = rig.fr.debug_log();
     ensure!(
-        log.to_ascii_lowercase().contains("calling-station-id = \"02:00:00:00:aa:01\""),
-        "the Access-Request's Calling-Station-Id is not the client's MAC"
+        server_log().contains("Connect: ppp0 <--> veth-ac"),
+        "the session did not run in kernel mode (no `Connect: ppp0 <--> veth-ac`)\n{}",
+        rig::tail(&server_log(), 25)
     );
-    ensure!(log.contains("NAS-Port-Type = Ethernet"), "NAS-Port-Type is not Ethernet for PPPoE");
+    let log = rig.fr.debug_log();
+    let request = log.split("Received ").filter(|b| b.starts_with("Access-Request") && b.contains("ppp-alice")).last().unwrap_or_default().to_ascii_lowercase();
+    ensure!(request.contains("calling-station-id = \"02:00:00:00:aa:01\""), "the Access-Request's Calling-Station-Id is not the client's MAC\n{request}");
+    ensure!(request.contains("nas-port-type = ethernet"), "NAS-Port-Type is not Ethernet for PPPoE\n{request}");
+    ensure!(request.contains("nas-port-id = \"veth-ac\""), "NAS-Port-Id is not the PPPoE interface\n{request}");
     ensure!(
         rig::wait_for(10, || rig.fr.detail("modern").to_ascii_lowercase().contains("calling-station-id = \"02:00:00:00:aa:01\"")),
         "no accounting record carries the client's MAC"

@@ -147,26 +147,29 @@ impl Host {
 
 impl PppdHost for Host {
     fn ifname(&self) -> String {
-        c_array_text((&raw const sys::ifname).cast())
+        // SAFETY: pppd's interface name, a NUL-terminated array it owns.
+        c_array_text(unsafe { sys::ifname() })
     }
 
     fn unit(&self) -> i32 {
         // SAFETY: a plain int pppd owns; read on its thread.
-        unsafe { sys::ifunit }
+        unsafe { sys::ifunit() }
     }
 
     fn devnam(&self) -> String {
-        c_array_text((&raw const sys::devnam).cast())
+        // SAFETY: pppd's device name, a NUL-terminated array it owns.
+        c_array_text(unsafe { sys::devnam() })
     }
 
     fn remote_number(&self) -> String {
-        c_array_text((&raw const sys::remote_number).cast())
+        // SAFETY: pppd's remote number, a NUL-terminated array it owns.
+        c_array_text(unsafe { sys::remote_number() })
     }
 
     fn ipparam(&self) -> Option<String> {
         // SAFETY: a pointer pppd owns: null or a NUL-terminated string it
         // never frees; read on its thread.
-        let p = unsafe { sys::ipparam };
+        let p = unsafe { sys::ipparam() };
         (!p.is_null()).then(|| c_array_text(p))
     }
 
@@ -182,12 +185,12 @@ impl PppdHost for Host {
 
     fn link_kind(&self) -> LinkKind {
         // SAFETY: plain ints pppd owns; read on its thread.
-        let (session, pty, sync) = unsafe { (sys::ppp_session_number, sys::using_pty, sys::sync_serial) };
+        let (session, pty, sync) = unsafe { (sys::session_number(), sys::using_pty(), sys::sync_serial()) };
         if session != 0 {
             LinkKind::Pppoe
-        } else if pty != 0 {
+        } else if pty {
             LinkKind::Pty
-        } else if sync != 0 {
+        } else if sync {
             LinkKind::SyncSerial
         } else {
             LinkKind::AsyncSerial
@@ -195,8 +198,8 @@ impl PppdHost for Host {
     }
 
     fn exit_status(&self) -> i32 {
-        // SAFETY: a plain (volatile) int pppd owns; read on its thread.
-        unsafe { std::ptr::read_volatile(&raw const sys::status) }
+        // SAFETY: pppd's exit status (a volatile int, or 2.5's accessor); read on its thread.
+        unsafe { sys::exit_status() }
     }
 
     fn peer_address(&self) -> Option<Ipv4Addr> {
@@ -232,7 +235,7 @@ impl PppdHost for Host {
         // 'static string, never freed. pppd only reads it. Both on pppd's
         // thread, as its own timers do.
         unsafe {
-            std::ptr::write_volatile(&raw mut sys::status, exit_status);
+            sys::set_exit_status(exit_status);
             sys::lcp_close(0, reason.as_ptr().cast_mut());
         }
     }
@@ -273,22 +276,19 @@ impl PppdHost for Host {
         let unit = self.unit();
         // SAFETY: pppd's own netif helpers on its unit; they only ioctl.
         unsafe {
-            let current = sys::netif_get_mtu(unit);
+            let current = sys::get_mtu(unit);
             let wanted = i32::try_from(mtu).unwrap_or(i32::MAX);
             if current <= 0 || wanted < current {
-                sys::netif_set_mtu(unit, wanted);
+                sys::set_mtu(unit, wanted);
             }
         }
     }
 
     fn set_mppe_keys(&self, send: &[u8; 16], recv: &[u8; 16]) {
-        // SAFETY: pppd's key buffers are MPPE_MAX_KEY_LEN (16) bytes, read by
-        // its CCP code on this thread after authentication.
-        unsafe {
-            std::ptr::copy_nonoverlapping(send.as_ptr(), (&raw mut sys::mppe_send_key).cast::<u8>(), 16);
-            std::ptr::copy_nonoverlapping(recv.as_ptr(), (&raw mut sys::mppe_recv_key).cast::<u8>(), 16);
-            sys::mppe_keys_set = 1;
-        }
+        // SAFETY: pppd's key buffers are MPPE_MAX_KEY_LEN (16) bytes (2.5
+        // copies through mppe_set_keys), read by its CCP code on this thread
+        // after authentication.
+        unsafe { sys::set_mppe_keys(send, recv) }
     }
 
     fn set_mppe_policy(&self, policy: u32, types: u32) {
@@ -299,7 +299,7 @@ impl PppdHost for Host {
     fn script_setenv(&self, name: &str, value: &str) {
         let (n, v) = (c_text(name), c_text(value));
         // SAFETY: pppd copies both strings into its own environment list.
-        unsafe { sys::script_setenv(n.as_ptr().cast_mut(), v.as_ptr().cast_mut(), 0) }
+        unsafe { sys::script_setenv(n.as_ptr().cast_mut(), v.as_ptr().cast_mut()) }
     }
 
     fn link_counters(&self) -> LinkCounters {
@@ -312,18 +312,9 @@ impl PppdHost for Host {
             return LinkCounters { bytes_in: bi, bytes_out: bo, packets_in: pi, packets_out: po };
         }
         // SAFETY: pppd's own statistics update and struct, on its thread.
-        unsafe {
-            sys::update_link_stats(sys::ifunit);
-            if sys::link_stats_valid == 0 {
-                return LinkCounters::default();
-            }
-            let s = sys::link_stats;
-            LinkCounters {
-                bytes_in: s.bytes_in.into(),
-                bytes_out: s.bytes_out.into(),
-                packets_in: s.pkts_in.into(),
-                packets_out: s.pkts_out.into(),
-            }
+        match unsafe { sys::link_stats() } {
+            Some(s) => LinkCounters { bytes_in: s.bytes_in, bytes_out: s.bytes_out, packets_in: s.pkts_in, packets_out: s.pkts_out },
+            None => LinkCounters::default(),
         }
     }
 

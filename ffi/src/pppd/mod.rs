@@ -9,7 +9,7 @@
 pub mod host;
 pub mod options;
 pub mod plugin;
-pub mod sys;
+pub(crate) mod sys;
 
 pub use host::{Host, LinkCounters, LinkKind, PppdHost, PppdLog};
 pub use plugin::{ChapDigest, ChapResponse, ChapVerdict, PapVerdict, PppdPlugin};

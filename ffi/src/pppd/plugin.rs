@@ -263,7 +263,7 @@ unsafe extern "C" fn timer<P: PppdPlugin>(arg: *mut c_void) {
 pub fn schedule<P: PppdPlugin>(token: usize, seconds: u32) {
     // SAFETY: pppd's timeout() keeps the function and argument; the
     // trampoline is 'static and the token is only an integer.
-    unsafe { sys::timeout(timer::<P>, token as *mut c_void, i32::try_from(seconds).unwrap_or(i32::MAX), 0) }
+    unsafe { sys::timeout(timer::<P>, token as *mut c_void, i32::try_from(seconds).unwrap_or(i32::MAX)) }
 }
 
 /// Cancels a [`schedule`]d timer.
@@ -278,7 +278,8 @@ pub fn init<P: PppdPlugin>() {
     boundary::guard("plugin_init", (), &report("plugin_init"), || {
         // SAFETY: plugin_init runs once on pppd's thread before any hook is
         // used; the hooks are pppd's global function pointers and the
-        // notifier lists its own, extended with add_notifier.
+        // notifier lists its own, extended with add_notifier (2.4) or
+        // ppp_add_notify (2.5).
         unsafe {
             sys::pap_check_hook = Some(check_hook);
             sys::pap_auth_hook = Some(pap_auth::<P>);
@@ -286,10 +287,10 @@ pub fn init<P: PppdPlugin>() {
             sys::chap_verify_hook = Some(chap_verify::<P>);
             sys::ip_choose_hook = Some(choose_ip::<P>);
             sys::allowed_address_hook = Some(allowed_address::<P>);
-            sys::add_notifier(&raw mut sys::ip_up_notifier, ip_up::<P>, std::ptr::null_mut());
-            sys::add_notifier(&raw mut sys::ip_down_notifier, ip_down::<P>, std::ptr::null_mut());
-            sys::add_notifier(&raw mut sys::exitnotify, exiting::<P>, std::ptr::null_mut());
-            sys::add_notifier(&raw mut sys::phasechange, phase_changed::<P>, std::ptr::null_mut());
+            sys::add_notify(sys::Notify::IpUp, ip_up::<P>);
+            sys::add_notify(sys::Notify::IpDown, ip_down::<P>);
+            sys::add_notify(sys::Notify::Exit, exiting::<P>);
+            sys::add_notify(sys::Notify::PhaseChange, phase_changed::<P>);
         }
         options::register();
         P::init(&host::<P>());

@@ -1,6 +1,6 @@
-//! The Rust declarations against the installed headers: a C program
-//! compiled from /usr/include/pppd prints each struct's size and field
-//! offsets, and they must equal ours.
+//! The Rust declarations against the headers they were built for: a C
+//! program compiled from `PPPD_INCLUDE_DIR` (pppd 2.4 or 2.5) prints each
+//! struct's size and field offsets, and they must equal ours.
 
 use super::sys;
 use std::mem::{offset_of, size_of};
@@ -13,10 +13,14 @@ const PROGRAM: &str = r#"
 #include <net/if.h>
 #include <linux/ppp_defs.h>
 #include "pppd.h"
+#ifdef PPPD_2_5
+#include "options.h"
+#include "eui64.h"
+#endif
 #include "fsm.h"
 #include "ipcp.h"
 #include "ipv6cp.h"
-#include "chap-new.h"
+#include VERSION_HEADER
 #define P(t, f) printf(#t "." #f " %zu\n", offsetof(t, f))
 #define S(t) printf(#t " %zu\n", sizeof(t))
 int main(void) {
@@ -26,9 +30,9 @@ int main(void) {
     P(ipcp_options, hisaddr); P(ipcp_options, dnsaddr); P(ipcp_options, winsaddr);
     S(ipv6cp_options); P(ipv6cp_options, opt_remote); P(ipv6cp_options, vj_protocol);
     P(ipv6cp_options, ourid); P(ipv6cp_options, hisid);
-    S(struct pppd_stats); P(struct chap_digest_type, code);
+    S(struct pppd_stats); P(struct pppd_stats, bytes_out); P(struct pppd_stats, pkts_in); P(struct chap_digest_type, code);
     S(struct ppp_idle); P(struct ppp_idle, recv_idle);
-    printf("VERSION %s\n", VERSION);
+    printf("VERSION %s\n", VERSION_MACRO);
     return 0;
 }
 "#;
@@ -38,8 +42,17 @@ fn c_layout() -> String {
     let src = dir.path().join("layout.c");
     let bin = dir.path().join("layout");
     std::fs::write(&src, PROGRAM).unwrap();
+    // 2.4 names its CHAP header chap-new.h and its version VERSION; 2.5
+    // has chap.h and PPPD_VERSION.
+    let version = if cfg!(pppd_2_5) {
+        ["-DVERSION_HEADER=\"chap.h\"", "-DVERSION_MACRO=PPPD_VERSION", "-DPPPD_2_5"]
+    } else {
+        ["-DVERSION_HEADER=\"chap-new.h\"", "-DVERSION_MACRO=VERSION", "-DPPPD_2_4"]
+    };
     let out = Command::new("cc")
-        .args(["-DINET6", "-DCHAPMS", "-DMPPE", "-I", env!("PPPD_INCLUDE_DIR"), "-o"])
+        .args(["-DINET6", "-DCHAPMS", "-DMPPE"])
+        .args(version)
+        .args(["-I", env!("PPPD_INCLUDE_DIR"), "-o"])
         .arg(&bin)
         .arg(&src)
         .output()
@@ -72,6 +85,8 @@ fn layouts_match_the_installed_headers() {
         ("ipv6cp_options.ourid", offset_of!(sys::ipv6cp_options, ourid)),
         ("ipv6cp_options.hisid", offset_of!(sys::ipv6cp_options, hisid)),
         ("struct pppd_stats", size_of::<sys::pppd_stats>()),
+        ("struct pppd_stats.bytes_out", offset_of!(sys::pppd_stats, bytes_out)),
+        ("struct pppd_stats.pkts_in", offset_of!(sys::pppd_stats, pkts_in)),
         ("struct chap_digest_type.code", offset_of!(sys::chap_digest_type, code)),
         ("struct ppp_idle", size_of::<sys::ppp_idle>()),
         ("struct ppp_idle.recv_idle", offset_of!(sys::ppp_idle, recv_idle)),

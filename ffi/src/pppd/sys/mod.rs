@@ -1,8 +1,12 @@
-//! pppd 2.4.9's plugin interface as declared in `/usr/include/pppd/*.h`:
-//! the hooks, notifiers, variables and functions the plugin uses, and the
-//! structs it reads, laid out as the headers lay them out (the test
-//! `layouts_match_the_installed_headers` compiles the headers and checks).
-//! Only declarations live here; [`super::host`] wraps them safely.
+//! pppd's plugin interface as declared in its headers (`/usr/include/pppd`,
+//! or `PPPD_INCLUDE_DIR`): the hooks, variables and functions the plugin
+//! uses, and the structs it reads, laid out as the headers lay them out
+//! (the test `layouts_match_the_installed_headers` compiles the headers and
+//! checks). What both 2.4 and 2.5 declare alike is here; what differs — the
+//! option structs, the statistics, and 2.5's accessor functions in place of
+//! 2.4's globals — is in [`v2_4`] or [`v2_5`] (chosen by `build.rs`), behind
+//! the same names. Only declarations live here; [`super::host`] wraps them
+//! safely.
 #![allow(non_camel_case_types, non_upper_case_globals, missing_docs, missing_debug_implementations)]
 
 use libc::{c_char, c_int, c_uchar, c_uint, c_void};
@@ -12,9 +16,31 @@ pub type pbool = c_uchar;
 
 pub type notify_func = unsafe extern "C" fn(*mut c_void, c_int);
 
-#[repr(C)]
-pub struct notifier {
-    _private: [u8; 0],
+#[cfg(not(pppd_2_5))]
+mod v2_4;
+#[cfg(not(pppd_2_5))]
+pub use v2_4::*;
+#[cfg(pppd_2_5)]
+mod v2_5;
+#[cfg(pppd_2_5)]
+pub use v2_5::*;
+
+/// The pppd events the plugin follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notify {
+    IpUp,
+    IpDown,
+    Exit,
+    PhaseChange,
+}
+
+/// The link's counters as pppd keeps them (64-bit in 2.5, 32-bit in 2.4).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LinkStats {
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub pkts_in: u64,
+    pub pkts_out: u64,
 }
 
 #[repr(C)]
@@ -25,15 +51,11 @@ pub struct wordlist {
 
 /// `enum opt_type`.
 pub type opt_type = c_int;
-pub const o_special_noarg: opt_type = 0;
 pub const o_special: opt_type = 1;
 pub const o_bool: opt_type = 2;
-pub const o_int: opt_type = 3;
-pub const o_uint32: opt_type = 4;
 pub const o_string: opt_type = 5;
 
 pub const OPT_PRIV: c_uint = 0x1000;
-pub const OPT_STATIC: c_uint = 0x2000;
 pub const OPT_PRIO: c_uint = 0x80000;
 pub const OPT_PRIOSUB: c_uint = 0x100000;
 
@@ -52,59 +74,10 @@ pub struct option_t {
     pub winner: i16,
 }
 
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct pppd_stats {
-    pub bytes_in: c_uint,
-    pub bytes_out: c_uint,
-    pub pkts_in: c_uint,
-    pub pkts_out: c_uint,
-}
-
-#[repr(C)]
-pub struct ipcp_options {
-    pub neg_addr: pbool,
-    pub old_addrs: pbool,
-    pub req_addr: pbool,
-    pub default_route: pbool,
-    pub replace_default_route: pbool,
-    pub proxy_arp: pbool,
-    pub neg_vj: pbool,
-    pub old_vj: pbool,
-    pub accept_local: pbool,
-    pub accept_remote: pbool,
-    pub req_dns1: pbool,
-    pub req_dns2: pbool,
-    pub vj_protocol: c_int,
-    pub maxslotindex: c_int,
-    pub cflag: pbool,
-    pub ouraddr: u32,
-    pub hisaddr: u32,
-    pub dnsaddr: [u32; 2],
-    pub winsaddr: [u32; 2],
-}
-
 /// `eui64_t`: a union of bytes and 32-bit words, so 4-byte aligned.
 #[repr(C, align(4))]
 #[derive(Debug, Clone, Copy)]
 pub struct eui64_t(pub [u8; 8]);
-
-#[repr(C)]
-pub struct ipv6cp_options {
-    pub neg_ifaceid: c_int,
-    pub req_ifaceid: c_int,
-    pub default_route: c_int,
-    pub accept_local: c_int,
-    pub accept_remote: c_int,
-    pub opt_local: c_int,
-    pub opt_remote: c_int,
-    pub use_ip: c_int,
-    pub use_persistent: c_int,
-    pub neg_vj: c_int,
-    pub vj_protocol: u16,
-    pub ourid: eui64_t,
-    pub hisid: eui64_t,
-}
 
 /// `struct chap_digest_type`: only its first field, the code, is read.
 #[repr(C)]
@@ -151,51 +124,18 @@ extern "C" {
     pub static mut ip_choose_hook: Option<ip_choose_fn>;
     pub static mut allowed_address_hook: Option<allowed_address_fn>;
 
-    pub static mut ip_up_notifier: *mut notifier;
-    pub static mut ip_down_notifier: *mut notifier;
-    pub static mut ipv6_up_notifier: *mut notifier;
-    pub static mut exitnotify: *mut notifier;
-    pub static mut phasechange: *mut notifier;
-
-    pub static ifname: [c_char; 0];
-    pub static ifunit: c_int;
-    pub static devnam: [c_char; 0];
-    pub static remote_number: [c_char; 0];
-    pub static ipparam: *mut c_char;
     pub static ptycommand: *mut c_char;
     pub static our_name: [c_char; 0];
-    pub static hostname: [c_char; 0];
-    pub static using_pty: c_int;
-    pub static sync_serial: pbool;
-    pub static mut status: c_int;
     pub static mut netmask: u32;
-    pub static link_stats: pppd_stats;
-    pub static link_stats_valid: c_int;
-    pub static link_connect_time: c_uint;
-    pub static ppp_session_number: c_int;
 
     pub static mut ipcp_wantoptions: [ipcp_options; 0];
     pub static mut ipcp_allowoptions: [ipcp_options; 0];
     pub static ipcp_hisoptions: [ipcp_options; 0];
     pub static mut ipv6cp_wantoptions: [ipv6cp_options; 0];
 
-    pub static mut mppe_send_key: [c_uchar; MPPE_MAX_KEY_LEN];
-    pub static mut mppe_recv_key: [c_uchar; MPPE_MAX_KEY_LEN];
-    pub static mut mppe_keys_set: c_int;
-
     pub fn lcp_close(unit: c_int, reason: *mut c_char);
     pub fn get_idle_time(unit: c_int, idle: *mut ppp_idle) -> c_int;
-    pub fn add_notifier(list: *mut *mut notifier, func: notify_func, arg: *mut c_void);
-    pub fn add_options(opts: *mut option_t);
-    pub fn script_setenv(var: *mut c_char, value: *mut c_char, iskey: c_int);
-    pub fn update_link_stats(unit: c_int);
-    pub fn timeout(func: timeout_fn, arg: *mut c_void, secs: c_int, usecs: c_int);
-    pub fn untimeout(func: timeout_fn, arg: *mut c_void);
-    pub fn set_mppe_enc_types(policy: c_int, types: c_int);
-    pub fn netif_set_mtu(unit: c_int, mtu: c_int);
-    pub fn netif_get_mtu(unit: c_int) -> c_int;
     pub fn info(fmt: *const c_char, ...);
-    pub fn notice(fmt: *const c_char, ...);
     pub fn warn(fmt: *const c_char, ...);
     pub fn error(fmt: *const c_char, ...);
     pub fn dbglog(fmt: *const c_char, ...);
