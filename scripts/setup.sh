@@ -9,10 +9,11 @@ set -euo pipefail
 # valgrind: memory checks of the module; ppp, ppp-dev: pppd 2.4.9 and the
 # plugin API headers; qemu-system-x86, kmod, busybox-static: the throwaway VM
 # the pppd suites run in (this kernel has no PPP); pppoe, xl2tpd: the PPPoE
-# access concentrator and the L2TP LNS/LAC the suites drive.
+# access concentrator and the L2TP LNS/LAC the suites drive; iputils-ping:
+# reaching a subscriber's delegated IPv6 prefix.
 APT_PACKAGES=(freeradius freeradius-utils pamtester libpam0g-dev libpam-radius-auth
     openssh-server openssh-client sshpass valgrind
-    ppp ppp-dev qemu-system-x86 kmod busybox-static pppoe xl2tpd)
+    ppp ppp-dev qemu-system-x86 kmod busybox-static pppoe xl2tpd iputils-ping)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -65,7 +66,7 @@ fi
 # with kernel-mode PPPoE (-k): bookworm's 3.15 is built without it. Rebuilt
 # when the package list changes.
 TRIXIE=/var/lib/radius_rs/trixie
-TRIXIE_PACKAGES=ppp,ppp-dev,freeradius,freeradius-utils,pamtester,libpam0g-dev,iproute2,pppoe,kmod,procps
+TRIXIE_PACKAGES=ppp,ppp-dev,freeradius,freeradius-utils,pamtester,libpam0g-dev,iproute2,pppoe,kmod,procps,iputils-ping
 if [[ "$(cat "$TRIXIE/.radius-rs-packages" 2>/dev/null)" != "$TRIXIE_PACKAGES" ]]; then
     command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
     echo "setup: building the Debian trixie root for the pppd 2.5 VM (debootstrap)"

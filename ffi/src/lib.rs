@@ -6,7 +6,9 @@
 //! - [`pam`]: libpam for modules (a safe handle, the `pam_sm_*` exports
 //!   through [`export_pam_module!`]) and for applications (the in-process
 //!   driver the tests and benchmarks use).
-//! - [`pppd`]: pppd 2.4.9's plugin API (hooks, notifiers, options, the
+//! - [`route6`]: IPv6 routes through an interface (the subscriber's
+//!   prefixes at IPv6 up);
+//! - [`pppd`]: pppd's plugin API (2.4 and 2.5) (hooks, notifiers, options, the
 //!   link's state) and the `plugin_init` / `pppd_version` exports through
 //!   [`export_pppd_plugin!`].
 //!
@@ -18,4 +20,5 @@ pub mod alloc_probe;
 pub mod boundary;
 pub mod pam;
 pub mod pppd;
+pub mod route6;
 pub mod syslog;

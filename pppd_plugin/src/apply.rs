@@ -12,6 +12,9 @@ use std::net::Ipv4Addr;
 
 /// Applies what RADIUS granted (once per link).
 pub fn grant(host: &impl PppdHost, settings: &Settings, g: &Grant) {
+    for what in &g.unusable {
+        host.log(Level::Warning, &format!("ignoring {what} in the Access-Accept"));
+    }
     if let Some(mask) = g.netmask {
         host.set_netmask(mask);
     }

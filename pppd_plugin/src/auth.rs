@@ -72,7 +72,7 @@ enum PapAccept {
     /// The peer has a local record: pppd checks it.
     Local,
     /// RADIUS accepted, with this User-Name and grant.
-    Radius(String, Grant),
+    Radius(String, Box<Grant>),
 }
 
 /// A PAP Authenticate-Request.
@@ -98,7 +98,7 @@ pub fn pap_auth(st: &mut State, host: &impl PppdHost, user: &str, password: Secr
                 Said::Accept((reply, _)) => match grant::from_attributes(&reply.attributes) {
                     Ok(g) => {
                         host.log(Level::Info, &format!("{user} accepted by RADIUS (PAP)"));
-                        Said::Accept(PapAccept::Radius(name, g))
+                        Said::Accept(PapAccept::Radius(name, Box::new(g)))
                     }
                     Err(e) => {
                         host.log(Level::Error, &format!("{user}: {e}"));
@@ -120,7 +120,7 @@ pub fn pap_auth(st: &mut State, host: &impl PppdHost, user: &str, password: Secr
             PapVerdict::LetPppdCheck
         }
         Some(Said::Accept(PapAccept::Radius(name, g))) => {
-            granted(st, host, name, g);
+            granted(st, host, name, *g);
             PapVerdict::Accept
         }
         Some(Said::Reject(message)) => PapVerdict::Reject(message),
@@ -190,7 +190,7 @@ enum ChapAccept {
     /// By the local secret: the message, and the entry's addresses.
     Local(String, Vec<String>),
     /// By RADIUS: the message, the User-Name and the grant.
-    Radius(String, String, Grant),
+    Radius(String, String, Box<Grant>),
 }
 
 /// The addresses column of a local CHAP record, applied as pppd applies it
@@ -261,7 +261,7 @@ pub fn chap_verify(st: &mut State, host: &impl PppdHost, r: &ChapResponse<'_>) -
                     match grant::from_attributes(&reply.attributes) {
                         Ok(g) => {
                             host.log(Level::Info, &format!("{user} accepted by RADIUS ({:?})", r.digest));
-                            Said::Accept(ChapAccept::Radius(message, name, g))
+                            Said::Accept(ChapAccept::Radius(message, name, Box::new(g)))
                         }
                         Err(e) => {
                             host.log(Level::Error, &format!("{user}: {e}"));
@@ -288,7 +288,7 @@ pub fn chap_verify(st: &mut State, host: &impl PppdHost, r: &ChapResponse<'_>) -
             ChapVerdict { accepted: true, message }
         }
         Some(Said::Accept(ChapAccept::Radius(message, name, g))) => {
-            granted(st, host, name, g);
+            granted(st, host, name, *g);
             ChapVerdict { accepted: true, message }
         }
         Some(Said::Reject(message)) => refuse(r, message),

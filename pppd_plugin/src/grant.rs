@@ -3,8 +3,11 @@
 
 use radius_core::dictionary;
 use radius_core::packet::attr::{self, framed_protocol, ms, service_type};
+use ipnet::Ipv6Net;
+use radius_core::packet::ipv6_prefix;
 use radius_core::packet::wire::{self, Attribute};
-use std::net::Ipv4Addr;
+use radius_ffi::pppd::Ipv6Route;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// The peer's address, per Framed-IP-Address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +43,14 @@ pub struct Grant {
     pub interface_id: Option<[u8; 8]>,
     /// MS-MPPE-Encryption-Policy and -Types.
     pub mppe_policy: Option<(u32, u32)>,
+    /// Framed-IPv6-Prefix: the link's prefix (routed through it, in accounting).
+    pub framed_ipv6_prefix: Option<Ipv6Net>,
+    /// Delegated-IPv6-Prefix (RFC 4818): the subscriber's (routed, in accounting).
+    pub delegated_ipv6_prefix: Option<Ipv6Net>,
+    /// Framed-IPv6-Route values.
+    pub framed_ipv6_routes: Vec<Ipv6Route>,
+    /// Attributes that could not be used (logged, not refused).
+    pub unusable: Vec<String>,
     /// `RADIUS_*` variables for the ip-up/ip-down/ipv6-up scripts.
     pub script_env: Vec<(String, String)>,
     /// `radattr.pppN` lines.
@@ -68,6 +79,37 @@ fn ipv4(value: &[u8]) -> Option<Ipv4Addr> {
     <[u8; 4]>::try_from(value).ok().map(Ipv4Addr::from)
 }
 
+/// A Framed-IPv6-Route value (RFC 3162 2.5): `prefix/len [gateway
+/// [metric]]`, the gateway `::` (or absent) meaning the link itself.
+pub fn framed_ipv6_route(text: &str) -> Option<Ipv6Route> {
+    let mut words = text.split_whitespace();
+    let net: Ipv6Net = words.next()?.parse().ok()?;
+    let gateway = match words.next() {
+        None => None,
+        Some(g) => Some(g.parse::<Ipv6Addr>().ok()?).filter(|g| !g.is_unspecified()),
+    };
+    let metric = match words.next() {
+        None => 0,
+        Some(m) => m.parse().ok()?,
+    };
+    if words.next().is_some() {
+        return None;
+    }
+    let net = net.trunc();
+    Some(Ipv6Route { prefix: net.addr(), len: net.prefix_len(), gateway, metric })
+}
+
+impl Grant {
+    /// The IPv6 routes through the link at IPv6 up: the link's prefix, the
+    /// delegated prefix, then each Framed-IPv6-Route.
+    pub fn ipv6_routes(&self) -> Vec<Ipv6Route> {
+        let through_link = |n: &Ipv6Net| Ipv6Route { prefix: n.addr(), len: n.prefix_len(), gateway: None, metric: 0 };
+        let mut routes: Vec<Ipv6Route> = self.framed_ipv6_prefix.iter().chain(&self.delegated_ipv6_prefix).map(through_link).collect();
+        routes.extend(self.framed_ipv6_routes.iter().copied());
+        routes
+    }
+}
+
 /// Reads the attributes of an Access-Accept.
 pub fn from_attributes(attributes: &[Attribute]) -> Result<Grant, GrantError> {
     let mut g = Grant {
@@ -81,6 +123,10 @@ pub fn from_attributes(attributes: &[Attribute]) -> Result<Grant, GrantError> {
         dns: (None, None),
         interface_id: None,
         mppe_policy: None,
+        framed_ipv6_prefix: None,
+        delegated_ipv6_prefix: None,
+        framed_ipv6_routes: Vec::new(),
+        unusable: Vec::new(),
         script_env: Vec::new(),
         radattr: Vec::new(),
     };
@@ -115,6 +161,18 @@ pub fn from_attributes(attributes: &[Attribute]) -> Result<Grant, GrantError> {
             attr::ACCT_INTERIM_INTERVAL => g.interim_interval = integer(&a.value).filter(|&n| n > 0),
             attr::CLASS => g.classes.push(a.value.clone()),
             attr::FRAMED_INTERFACE_ID => g.interface_id = <[u8; 8]>::try_from(a.value.as_slice()).ok(),
+            attr::FRAMED_IPV6_PREFIX | attr::DELEGATED_IPV6_PREFIX => {
+                let name = if a.typ == attr::FRAMED_IPV6_PREFIX { "Framed-IPv6-Prefix" } else { "Delegated-IPv6-Prefix" };
+                match ipv6_prefix::decode(&a.value) {
+                    Some(p) if a.typ == attr::FRAMED_IPV6_PREFIX => g.framed_ipv6_prefix = Some(p),
+                    Some(p) => g.delegated_ipv6_prefix = Some(p),
+                    None => g.unusable.push(format!("a malformed {name} ({} bytes)", a.value.len())),
+                }
+            }
+            attr::FRAMED_IPV6_ROUTE => match framed_ipv6_route(&String::from_utf8_lossy(&a.value)) {
+                Some(r) => g.framed_ipv6_routes.push(r),
+                None => g.unusable.push(format!("the Framed-IPv6-Route {:?}", String::from_utf8_lossy(&a.value))),
+            },
             _ => {}
         }
     }
@@ -166,6 +224,11 @@ mod tests {
             (11, b"std.in".to_vec()),
             (96, vec![0, 0, 0, 0, 0, 0, 0, 7]),
             (123, vec![0, 56, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0x12]),
+            (97, vec![0, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2]),
+            (99, b"2001:db8:ff::/48 2001:db8::1 5".to_vec()),
+            (99, b"2001:db8:fe::/48 ::".to_vec()),
+            (99, b"not a route".to_vec()),
+            (169, "2001:db8::53".parse::<Ipv6Addr>().unwrap().octets().to_vec()),
             (26, wire::vendor_value(14988, 8, b"10M/20M")),
             (26, wire::vendor_value(311, 28, &[192, 0, 2, 53])),
             (80, vec![0; 16]),
@@ -182,6 +245,11 @@ mod tests {
         assert_eq!(env("RADIUS_FILTER_ID"), Some("std.in"));
         assert_eq!(env("RADIUS_MIKROTIK_RATE_LIMIT"), Some("10M/20M"));
         assert_eq!(env("RADIUS_DELEGATED_IPV6_PREFIX"), Some("2001:db8:0:1200::/56"));
+        assert_eq!(g.delegated_ipv6_prefix, Some("2001:db8:0:1200::/56".parse().unwrap()));
+        assert_eq!(env("RADIUS_DNS_SERVER_IPV6_ADDRESS"), Some("2001:db8::53"));
+        let routes: Vec<String> = g.ipv6_routes().iter().map(|r| r.to_string()).collect();
+        assert_eq!(routes, ["2001:db8:1:2::/64", "2001:db8:0:1200::/56", "2001:db8:ff::/48 via 2001:db8::1 metric 5", "2001:db8:fe::/48"]);
+        assert_eq!(g.unusable.len(), 1, "{:?}", g.unusable);
         assert_eq!(env("RADIUS_MESSAGE_AUTHENTICATOR"), None);
         assert!(g.radattr.contains(&"Framed-IP-Address 10.64.0.7".to_string()));
         assert!(g.radattr.contains(&"Service-Type Framed-User".to_string()));

@@ -89,8 +89,17 @@ impl PppdPlugin for RadiusRs {
     fn ip_down(host: &Host) {
         with_state(|st| lifecycle::end(st, host))
     }
+    fn ipv6_up(host: &Host) {
+        with_state(|st| lifecycle::ipv6_up(st, host))
+    }
+    fn ipv6_down(host: &Host) {
+        with_state(|st| lifecycle::ipv6_down(st, host))
+    }
     fn exiting(host: &Host) {
-        with_state(|st| lifecycle::end(st, host))
+        with_state(|st| {
+            lifecycle::ipv6_down(st, host);
+            lifecycle::end(st, host)
+        })
     }
     fn phase_changed(_: &Host, phase: i32) {
         with_state(|st| lifecycle::phase_changed(st, phase))

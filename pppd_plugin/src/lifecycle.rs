@@ -6,7 +6,7 @@
 use crate::accounting::terminate_cause;
 use crate::link::Link;
 use crate::radattr;
-use crate::state::{Decider, Running, Setup, State};
+use crate::state::{Authenticated, Decider, Running, Setup, State};
 use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
 use radius_core::log::Level;
 use radius_core::ppp_session::{hex, AuthenticatedBy, PppSession, Usage};
@@ -57,6 +57,10 @@ pub fn ip_up(st: &mut State, host: &impl PppdHost) {
         Decider::Radius { grant } => (grant.classes.clone(), grant.interim_interval, grant.session_timeout, grant.idle_timeout, AuthenticatedBy::Radius),
         Decider::Local { .. } => (Vec::new(), None, None, None, AuthenticatedBy::Local),
     };
+    let (framed_ipv6_prefix, delegated_ipv6_prefix) = match &auth.by {
+        Decider::Radius { grant } => (grant.framed_ipv6_prefix, grant.delegated_ipv6_prefix),
+        Decider::Local { .. } => (None, None),
+    };
     let config = &setup.settings.config;
     let link = Link::read(host);
     let pid = host.pid();
@@ -74,6 +78,8 @@ pub fn ip_up(st: &mut State, host: &impl PppdHost) {
         avpairs: setup.settings.avpair_words.clone(),
         port: link.port(&config.client.called_id),
         last_usage: None,
+        framed_ipv6_prefix,
+        delegated_ipv6_prefix,
     };
     let floor = u32::try_from(config.ppp.interim_floor.as_secs()).unwrap_or(60);
     let interim = interim.map(|i| i.max(floor).max(1));
@@ -100,6 +106,34 @@ pub fn ip_up(st: &mut State, host: &impl PppdHost) {
     }
     host.schedule(CONTROL_TIMER, control_poll);
     st.running = Some(Running { session, started: Instant::now(), interim, idle_timeout, control_poll, terminate_cause: None });
+}
+
+/// IPV6CP is up: the granted prefixes and Framed-IPv6-Routes are routed
+/// through the link (as accel-ppp does; pppd itself routes none).
+pub fn ipv6_up(st: &mut State, host: &impl PppdHost) {
+    let Some(Authenticated { by: Decider::Radius { grant }, user }) = &st.auth else { return };
+    for route in grant.ipv6_routes() {
+        if st.routes6.contains(&route) {
+            continue;
+        }
+        match host.add_ipv6_route(&route) {
+            Ok(()) => {
+                host.log(Level::Info, &format!("{user}: route {route} through {}", host.ifname()));
+                st.routes6.push(route);
+            }
+            Err(e) => host.log(Level::Warning, &format!("{user}: cannot route {route} through {}: {e}", host.ifname())),
+        }
+    }
+}
+
+/// IPV6CP is down (or the link ends): the routes the plugin added go.
+pub fn ipv6_down(st: &mut State, host: &impl PppdHost) {
+    for route in std::mem::take(&mut st.routes6) {
+        // Gone with the interface already is as good as removed.
+        if let Err(e) = host.delete_ipv6_route(&route) {
+            host.log(Level::Debug, &format!("route {route}: {e}"));
+        }
+    }
 }
 
 /// The interim timer fired: an Interim-Update, and the counters kept in the registry.

@@ -14,7 +14,7 @@ use radius_host::allowed_addresses::AllowedAddresses;
 use radius_host::sessions::SessionDir;
 use radius_core::Radius;
 use std::cell::OnceCell;
-use radius_ffi::pppd::PppdHost;
+use radius_ffi::pppd::{Ipv6Route, PppdHost};
 use std::time::Instant;
 
 /// The configuration and the client to reach RADIUS with.
@@ -102,13 +102,15 @@ pub struct State {
     pub auth: Option<Authenticated>,
     /// The running session.
     pub running: Option<Running>,
+    /// IPv6 routes the plugin added through the link (removed at IPv6 down).
+    pub routes6: Vec<Ipv6Route>,
 }
 
 impl State {
     /// A state that loads its setup at first use and reaches RADIUS
     /// through what `connect` makes.
     pub fn new(connect: Connect) -> State {
-        State { setup: None, connect, auth: None, running: None }
+        State { setup: None, connect, auth: None, running: None, routes6: Vec::new() }
     }
 
     /// A state with `setup` already loaded (tests).

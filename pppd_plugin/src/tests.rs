@@ -17,7 +17,7 @@ use radius_core::packet::{code, Reply};
 use radius_host::sessions::{Control, SessionDir};
 use radius_core::transport::ExchangeFailed;
 use radius_core::{AuthOutcome, AuthRequest, ClientError, Radius, Secret};
-use radius_ffi::pppd::{ChapDigest, ChapResponse, LinkCounters, LinkKind, PapVerdict, PppdHost};
+use radius_ffi::pppd::{ChapDigest, ChapResponse, Ipv6Route, LinkCounters, LinkKind, PapVerdict, PppdHost};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::ffi::CStr;
@@ -93,6 +93,14 @@ impl PppdHost for FakeHost {
     }
     fn configured_peer_address(&self) -> Option<Ipv4Addr> {
         Some(Ipv4Addr::new(10, 65, 0, 99))
+    }
+    fn add_ipv6_route(&self, route: &Ipv6Route) -> std::io::Result<()> {
+        self.calls.borrow_mut().push(format!("route add {route}"));
+        Ok(())
+    }
+    fn delete_ipv6_route(&self, route: &Ipv6Route) -> std::io::Result<()> {
+        self.calls.borrow_mut().push(format!("route del {route}"));
+        Ok(())
     }
     fn suggest_peer_address(&self, addr: Ipv4Addr, accept_others: bool) {
         self.calls.borrow_mut().push(format!("suggest {addr} accept_others={accept_others}"));
@@ -251,6 +259,34 @@ fn alice_grant() -> Vec<(u8, Vec<u8>)> {
         (attr::FILTER_ID, b"std".to_vec()),
         (attr::VENDOR_SPECIFIC, wire::vendor_value(311, 28, &[192, 0, 2, 53])),
     ]
+}
+
+/// An IPv6 subscriber: the link's prefix and the delegated prefix are
+/// routed through the link at IPv6 up and removed at IPv6 down; both are in
+/// every accounting record.
+#[test]
+fn ipv6_prefixes_routed_and_accounted() {
+    let w = World::new();
+    let grant = vec![
+        (attr::FRAMED_IPV6_PREFIX, vec![0, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2]),
+        (attr::DELEGATED_IPV6_PREFIX, vec![0, 56, 0x20, 0x01, 0x0d, 0xb8, 0x01, 0, 0]),
+    ];
+    let mut st = w.state("", &[Answer::Accept(grant)]);
+    let host = FakeHost::new();
+    assert!(matches!(auth::pap_auth(&mut st, &host, "ppp-v6", Secret::from("pw")), PapVerdict::Accept));
+    lifecycle::ip_up(&mut st, &host);
+    lifecycle::ipv6_up(&mut st, &host);
+    assert!(host.did("route add 2001:db8:1:2::/64") && host.did("route add 2001:db8:100::/56"), "{:?}", host.calls.borrow());
+    lifecycle::ipv6_up(&mut st, &host);
+    assert_eq!(host.calls.borrow().iter().filter(|c| c.starts_with("route add")).count(), 2, "routes are added once");
+    lifecycle::ipv6_down(&mut st, &host);
+    assert!(host.did("route del 2001:db8:1:2::/64") && host.did("route del 2001:db8:100::/56"));
+    lifecycle::end(&mut st, &host);
+    assert_eq!(w.accounting().len(), 2, "Start and Stop");
+    for record in w.accounting() {
+        assert_eq!(record.attributes.get(attr::DELEGATED_IPV6_PREFIX), Some(&[0, 56, 0x20, 0x01, 0x0d, 0xb8, 0x01, 0, 0][..]));
+        assert!(record.attributes.contains(attr::FRAMED_IPV6_PREFIX));
+    }
 }
 
 /// A RADIUS user over PAP: the request says where the peer is, the grant

@@ -33,6 +33,18 @@ cp /run/radius_rs/sessions/$1.toml $d/session.$1 2>/dev/null
 touch $d/up.$1
 "#;
 
+const IPV6_UP: &str = r#"#!/bin/sh
+# $1 = interface, $6 = ipparam. The peer acts as a CPE: it numbers itself
+# from ppp-v6's delegated prefix and routes everything back through the link.
+if [ "$6" = peer ]; then
+    ip -6 addr add 2001:db8:600::1/128 dev $1 nodad 2>/dev/null
+    ip -6 route add default dev $1 2>/dev/null
+    exit 0
+fi
+mkdir -p /run/ppp-seen
+touch /run/ppp-seen/ipv6-up.$1
+"#;
+
 pub fn shell(cmd: &str) -> Result<String, String> {
     let out = Command::new("sh").args(["-c", cmd]).output().map_err(|e| format!("{cmd}: {e}"))?;
     if !out.status.success() {
@@ -93,9 +105,10 @@ coa_hook = "/etc/ppp/coa-hook"
         )
         .map_err(|e| e.to_string())?;
         std::fs::write("/etc/ppp/ip-up", IP_UP).map_err(|e| e.to_string())?;
+        std::fs::write("/etc/ppp/ipv6-up", IPV6_UP).map_err(|e| e.to_string())?;
         std::fs::write("/etc/ppp/coa-hook", crate::dm::HOOK).map_err(|e| e.to_string())?;
         shell("chmod 755 /etc/ppp/coa-hook")?;
-        shell("chmod 755 /etc/ppp/ip-up; chmod 600 /etc/ppp/pap-secrets /etc/ppp/chap-secrets; rm -f /etc/ppp/options /etc/ppp/ip-down")?;
+        shell("chmod 755 /etc/ppp/ip-up /etc/ppp/ipv6-up; chmod 600 /etc/ppp/pap-secrets /etc/ppp/chap-secrets; rm -f /etc/ppp/options /etc/ppp/ip-down")?;
         std::fs::write("/etc/ppp/options", "").map_err(|e| e.to_string())?;
         Ok(Rig { fr, out: out.to_path_buf(), plugin: plugin.to_path_buf(), config, seen: PathBuf::from("/run/ppp-seen") })
     }

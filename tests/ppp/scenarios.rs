@@ -18,6 +18,7 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("local_pap_first", local_pap_first),
     ("local_static_addresses", local_static_addresses),
     ("service_type_login_refused", service_type_login_refused),
+    ("ipv6_delegated_prefix", ipv6_delegated_prefix),
     ("session_timeout", session_timeout),
     ("pppoe_kernel_mode", pppoe_kernel_mode),
     ("l2tp_lns", l2tp_lns),
@@ -249,6 +250,41 @@ fn local_static_addresses(rig: &Rig, name: &str) -> Result<(), String> {
     let refused = rig::wait_for(40, || s.server_log().contains("Peer is not authorized to use remote address 10.65.1.9"));
     ensure!(refused && !rig.wait_up("ppp0", 0), "an address the line excludes was accepted\n{}", s.logs());
     s.hang_up();
+    Ok(())
+}
+
+/// An IPv6 subscriber: his link prefix, delegated prefix and
+/// Framed-IPv6-Route are routed through his link at IPv6 up (the NAS
+/// reaches an address the peer took from the delegated prefix), the DNS
+/// server is exported to the scripts, and the prefixes are in Start and Stop.
+fn ipv6_delegated_prefix(rig: &Rig, name: &str) -> Result<(), String> {
+    rig::shell("ip -6 addr replace 2001:db8:ffff::1/128 dev lo nodad")?;
+    let mut s = up(rig, name, "require-pap +ipv6 10.65.0.1:", &format!("{} +ipv6", client("ppp-v6", "ppp-v6-pw")))?;
+    let id = session_id(rig)?;
+    ensure!(rig::wait_for(30, || rig.seen.join("ipv6-up.ppp0").exists()), "IPV6CP never came up\n{}", s.logs());
+    let routes = rig::shell("ip -6 route show dev ppp0")?;
+    for want in ["2001:db8:600::/56", "2001:db8:1:6::/64", "2001:db8:6ff::/48"] {
+        ensure!(routes.contains(want), "no route for {want} through ppp0:\n{routes}\n{}", s.logs());
+    }
+    ensure!(routes.lines().any(|l| l.starts_with("2001:db8:6ff::/48") && l.contains("metric 7")), "the Framed-IPv6-Route lost its metric:\n{routes}");
+    let reached = rig::wait_for(30, || rig::shell("ping -6 -c 1 -W 1 -I 2001:db8:ffff::1 2001:db8:600::1").is_ok());
+    ensure!(reached, "the peer's address in its delegated prefix is not reachable through the link\n{routes}\n{}", s.logs());
+    ensure!(
+        rig.seen("env.ppp0").contains("RADIUS_DNS_SERVER_IPV6_ADDRESS=2001:db8::53"),
+        "DNS-Server-IPv6-Address not exported to the scripts"
+    );
+    s.hang_up();
+    let routes = rig::shell("ip -6 route show").unwrap_or_default();
+    ensure!(!routes.contains("2001:db8:600::/56"), "the delegated prefix is still routed after the session:\n{routes}");
+    ensure!(
+        rig::wait_for(10, || {
+            let r = rig.records(&id);
+            r.len() >= 2
+                && r.iter().all(|r| r.contains("Delegated-IPv6-Prefix = 2001:db8:600::/56") && r.contains("Framed-IPv6-Prefix = 2001:db8:1:6::/64"))
+        }),
+        "the Start and Stop of {id} do not both carry the prefixes: {:?}",
+        rig.records(&id)
+    );
     Ok(())
 }
 

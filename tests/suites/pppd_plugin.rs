@@ -32,7 +32,7 @@ enum Pppd {
 
 /// The scenarios the pppd 2.5 VM runs: the core ones (every method,
 /// local first, accounting, Session-Timeout, a Disconnect, PPPoE).
-const CORE_2_5: &str = "pap_radius_session,pap_wrong_password,chap_md5_radius,mschapv1_radius,mschapv2_mppe_radius,local_,session_timeout,\
+const CORE_2_5: &str = "pap_radius_session,pap_wrong_password,chap_md5_radius,mschapv1_radius,mschapv2_mppe_radius,local_,ipv6_,session_timeout,\
 dm_disconnect_by_user,dm_coa_session_timeout,pppoe_";
 
 fn target_dir() -> PathBuf {
@@ -137,6 +137,7 @@ scenarios!(
     local_pap_first,
     local_static_addresses,
     service_type_login_refused,
+    ipv6_delegated_prefix,
     session_timeout,
     pppoe_kernel_mode,
     l2tp_lns,
@@ -166,6 +167,7 @@ scenarios_2_5!(
     local_mschapv2_mppe,
     local_pap_first,
     local_static_addresses,
+    ipv6_delegated_prefix,
     session_timeout,
     dm_disconnect_by_user,
     dm_coa_session_timeout,

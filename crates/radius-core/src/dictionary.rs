@@ -79,6 +79,9 @@ pub const STANDARD: &[(u8, &str, Kind)] = &[
     (101, "Error-Cause", Kind::Integer),
     (123, "Delegated-IPv6-Prefix", Kind::Ipv6Prefix),
     (136, "Management-Privilege-Level", Kind::Integer),
+    (168, "Framed-IPv6-Address", Kind::Ipv6),
+    (169, "DNS-Server-IPv6-Address", Kind::Ipv6),
+    (170, "Route-IPv6-Information", Kind::Ipv6Prefix),
 ];
 
 /// Vendor attributes: (vendor, type, name, kind).

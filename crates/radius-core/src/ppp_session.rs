@@ -9,7 +9,8 @@ use crate::accounting::{AccountingRecord, AcctStatus};
 use crate::config::Service;
 use crate::dictionary;
 use crate::packet::attr::{self, acct_authentic, framed_protocol, service_type};
-use crate::packet::AttributeList;
+use crate::packet::{ipv6_prefix, AttributeList};
+use ipnet::Ipv6Net;
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -112,6 +113,12 @@ pub struct PppSession {
     /// The counters of the last Interim-Update (a lost session's Stop carries them).
     #[serde(default)]
     pub last_usage: Option<Usage>,
+    /// Framed-IPv6-Prefix granted (the link's prefix), sent in every record.
+    #[serde(default)]
+    pub framed_ipv6_prefix: Option<Ipv6Net>,
+    /// Delegated-IPv6-Prefix granted (RFC 4818), sent in every record.
+    #[serde(default)]
+    pub delegated_ipv6_prefix: Option<Ipv6Net>,
 }
 
 /// Hex of a Class value, as records keep it.
@@ -159,6 +166,12 @@ impl PppSession {
         }
         if let Some(ip) = self.framed_ip_address {
             l.ipv4(attr::FRAMED_IP_ADDRESS, ip);
+        }
+        if let Some(p) = &self.framed_ipv6_prefix {
+            l.bytes(attr::FRAMED_IPV6_PREFIX, &ipv6_prefix::encode(p));
+        }
+        if let Some(p) = &self.delegated_ipv6_prefix {
+            l.bytes(attr::DELEGATED_IPV6_PREFIX, &ipv6_prefix::encode(p));
         }
         if let Some(u) = usage {
             l.integer(attr::ACCT_SESSION_TIME, u.seconds)
@@ -211,6 +224,8 @@ impl PppSession {
                 called_station_id: String::new(),
             },
             last_usage: None,
+            framed_ipv6_prefix: None,
+            delegated_ipv6_prefix: None,
         }
     }
 }
@@ -239,7 +254,11 @@ mod tests {
         assert_eq!(lost.attributes.get_integer(attr::ACCT_TERMINATE_CAUSE), Some(terminate_cause::LOST_SERVICE));
         assert_eq!(lost.attributes.get(attr::CLASS), Some(&b"login"[..]));
         assert_eq!(lost.attributes.get(attr::NAS_IDENTIFIER), Some(&b"bras"[..]));
+        s.framed_ipv6_prefix = Some("2001:db8:1:2::/64".parse().unwrap());
+        s.delegated_ipv6_prefix = Some("2001:db8:100::/56".parse().unwrap());
         let start = s.record(AcctStatus::Start, None, None);
+        assert_eq!(start.attributes.get(attr::FRAMED_IPV6_PREFIX), Some(&[0, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2][..]));
+        assert_eq!(start.attributes.get(attr::DELEGATED_IPV6_PREFIX), Some(&[0, 56, 0x20, 0x01, 0x0d, 0xb8, 0x01, 0, 0][..]));
         assert!(!start.attributes.contains(attr::ACCT_SESSION_TIME) && !start.attributes.contains(attr::ACCT_TERMINATE_CAUSE));
     }
 
@@ -248,6 +267,7 @@ mod tests {
     fn round_trips_through_toml() {
         let mut s = PppSession::example("ppp3", "bob", 42);
         s.last_usage = Some(Usage { seconds: 5, bytes_in: 1 << 40, ..Default::default() });
+        s.delegated_ipv6_prefix = Some("2001:db8:100::/56".parse().unwrap());
         s.avpairs = vec!["NAS-Port-Type=15".into()];
         let text = toml::to_string(&s).unwrap();
         assert_eq!(toml::from_str::<PppSession>(&text).unwrap(), s, "{text}");

@@ -9,6 +9,7 @@
 //! resends in every Terminate-Request — must be `'static`.
 
 use super::sys;
+pub use crate::route6::Ipv6Route;
 use radius_core::log::Level;
 use std::ffi::{CStr, CString};
 use std::marker::PhantomData;
@@ -64,6 +65,10 @@ pub trait PppdHost {
     fn set_mppe_keys(&self, send: &[u8; 16], recv: &[u8; 16]);
     /// MS-MPPE-Encryption-Policy / -Types.
     fn set_mppe_policy(&self, policy: u32, types: u32);
+    /// Adds an IPv6 route through this link's interface.
+    fn add_ipv6_route(&self, route: &Ipv6Route) -> std::io::Result<()>;
+    /// Removes one.
+    fn delete_ipv6_route(&self, route: &Ipv6Route) -> std::io::Result<()>;
     /// Exports `name=value` to the scripts.
     fn script_setenv(&self, name: &str, value: &str);
     /// The link's counters now.
@@ -294,6 +299,14 @@ impl PppdHost for Host {
     fn set_mppe_policy(&self, policy: u32, types: u32) {
         // SAFETY: pppd's exported helper, called as radius.so calls it.
         unsafe { sys::set_mppe_enc_types(policy as i32, types as i32) }
+    }
+
+    fn add_ipv6_route(&self, route: &Ipv6Route) -> std::io::Result<()> {
+        crate::route6::add(&self.ifname(), route)
+    }
+
+    fn delete_ipv6_route(&self, route: &Ipv6Route) -> std::io::Result<()> {
+        crate::route6::delete(&self.ifname(), route)
     }
 
     fn script_setenv(&self, name: &str, value: &str) {

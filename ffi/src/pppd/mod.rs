@@ -11,7 +11,7 @@ pub mod options;
 pub mod plugin;
 pub(crate) mod sys;
 
-pub use host::{Host, LinkCounters, LinkKind, PppdHost, PppdLog};
+pub use host::{Host, Ipv6Route, LinkCounters, LinkKind, PppdHost, PppdLog};
 pub use plugin::{ChapDigest, ChapResponse, ChapVerdict, PapVerdict, PppdPlugin};
 
 /// The `pppd_version` string of the installed headers, NUL-terminated.

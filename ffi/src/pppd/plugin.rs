@@ -82,6 +82,10 @@ pub trait PppdPlugin {
     fn ip_up(host: &Host);
     /// IPCP is down.
     fn ip_down(host: &Host);
+    /// IPV6CP is up.
+    fn ipv6_up(host: &Host);
+    /// IPV6CP is down.
+    fn ipv6_down(host: &Host);
     /// pppd is exiting.
     fn exiting(host: &Host);
     /// pppd entered `phase` (`PHASE_*` in pppd.h); a new link starts at
@@ -247,6 +251,14 @@ unsafe extern "C" fn ip_down<P: PppdPlugin>(_: *mut c_void, _: c_int) {
     boundary::guard("ip_down", (), &report("ip_down"), || P::ip_down(&host::<P>()))
 }
 
+unsafe extern "C" fn ipv6_up<P: PppdPlugin>(_: *mut c_void, _: c_int) {
+    boundary::guard("ipv6_up", (), &report("ipv6_up"), || P::ipv6_up(&host::<P>()))
+}
+
+unsafe extern "C" fn ipv6_down<P: PppdPlugin>(_: *mut c_void, _: c_int) {
+    boundary::guard("ipv6_down", (), &report("ipv6_down"), || P::ipv6_down(&host::<P>()))
+}
+
 unsafe extern "C" fn exiting<P: PppdPlugin>(_: *mut c_void, _: c_int) {
     boundary::guard("exit", (), &report("exit"), || P::exiting(&host::<P>()))
 }
@@ -289,6 +301,8 @@ pub fn init<P: PppdPlugin>() {
             sys::allowed_address_hook = Some(allowed_address::<P>);
             sys::add_notify(sys::Notify::IpUp, ip_up::<P>);
             sys::add_notify(sys::Notify::IpDown, ip_down::<P>);
+            sys::add_notify(sys::Notify::Ipv6Up, ipv6_up::<P>);
+            sys::add_notify(sys::Notify::Ipv6Down, ipv6_down::<P>);
             sys::add_notify(sys::Notify::Exit, exiting::<P>);
             sys::add_notify(sys::Notify::PhaseChange, phase_changed::<P>);
         }

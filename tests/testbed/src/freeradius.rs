@@ -56,6 +56,13 @@ ppp-alice Cleartext-Password := "ppp-alice-pw"
 	Delegated-IPv6-Prefix = 2001:db8:1200::/56,
 	MS-Primary-DNS-Server = 192.0.2.53
 
+ppp-v6 Cleartext-Password := "ppp-v6-pw"
+	Framed-IP-Address = 10.65.0.6,
+	Framed-IPv6-Prefix = 2001:db8:1:6::/64,
+	Delegated-IPv6-Prefix = 2001:db8:600::/56,
+	Framed-IPv6-Route = "2001:db8:6ff::/48 :: 7",
+	DNS-Server-IPv6-Address = 2001:db8::53
+
 ppp-short Cleartext-Password := "ppp-short-pw"
 	Framed-IP-Address = 10.65.0.3,
 	Session-Timeout = 6

@@ -48,6 +48,8 @@ pub const FRAMED_INTERFACE_ID: u8 = 96;
 pub const FRAMED_IPV6_PREFIX: u8 = 97;
 pub const FRAMED_IPV6_ROUTE: u8 = 99;
 pub const DELEGATED_IPV6_PREFIX: u8 = 123;
+pub const FRAMED_IPV6_ADDRESS: u8 = 168;
+pub const DNS_SERVER_IPV6_ADDRESS: u8 = 169;
 pub const ERROR_CAUSE: u8 = 101;
 pub const MANAGEMENT_PRIVILEGE_LEVEL: u8 = 136;
 

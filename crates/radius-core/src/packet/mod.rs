@@ -15,6 +15,7 @@ pub mod attributes;
 pub mod encode;
 pub mod dynauth;
 pub mod error_cause;
+pub mod ipv6_prefix;
 pub mod message_authenticator;
 pub mod reply;
 pub mod request;

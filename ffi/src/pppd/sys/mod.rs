@@ -30,6 +30,8 @@ pub use v2_5::*;
 pub enum Notify {
     IpUp,
     IpDown,
+    Ipv6Up,
+    Ipv6Down,
     Exit,
     PhaseChange,
 }

@@ -64,6 +64,8 @@ mod raw {
     extern "C" {
         pub static mut ip_up_notifier: *mut notifier;
         pub static mut ip_down_notifier: *mut notifier;
+        pub static mut ipv6_up_notifier: *mut notifier;
+        pub static mut ipv6_down_notifier: *mut notifier;
         pub static mut exitnotify: *mut notifier;
         pub static mut phasechange: *mut notifier;
 
@@ -101,6 +103,8 @@ pub unsafe fn add_notify(which: Notify, func: notify_func) {
     let list = match which {
         Notify::IpUp => &raw mut raw::ip_up_notifier,
         Notify::IpDown => &raw mut raw::ip_down_notifier,
+        Notify::Ipv6Up => &raw mut raw::ipv6_up_notifier,
+        Notify::Ipv6Down => &raw mut raw::ipv6_down_notifier,
         Notify::Exit => &raw mut raw::exitnotify,
         Notify::PhaseChange => &raw mut raw::phasechange,
     };

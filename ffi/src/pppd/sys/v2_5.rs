@@ -65,6 +65,8 @@ const NF_PHASE_CHANGE: c_int = 1;
 const NF_EXIT: c_int = 2;
 const NF_IP_UP: c_int = 4;
 const NF_IP_DOWN: c_int = 5;
+const NF_IPV6_UP: c_int = 6;
+const NF_IPV6_DOWN: c_int = 7;
 
 mod raw {
     use super::*;
@@ -98,6 +100,8 @@ pub unsafe fn add_notify(which: Notify, func: notify_func) {
     let which = match which {
         Notify::IpUp => NF_IP_UP,
         Notify::IpDown => NF_IP_DOWN,
+        Notify::Ipv6Up => NF_IPV6_UP,
+        Notify::Ipv6Down => NF_IPV6_DOWN,
         Notify::Exit => NF_EXIT,
         Notify::PhaseChange => NF_PHASE_CHANGE,
     };
