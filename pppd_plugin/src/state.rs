@@ -150,7 +150,8 @@ impl State {
 }
 
 fn load(host: &impl PppdHost, connect: Connect) -> Result<Setup, String> {
-    let settings = settings::load(host.config_path(), &host.avpairs())?;
+    let path = settings::choose(host.config_path(), host.radiusclient_path(), |p| std::path::Path::new(p).exists());
+    let settings = settings::load(path, &host.avpairs())?;
     for w in &settings.config.warnings {
         host.log(Level::Warning, &w.0);
     }

@@ -82,6 +82,9 @@ impl PppdHost for FakeHost {
     fn config_path(&self) -> Option<String> {
         None
     }
+    fn radiusclient_path(&self) -> Option<String> {
+        None
+    }
     fn avpairs(&self) -> Vec<String> {
         Vec::new()
     }

@@ -43,7 +43,7 @@ fn dictionary() -> String {
     d
 }
 
-fn write_radiusclient(dir: &Path, auth: u16, acct: u16) -> Result<(), String> {
+pub fn write_radiusclient(dir: &Path, auth: u16, acct: u16) -> Result<(), String> {
     let w = |f: &str, text: String| std::fs::write(dir.join(f), text).map_err(|e| e.to_string());
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     w("dictionary", dictionary())?;
@@ -88,6 +88,39 @@ fn median(all: &mut [rig::Memory]) -> rig::Memory {
         v[v.len() / 2]
     };
     rig::Memory { hwm_kb: mid(|m| m.hwm_kb, all), rss_anon_kb: mid(|m| m.rss_anon_kb, all), pss_kb: mid(|m| m.pss_kb, all) }
+}
+
+/// `plugin radius_rs.so` in place of `plugin radius.so`, with radius.so's
+/// own option lines and radiusclient files unchanged: the peer is
+/// authenticated by the server those files name, radius.so's `avpair` goes
+/// into the request, and the session is accounted there.
+pub fn radius_so_drop_in(rig: &Rig, name: &str) -> Result<(), String> {
+    let dir = rig.out.join("radiusclient-dropin");
+    write_radiusclient(&dir, rig.fr.legacy_auth, rig.fr.legacy_acct)?;
+    let options = rig.out.join(format!("{name}.options"));
+    std::fs::write(
+        &options,
+        format!(
+            "plugin {}\nradius-config-file {}\navpair NAS-Identifier=dropin-bras\nrequire-pap\n",
+            rig.plugin.display(),
+            dir.join("radiusclient.conf").display()
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut s = Session::start_with(rig, name, &format!("file {} 10.65.0.1:", options.display()), "user ppp-alice password ppp-alice-pw");
+    ensure!(rig.wait_up("ppp0", 40), "the link never reached IP up\n{}", s.logs());
+    ensure!(s.server_log().contains("remote IP address 10.65.0.2"), "the peer did not get its Framed-IP-Address\n{}", s.logs());
+    s.hang_up();
+    let log = rig.fr.debug_log();
+    ensure!(
+        log.split("Received ").any(|b| b.starts_with("Access-Request") && b.contains("NAS-Identifier = \"dropin-bras\"") && b.contains("ppp-alice")),
+        "no Access-Request with radius.so's avpair reached the server the radiusclient files name"
+    );
+    ensure!(
+        rig::wait_for(10, || rig.fr.detail("legacy").split("\n\n").any(|r| r.contains("NAS-Identifier = \"dropin-bras\"") && r.contains("Acct-Status-Type = Stop"))),
+        "no Stop at the radiusclient accounting server"
+    );
+    Ok(())
 }
 
 pub fn compare(rig: &Rig, name: &str) -> Result<(), String> {

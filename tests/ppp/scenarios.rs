@@ -34,6 +34,7 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("unprivileged_options_refused", hardening::unprivileged_options_refused),
     ("idle_timeout_unanswered_terminate", hardening::idle_timeout_unanswered_terminate),
     ("persist_next_peer_starts_clean", hardening::persist_next_peer_starts_clean),
+    ("radius_so_drop_in", reference::radius_so_drop_in),
     ("reference_radius_so", reference::compare),
 ];
 

@@ -33,7 +33,7 @@ enum Pppd {
 /// The scenarios the pppd 2.5 VM runs: the core ones (every method,
 /// local first, accounting, Session-Timeout, a Disconnect, PPPoE).
 const CORE_2_5: &str = "pap_radius_session,pap_wrong_password,chap_md5_radius,mschapv1_radius,mschapv2_mppe_radius,local_,ipv6_,session_timeout,\
-dm_disconnect_by_user,dm_coa_session_timeout,pppoe_";
+dm_disconnect_by_user,dm_coa_session_timeout,pppoe_,radius_so_drop_in";
 
 fn target_dir() -> PathBuf {
     // tests/ → the workspace's target/<profile>/
@@ -153,6 +153,7 @@ scenarios!(
     unprivileged_options_refused,
     idle_timeout_unanswered_terminate,
     persist_next_peer_starts_clean,
+    radius_so_drop_in,
     reference_radius_so,
 );
 
@@ -172,4 +173,5 @@ scenarios_2_5!(
     dm_disconnect_by_user,
     dm_coa_session_timeout,
     pppoe_kernel_mode,
+    radius_so_drop_in,
 );

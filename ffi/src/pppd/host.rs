@@ -37,7 +37,9 @@ pub trait PppdHost {
     fn map_to_ttyname(&self) -> bool;
     /// The `radius-rs-config` option.
     fn config_path(&self) -> Option<String>;
-    /// The `radius-rs-avpair` options, in order.
+    /// The `radius-config-file` option (radius.so's radiusclient.conf).
+    fn radiusclient_path(&self) -> Option<String>;
+    /// The `radius-rs-avpair` / `avpair` options, in order.
     fn avpairs(&self) -> Vec<String>;
     /// pppd's exit status so far (`EXIT_*`).
     fn exit_status(&self) -> i32;
@@ -352,6 +354,10 @@ impl PppdHost for Host {
 
     fn config_path(&self) -> Option<String> {
         super::options::config_path()
+    }
+
+    fn radiusclient_path(&self) -> Option<String> {
+        super::options::radiusclient_path()
     }
 
     fn avpairs(&self) -> Vec<String> {

@@ -4,7 +4,10 @@
 //!   /etc/radius_rs/radius.toml);
 //! - `radius-rs-avpair ATTR=VALUE` (repeatable): added to every request;
 //! - `map-to-ifname` (default) / `map-to-ttyname`: NAS-Port from the
-//!   interface number or from the tty, as radius.so's options of those names.
+//!   interface number or from the tty, as radius.so's options of those names;
+//! - radius.so's own names, with the same meaning, so its peer files need
+//!   no edit: `radius-config-file FILE` (a radiusclient.conf) and
+//!   `avpair ATTR=VALUE` (the same list as `radius-rs-avpair`).
 //!
 //! Every one is `OPT_PRIV`, as radius.so's are: `/usr/sbin/pppd` is setuid
 //! root for group `dip`, and an option that chooses the configuration
@@ -20,6 +23,7 @@ use std::ffi::CStr;
 use std::sync::Mutex;
 
 static mut CONFIG_PATH: *mut c_char = std::ptr::null_mut();
+static mut RADIUSCLIENT_PATH: *mut c_char = std::ptr::null_mut();
 static mut MAP_TO_TTYNAME: sys::pbool = 0;
 static AVPAIRS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -37,7 +41,7 @@ const NONE: option_t = option_t {
     winner: 0,
 };
 
-static mut TABLE: [option_t; 5] = [NONE; 5];
+static mut TABLE: [option_t; 7] = [NONE; 7];
 
 /// `radius-rs-avpair ATTR=VALUE`: pppd hands the word in `argv[0]`.
 unsafe extern "C" fn add_avpair(argv: *mut *mut c_char) -> c_int {
@@ -69,22 +73,26 @@ fn entry(name: &'static CStr, type_: sys::opt_type, addr: *mut c_void, descripti
 }
 
 /// The options, with their flags: `OPT_PRIV` for every one.
-const OPTIONS: [(&CStr, u32); 4] = [
+const OPTIONS: [(&CStr, u32); 6] = [
     (c"radius-rs-config", sys::OPT_PRIV),
     (c"radius-rs-avpair", sys::OPT_PRIV),
     (c"map-to-ttyname", sys::OPT_PRIV | sys::OPT_PRIO | 1),
     (c"map-to-ifname", sys::OPT_PRIV | sys::OPT_PRIOSUB),
+    (c"radius-config-file", sys::OPT_PRIV),
+    (c"avpair", sys::OPT_PRIV),
 ];
 
 /// The table's entries, from [`OPTIONS`] (the last one the terminator).
-fn entries() -> [option_t; 5] {
+fn entries() -> [option_t; 7] {
     let special = add_avpair as sys::special_option_fn;
-    let [config, avpair, tty, ifname] = OPTIONS;
+    let [config, avpair, tty, ifname, rc_config, rc_avpair] = OPTIONS;
     [
         entry(config.0, sys::o_string, (&raw mut CONFIG_PATH).cast(), c"radius_rs configuration file", config.1),
         entry(avpair.0, sys::o_special, special as *mut c_void, c"Attribute=value added to every RADIUS request", avpair.1),
         entry(tty.0, sys::o_bool, (&raw mut MAP_TO_TTYNAME).cast(), c"NAS-Port from the tty name", tty.1),
         entry(ifname.0, sys::o_bool, (&raw mut MAP_TO_TTYNAME).cast(), c"NAS-Port from the interface number (default)", ifname.1),
+        entry(rc_config.0, sys::o_string, (&raw mut RADIUSCLIENT_PATH).cast(), c"radius.so's radiusclient.conf", rc_config.1),
+        entry(rc_avpair.0, sys::o_special, special as *mut c_void, c"Attribute=value added to every RADIUS request (radius.so's name)", rc_avpair.1),
         NONE,
     ]
 }
@@ -119,7 +127,15 @@ pub fn config_path() -> Option<String> {
     (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
 }
 
-/// The `radius-rs-avpair` words, in order.
+/// The `radius-config-file` option (radius.so's), if given.
+pub fn radiusclient_path() -> Option<String> {
+    // SAFETY: as for `config_path`, for RADIUSCLIENT_PATH.
+    let p = unsafe { RADIUSCLIENT_PATH };
+    // SAFETY: non-null means pppd's NUL-terminated copy, never freed.
+    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+}
+
+/// The `radius-rs-avpair` and `avpair` words, in order.
 pub fn avpairs() -> Vec<String> {
     AVPAIRS.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
@@ -137,7 +153,7 @@ mod tests {
     #[test]
     fn every_option_is_privileged() {
         let table = super::table();
-        assert_eq!(table.len(), 4);
+        assert_eq!(table.len(), 6);
         for (name, flags) in table {
             assert_ne!(flags & super::sys::OPT_PRIV, 0, "{name} is not OPT_PRIV");
         }

@@ -8,6 +8,7 @@
 pub mod duration;
 pub mod legacy;
 mod locate;
+pub mod radiusclient;
 pub(crate) mod model;
 
 pub use legacy::Families;
@@ -174,8 +175,9 @@ pub struct UserTables {
 }
 
 impl Config {
-    /// Reads, parses and validates the file at `path`: our TOML, or a
-    /// `pam_radius_auth.conf` server list (see [`legacy`]).
+    /// Reads, parses and validates the file at `path`: our TOML, a
+    /// `pam_radius_auth.conf` server list (see [`legacy`]), or pppd
+    /// radius.so's `radiusclient.conf` (see [`radiusclient`]).
     pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         Config::load_with_families(path, Families::default())
     }
@@ -197,7 +199,9 @@ impl Config {
     /// pam_radius_auth.conf, by its content), reading named files and
     /// resolving names through `sources`.
     pub fn from_text(text: &str, path: &Path, families: Families, sources: &dyn Sources) -> Result<Config, ConfigError> {
-        if legacy::is_legacy_format(text) {
+        if radiusclient::is_radiusclient_format(text) {
+            radiusclient::parse_with(text, path, sources)
+        } else if legacy::is_legacy_format(text) {
             legacy::parse_with(text, path, families, sources)
         } else {
             Config::from_toml_with(text, path, sources)
@@ -216,18 +220,19 @@ impl Config {
         resolve(file, text, path, sources)
     }
 
-    /// Servers that `service` uses for authentication, in order.
+    /// Servers that `service` uses for authentication, in order (a server
+    /// with no authentication port, 0, is for accounting only).
     pub fn auth_servers(&self, service: Service) -> Vec<&Server> {
         self.servers
             .iter()
-            .filter(|s| s.serves(service) && !s.accounting_backup)
+            .filter(|s| s.serves(service) && !s.accounting_backup && s.auth_port != 0)
             .collect()
     }
 
     /// Servers that `service` uses for accounting: the primaries in order,
-    /// then the `accounting_backup` ones.
+    /// then the `accounting_backup` ones (none with accounting port 0).
     pub fn acct_servers(&self, service: Service) -> Vec<&Server> {
-        let serving = self.servers.iter().filter(|s| s.serves(service));
+        let serving = self.servers.iter().filter(|s| s.serves(service) && s.acct_port != 0);
         let (backup, primary): (Vec<&Server>, Vec<&Server>) =
             serving.partition(|s| s.accounting_backup);
         primary.into_iter().chain(backup).collect()
