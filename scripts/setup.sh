@@ -66,7 +66,7 @@ fi
 # with kernel-mode PPPoE (-k): bookworm's 3.15 is built without it. Rebuilt
 # when the package list changes.
 TRIXIE=/var/lib/radius_rs/trixie
-TRIXIE_PACKAGES=ppp,ppp-dev,freeradius,freeradius-utils,pamtester,libpam0g-dev,iproute2,pppoe,kmod,procps,iputils-ping
+TRIXIE_PACKAGES=ppp,ppp-dev,freeradius,freeradius-utils,pamtester,libpam0g-dev,iproute2,pppoe,kmod,procps,iputils-ping,valgrind
 if [[ "$(cat "$TRIXIE/.radius-rs-packages" 2>/dev/null)" != "$TRIXIE_PACKAGES" ]]; then
     command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
     echo "setup: building the Debian trixie root for the pppd 2.5 VM (debootstrap)"

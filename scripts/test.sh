@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every radius_rs test: lints, unit tests, the integration suites
-# against a real FreeRADIUS, and a fuzzing smoke run of the reply decoder.
+# against a real FreeRADIUS (bookworm's 3.2.1, and trixie's 3.2.7 in its
+# debootstrap'd root), the pppd suites in VMs (pppd 2.4.9 and 2.5.2), and a
+# fuzzing smoke run of every parser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +27,8 @@ echo "== tests"
 cargo test --workspace 2>&1 | tee /tmp/radius-rs-test.log
 echo "== tests of the FFI and the plugin built for pppd 2.5"
 "${PPPD_2_5[@]}" cargo test -p radius-ffi -p pppd_radius_rs --target-dir target/pppd-2.5 2>&1 | tee -a /tmp/radius-rs-test.log
+echo "== core and PAM suites against Debian trixie's FreeRADIUS 3.2.7 (in its root)"
+bash scripts/trixie-suites.sh 2>&1 | tee -a /tmp/radius-rs-test.log
 grep -q "test result: FAILED" /tmp/radius-rs-test.log && exit 1
 
 echo "== fuzz smoke (every target)"

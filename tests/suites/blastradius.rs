@@ -66,3 +66,28 @@ fn legacy_conf_learns_that_the_server_signs() {
         "a forged unsigned Accept was believed"
     );
 }
+
+/// What a user upgrading FreeRADIUS meets first: 3.2.5 and later (trixie's
+/// 3.2.7) sign every Access reply, even for a client configured without
+/// Message-Authenticator, so the default `require_message_authenticator`
+/// is met by the server's legacy site too; before (bookworm's 3.2.1) that
+/// site's unsigned Accept is refused and needs the per-server opt-out. The
+/// test command runs this against both.
+#[test]
+fn the_default_meets_the_server_as_its_version_signs() {
+    let fr = FreeRadius::start();
+    let cfg = TestConfig::new("timeout = \"300ms\"\nretries = 0", &server("127.0.0.1", fr.legacy_site_auth, fr.legacy_acct, ""));
+    let mut client = Client::new(cfg.config(), Box::new(CapturedLog::default()));
+    let req = AuthRequest::new("alice", Credentials::pap(Secret::from("alice-password")), Service::Login);
+    let outcome = client.authenticate(&req, &mut NoChallenge);
+    if fr.signs_every_reply {
+        let outcome = outcome.unwrap_or_else(|e| panic!("FreeRADIUS {} signs its replies, yet: {e}", fr.version));
+        assert!(outcome.is_accept(), "FreeRADIUS {}", fr.version);
+    } else {
+        assert!(outcome.is_err(), "FreeRADIUS {}'s unsigned Accept was taken under the default", fr.version);
+    }
+    // Through the relay that drops the signature, every version is refused.
+    let cfg = TestConfig::new("timeout = \"300ms\"\nretries = 0", &server("127.0.0.1", fr.legacy_auth, fr.legacy_acct, ""));
+    let mut client = Client::new(cfg.config(), Box::new(CapturedLog::default()));
+    assert!(client.authenticate(&req, &mut NoChallenge).is_err(), "an unsigned Accept was taken under the default");
+}

@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,10 +19,34 @@ pub struct FreeRadius {
     pub modern_auth: u16,
     /// Acct port of the modern virtual server.
     pub modern_acct: u16,
-    /// Auth port of the legacy virtual server (no MA in replies).
+    /// Auth port of a server that does not sign its replies: the legacy
+    /// virtual server (MA not required from clients), directly on
+    /// FreeRADIUS before 3.2.5, through [`crate::unsigned::Unsigned`] on
+    /// 3.2.5 and later (which sign every reply).
     pub legacy_auth: u16,
     /// Acct port of the legacy virtual server.
     pub legacy_acct: u16,
+    /// The legacy virtual server's own auth port (signed replies on 3.2.5+).
+    pub legacy_site_auth: u16,
+    /// The server's version (`3.2.7`).
+    pub version: String,
+    /// FreeRADIUS 3.2.5 and later put a Message-Authenticator in every
+    /// Access reply, whatever the client's settings (the BlastRADIUS fix).
+    pub signs_every_reply: bool,
+    _unsigned: Option<crate::unsigned::Unsigned>,
+}
+
+/// The installed FreeRADIUS's version, from `freeradius -v`.
+pub fn installed_version() -> String {
+    let out = Command::new("freeradius").arg("-v").output().map(|o| o.stdout).unwrap_or_default();
+    let text = String::from_utf8_lossy(&out);
+    text.split("Version ").nth(1).and_then(|v| v.split(|c: char| c == ',' || c.is_whitespace()).next()).unwrap_or_default().to_string()
+}
+
+/// True for 3.2.5 and later.
+fn signs_every_reply(version: &str) -> bool {
+    let n: Vec<u32> = version.split('.').filter_map(|p| p.parse().ok()).collect();
+    n.len() >= 3 && (n[0], n[1], n[2]) >= (3, 2, 5)
 }
 
 const USERS: &str = r#"
@@ -383,13 +408,22 @@ impl FreeRadius {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let version = installed_version();
+        let signs = signs_every_reply(&version);
+        let site = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+        let unsigned = signs.then(|| crate::unsigned::Unsigned::start(site(ports[2]), site(ports[3]), SECRET));
         Some(FreeRadius {
             dir,
             child,
             modern_auth: ports[0],
             modern_acct: ports[1],
-            legacy_auth: ports[2],
-            legacy_acct: ports[3],
+            legacy_auth: unsigned.as_ref().map(|u| u.port).unwrap_or(ports[2]),
+            // Through the relay too (its port + 1), as a pam_radius_auth.conf line expects.
+            legacy_acct: unsigned.as_ref().map(|u| u.port + 1).unwrap_or(ports[3]),
+            legacy_site_auth: ports[2],
+            version,
+            signs_every_reply: signs,
+            _unsigned: unsigned,
         })
     }
 
