@@ -29,6 +29,9 @@ pub fn grant(host: &impl PppdHost, settings: &Settings, g: &Grant) {
     if let Some(id) = g.interface_id {
         host.set_peer_interface_id(id);
     }
+    if let Some((limit, direction)) = g.octets_limit {
+        host.set_session_octets_limit(limit, direction);
+    }
     if let Some((policy, types)) = g.mppe_policy {
         host.set_mppe_policy(policy, types);
     }

@@ -33,6 +33,9 @@ pub struct Grant {
     pub session_timeout: Option<u32>,
     /// Idle-Timeout (seconds).
     pub idle_timeout: Option<u32>,
+    /// Session-Octets-Limit and Octets-Direction (radius.so's traffic limit,
+    /// pppd's `maxoctets`): bytes, and which count.
+    pub octets_limit: Option<(u32, u32)>,
     /// Acct-Interim-Interval (seconds, before the floor).
     pub interim_interval: Option<u32>,
     /// Class values, echoed in accounting.
@@ -119,6 +122,7 @@ pub fn from_attributes(attributes: &[Attribute]) -> Result<Grant, GrantError> {
         session_timeout: None,
         idle_timeout: None,
         interim_interval: None,
+        octets_limit: None,
         classes: Vec::new(),
         dns: (None, None),
         interface_id: None,
@@ -131,6 +135,7 @@ pub fn from_attributes(attributes: &[Attribute]) -> Result<Grant, GrantError> {
         radattr: Vec::new(),
     };
     let (mut policy, mut types) = (None, None);
+    let mut direction = None;
     for a in attributes {
         match a.typ {
             attr::SERVICE_TYPE => match integer(&a.value) {
@@ -160,6 +165,16 @@ pub fn from_attributes(attributes: &[Attribute]) -> Result<Grant, GrantError> {
             attr::IDLE_TIMEOUT => g.idle_timeout = integer(&a.value).filter(|&n| n > 0),
             attr::ACCT_INTERIM_INTERVAL => g.interim_interval = integer(&a.value).filter(|&n| n > 0),
             attr::CLASS => g.classes.push(a.value.clone()),
+            attr::SESSION_OCTETS_LIMIT => {
+                if let Some(n) = integer(&a.value).filter(|&n| n > 0) {
+                    g.octets_limit = Some((n, g.octets_limit.map_or(0, |(_, d)| d)));
+                }
+            }
+            attr::OCTETS_DIRECTION => {
+                // As radius.so: an unknown direction counts both ways.
+                let d = integer(&a.value).filter(|&d| d <= 4).unwrap_or(0);
+                direction = Some(d);
+            }
             attr::FRAMED_INTERFACE_ID => g.interface_id = <[u8; 8]>::try_from(a.value.as_slice()).ok(),
             attr::FRAMED_IPV6_PREFIX | attr::DELEGATED_IPV6_PREFIX => {
                 let name = if a.typ == attr::FRAMED_IPV6_PREFIX { "Framed-IPv6-Prefix" } else { "Delegated-IPv6-Prefix" };
@@ -188,6 +203,9 @@ pub fn from_attributes(attributes: &[Attribute]) -> Result<Grant, GrantError> {
             ms::MPPE_ENCRYPTION_TYPES => types = integer(&v.value),
             _ => {}
         }
+    }
+    if let (Some((n, _)), Some(d)) = (g.octets_limit, direction) {
+        g.octets_limit = Some((n, d));
     }
     if let (Some(p), t) = (policy, types) {
         g.mppe_policy = Some((p, t.unwrap_or(0)));
@@ -219,6 +237,8 @@ mod tests {
             (28, 600u32.to_be_bytes().to_vec()),
             (85, 5u32.to_be_bytes().to_vec()),
             (25, b"gold".to_vec()),
+            (228, 2u32.to_be_bytes().to_vec()),
+            (227, 1_000_000u32.to_be_bytes().to_vec()),
             (22, b"10.1.0.0/24 10.64.0.7 1".to_vec()),
             (22, b"10.2.0.0/24 10.64.0.7 1".to_vec()),
             (11, b"std.in".to_vec()),
@@ -238,6 +258,7 @@ mod tests {
         assert_eq!(g.netmask, Some(Ipv4Addr::new(255, 255, 255, 0)));
         assert_eq!((g.mtu, g.session_timeout, g.idle_timeout, g.interim_interval), (Some(1400), Some(30), Some(600), Some(5)));
         assert_eq!(g.classes, vec![b"gold".to_vec()]);
+        assert_eq!(g.octets_limit, Some((1_000_000, 2)));
         assert_eq!(g.interface_id, Some([0, 0, 0, 0, 0, 0, 0, 7]));
         assert_eq!(g.dns, (Some(Ipv4Addr::new(192, 0, 2, 53)), None));
         let env = |n: &str| g.script_env.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());

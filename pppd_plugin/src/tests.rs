@@ -105,6 +105,9 @@ impl PppdHost for FakeHost {
         self.calls.borrow_mut().push(format!("route del {route}"));
         Ok(())
     }
+    fn set_session_octets_limit(&self, limit: u32, direction: u32) {
+        self.calls.borrow_mut().push(format!("maxoctets {limit} dir {direction}"));
+    }
     fn suggest_peer_address(&self, addr: Ipv4Addr, accept_others: bool) {
         self.calls.borrow_mut().push(format!("suggest {addr} accept_others={accept_others}"));
     }

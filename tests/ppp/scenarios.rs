@@ -20,6 +20,7 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("service_type_login_refused", service_type_login_refused),
     ("ipv6_delegated_prefix", ipv6_delegated_prefix),
     ("session_timeout", session_timeout),
+    ("traffic_limit", traffic_limit),
     ("pppoe_kernel_mode", pppoe_kernel_mode),
     ("l2tp_lns", l2tp_lns),
     ("dm_disconnect_by_user", dm::dm_disconnect_by_user),
@@ -284,6 +285,25 @@ fn ipv6_delegated_prefix(rig: &Rig, name: &str) -> Result<(), String> {
                 && r.iter().all(|r| r.contains("Delegated-IPv6-Prefix = 2001:db8:600::/56") && r.contains("Framed-IPv6-Prefix = 2001:db8:1:6::/64"))
         }),
         "the Start and Stop of {id} do not both carry the prefixes: {:?}",
+        rig.records(&id)
+    );
+    Ok(())
+}
+
+/// Session-Octets-Limit / Octets-Direction (radius.so's traffic limit):
+/// pppd ends the session once the link has carried the granted bytes
+/// (EXIT_TRAFFIC_LIMIT, 20) and the Stop says NAS-Request, as radius.so's.
+fn traffic_limit(rig: &Rig, name: &str) -> Result<(), String> {
+    let mut s = up(rig, name, "require-pap 10.65.0.1:", &client("ppp-quota", "ppp-quota-pw"))?;
+    let id = session_id(rig)?;
+    // 1 kB each way per echo: the 20,000-byte limit falls within a few seconds.
+    let _ = rig::shell("ping -c 60 -i 0.2 -s 1000 -W 1 10.65.0.7 >/dev/null 2>&1");
+    let code = s.wait_exit(30);
+    ensure!(code == Some(20), "pppd ended with {code:?}, expected 20 (traffic limit)\n{}", s.logs());
+    ensure!(s.server_log().contains("Traffic limit reached. Limit: 20000"), "pppd did not apply the limit\n{}", s.logs());
+    ensure!(
+        rig::wait_for(10, || rig.records(&id).iter().any(|r| r.contains("Acct-Terminate-Cause = NAS-Request"))),
+        "no Stop with Acct-Terminate-Cause = NAS-Request for {id}: {:?}",
         rig.records(&id)
     );
     Ok(())

@@ -32,7 +32,7 @@ enum Pppd {
 
 /// The scenarios the pppd 2.5 VM runs: the core ones (every method,
 /// local first, accounting, Session-Timeout, a Disconnect, PPPoE).
-const CORE_2_5: &str = "pap_radius_session,pap_wrong_password,chap_md5_radius,mschapv1_radius,mschapv2_mppe_radius,local_,ipv6_,session_timeout,\
+const CORE_2_5: &str = "pap_radius_session,pap_wrong_password,chap_md5_radius,mschapv1_radius,mschapv2_mppe_radius,local_,ipv6_,session_timeout,traffic_limit,\
 dm_disconnect_by_user,dm_coa_session_timeout,pppoe_,radius_so_drop_in";
 
 fn target_dir() -> PathBuf {
@@ -139,6 +139,7 @@ scenarios!(
     service_type_login_refused,
     ipv6_delegated_prefix,
     session_timeout,
+    traffic_limit,
     pppoe_kernel_mode,
     l2tp_lns,
     dm_disconnect_by_user,
@@ -170,6 +171,7 @@ scenarios_2_5!(
     local_static_addresses,
     ipv6_delegated_prefix,
     session_timeout,
+    traffic_limit,
     dm_disconnect_by_user,
     dm_coa_session_timeout,
     pppoe_kernel_mode,

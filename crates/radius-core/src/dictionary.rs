@@ -82,6 +82,8 @@ pub const STANDARD: &[(u8, &str, Kind)] = &[
     (168, "Framed-IPv6-Address", Kind::Ipv6),
     (169, "DNS-Server-IPv6-Address", Kind::Ipv6),
     (170, "Route-IPv6-Information", Kind::Ipv6Prefix),
+    (227, "Session-Octets-Limit", Kind::Integer),
+    (228, "Octets-Direction", Kind::Integer),
 ];
 
 /// Vendor attributes: (vendor, type, name, kind).

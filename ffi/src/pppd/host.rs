@@ -65,6 +65,10 @@ pub trait PppdHost {
     fn limit_mtu(&self, mtu: u32);
     /// Hands MPPE keys to pppd.
     fn set_mppe_keys(&self, send: &[u8; 16], recv: &[u8; 16]);
+    /// pppd's traffic limit (`maxoctets`): `limit` bytes counted in
+    /// `direction` (0 both, 1 in, 2 out, 3/4 the larger); pppd ends the
+    /// session with EXIT_TRAFFIC_LIMIT past it.
+    fn set_session_octets_limit(&self, limit: u32, direction: u32);
     /// MS-MPPE-Encryption-Policy / -Types.
     fn set_mppe_policy(&self, policy: u32, types: u32);
     /// Adds an IPv6 route through this link's interface.
@@ -296,6 +300,13 @@ impl PppdHost for Host {
         // copies through mppe_set_keys), read by its CCP code on this thread
         // after authentication.
         unsafe { sys::set_mppe_keys(send, recv) }
+    }
+
+    fn set_session_octets_limit(&self, limit: u32, direction: u32) {
+        // SAFETY: pppd's maxoctets / maxoctets_dir (2.4) or its
+        // ppp_set_session_limit[_dir] (2.5), set on its thread before the
+        // network phase starts its check timer.
+        unsafe { sys::set_session_limit(limit, direction) }
     }
 
     fn set_mppe_policy(&self, policy: u32, types: u32) {

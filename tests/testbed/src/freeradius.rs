@@ -88,6 +88,11 @@ ppp-v6 Cleartext-Password := "ppp-v6-pw"
 	Framed-IPv6-Route = "2001:db8:6ff::/48 :: 7",
 	DNS-Server-IPv6-Address = 2001:db8::53
 
+ppp-quota Cleartext-Password := "ppp-quota-pw"
+	Framed-IP-Address = 10.65.0.7,
+	Session-Octets-Limit = 20000,
+	Octets-Direction = 0
+
 ppp-short Cleartext-Password := "ppp-short-pw"
 	Framed-IP-Address = 10.65.0.3,
 	Session-Timeout = 6
@@ -380,7 +385,10 @@ impl FreeRadius {
         fs::write(dir.path().join("radiusd.conf"), radiusd_conf(dir.path(), ports)).expect("write conf");
         fs::write(dir.path().join("users"), USERS).expect("write users");
         fs::write(dir.path().join("acct_users"), "").expect("write acct_users");
-        fs::copy("/etc/freeradius/3.0/dictionary", dir.path().join("dictionary")).expect("copy dictionary");
+        let mut dictionary = fs::read_to_string("/etc/freeradius/3.0/dictionary").expect("read the dictionary");
+        // pppd radius.so's traffic limit (its own numbers, in no standard dictionary).
+        dictionary += "\nATTRIBUTE\tSession-Octets-Limit\t227\tinteger\nATTRIBUTE\tOctets-Direction\t228\tinteger\n";
+        fs::write(dir.path().join("dictionary"), dictionary).expect("write dictionary");
         let out = fs::File::create(dir.path().join("debug.log")).expect("debug log");
         let mut child = Command::new("freeradius")
             // -X would also mean -s, one thread: a stock server runs its thread pool.

@@ -20,6 +20,10 @@ pub const CLASS: u8 = 25;
 pub const VENDOR_SPECIFIC: u8 = 26;
 pub const SESSION_TIMEOUT: u8 = 27;
 pub const IDLE_TIMEOUT: u8 = 28;
+/// pppd radius.so's traffic limit in bytes (its own number, no RFC).
+pub const SESSION_OCTETS_LIMIT: u8 = 227;
+/// Which octets count toward it: 0 both, 1 in, 2 out, 3 and 4 the larger.
+pub const OCTETS_DIRECTION: u8 = 228;
 pub const CALLED_STATION_ID: u8 = 30;
 pub const CALLING_STATION_ID: u8 = 31;
 pub const NAS_IDENTIFIER: u8 = 32;

@@ -84,6 +84,8 @@ mod raw {
         pub static mut mppe_send_key: [c_uchar; MPPE_MAX_KEY_LEN];
         pub static mut mppe_recv_key: [c_uchar; MPPE_MAX_KEY_LEN];
         pub static mut mppe_keys_set: c_int;
+        pub static mut maxoctets: c_uint;
+        pub static mut maxoctets_dir: c_int;
 
         pub fn add_notifier(list: *mut *mut notifier, func: notify_func, arg: *mut c_void);
         pub fn add_options(opts: *mut option_t);
@@ -190,6 +192,16 @@ pub unsafe fn set_mppe_keys(send: &[u8; MPPE_MAX_KEY_LEN], recv: &[u8; MPPE_MAX_
         std::ptr::copy_nonoverlapping(send.as_ptr(), (&raw mut raw::mppe_send_key).cast::<u8>(), MPPE_MAX_KEY_LEN);
         std::ptr::copy_nonoverlapping(recv.as_ptr(), (&raw mut raw::mppe_recv_key).cast::<u8>(), MPPE_MAX_KEY_LEN);
         raw::mppe_keys_set = 1;
+    }
+}
+
+/// # Safety
+/// Only inside pppd, on its thread.
+pub unsafe fn set_session_limit(octets: u32, direction: u32) {
+    // SAFETY: pppd's own symbol, used on its thread as the caller's contract requires.
+    unsafe {
+        raw::maxoctets = octets;
+        raw::maxoctets_dir = c_int::try_from(direction).unwrap_or(0);
     }
 }
 

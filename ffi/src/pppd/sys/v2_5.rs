@@ -83,6 +83,8 @@ mod raw {
         pub fn ppp_get_link_stats(stats: *mut pppd_stats) -> bool;
         pub fn mppe_set_keys(send: *mut c_uchar, recv: *mut c_uchar, len: c_int);
         pub fn mppe_set_enc_types(policy: c_int, types: c_int);
+        pub fn ppp_set_session_limit(octets: c_uint);
+        pub fn ppp_set_session_limit_dir(direction: c_uint);
         pub fn ppp_ifname() -> *const c_char;
         pub fn ppp_ifunit() -> c_int;
         pub fn ppp_devnam() -> *const c_char;
@@ -183,6 +185,16 @@ pub unsafe fn set_mppe_keys(send: &[u8; MPPE_MAX_KEY_LEN], recv: &[u8; MPPE_MAX_
     unsafe { raw::mppe_set_keys(send.as_mut_ptr(), recv.as_mut_ptr(), MPPE_MAX_KEY_LEN as c_int) };
     send.fill(0);
     recv.fill(0);
+}
+
+/// # Safety
+/// Only inside pppd, on its thread.
+pub unsafe fn set_session_limit(octets: u32, direction: u32) {
+    // SAFETY: pppd's own symbol, used on its thread as the caller's contract requires.
+    unsafe {
+        raw::ppp_set_session_limit(octets);
+        raw::ppp_set_session_limit_dir(direction);
+    }
 }
 
 /// # Safety
