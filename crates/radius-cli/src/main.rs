@@ -33,6 +33,8 @@ enum Command {
     Disconnect(commands::disconnect::Args),
     /// Validate the configuration and explain it.
     CheckConfig,
+    /// Print the radius.toml equivalent to pam_radius_auth's or radius.so's configuration.
+    Import(commands::import::Args),
 }
 
 /// What a command concluded; mapped to the exit code in one place.
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Sessions => commands::sessions::run(&cli.config),
         Command::Disconnect(args) => commands::disconnect::run(&cli.config, cli.debug, args),
         Command::CheckConfig => commands::check_config::run(&cli.config),
+        Command::Import(args) => commands::import::run(args),
     };
     ExitCode::from(match verdict {
         Verdict::Ok => 0,

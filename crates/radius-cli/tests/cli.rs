@@ -222,3 +222,57 @@ fn sessions_and_disconnect() {
     let _ = bob.kill();
     let _ = bob.wait();
 }
+
+/// `radius-rs import` turns a real-looking pam_radius_auth.conf and a
+/// radiusclient.conf + servers (host names, ports, a dead first server,
+/// timeouts) into a radius.toml that authenticates against the server.
+#[test]
+fn import_old_configurations_that_then_authenticate() {
+    let fr = FreeRadius::start();
+    let dir = tempfile::tempdir().unwrap();
+    let dead = radius_testbed::closed_port();
+    let pam = dir.path().join("pam_radius_auth.conf");
+    std::fs::write(
+        &pam,
+        format!(
+            "# server[:port]\tshared_secret\ttimeout (s)\n127.0.0.1:{dead}\t{SECRET}\t1\nlocalhost:{}\t{SECRET}\t3\n# other-server    other-secret       3\n",
+            fr.legacy_auth
+        ),
+    )
+    .unwrap();
+    let rc = dir.path().join("radiusclient.conf");
+    std::fs::write(dir.path().join("servers"), format!("# Server Name or Client/Server pair\t\tKey\nlocalhost\t{SECRET}\n")).unwrap();
+    std::fs::write(
+        &rc,
+        format!(
+            "auth_order\tradius\nlogin_tries\t4\nlogin_timeout\t60\nnologin /etc/nologin\nissue\t/etc/radiusclient/issue\n\
+             authserver \tlocalhost:{}\nacctserver \tlocalhost:{}\nservers\t\t{}\ndictionary \t/etc/radiusclient/dictionary\n\
+             login_radius\t/usr/sbin/login.radius\nseqfile\t\t/var/run/radius.seq\nmapfile\t\t/etc/radiusclient/port-id-map\n\
+             default_realm\nradius_timeout\t3\nradius_retries\t2\nnas_identifier\timported-bras\n",
+            fr.legacy_auth,
+            fr.legacy_acct,
+            dir.path().join("servers").display()
+        ),
+    )
+    .unwrap();
+    for (format, file, servers) in [("pam_radius_auth.conf", &pam, 2), ("radiusclient", &rc, 1)] {
+        let o = radius_rs(Path::new("/nonexistent"), &["import", format, &file.display().to_string()], "");
+        let (toml, err) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        assert_eq!(toml.matches("[[server]]").count(), servers, "{toml}");
+        assert!(toml.contains(&format!("secret = \"{SECRET}\"")) && toml.contains("address = \"localhost\""), "{toml}");
+        let imported = dir.path().join(format!("{format}.toml"));
+        let state = dir.path().join(format!("state-{format}"));
+        std::fs::write(&imported, toml.replacen("[client]\n", &format!("[client]\nstate_dir = \"{}\"\n", state.display()), 1)).unwrap();
+        let o = radius_rs(&imported, &["login", "alice", "--password-stdin"], "alice-password\n");
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{format}: {out}{err}\n{toml}");
+        assert!(out.contains("Access-Accept"), "{out}");
+        if format == "radiusclient" {
+            assert!(toml.contains("nas_identifier = \"imported-bras\"") && toml.contains("retries = 1"), "{toml}");
+        }
+    }
+    let o = radius_rs(Path::new("/nonexistent"), &["import", "radiusclient", "/nonexistent.conf"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("/nonexistent.conf"));
+}

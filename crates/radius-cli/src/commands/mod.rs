@@ -2,6 +2,7 @@
 
 pub mod check_config;
 pub mod disconnect;
+pub mod import;
 pub mod login;
 pub mod monitor;
 pub mod sessions;

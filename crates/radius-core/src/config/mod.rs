@@ -273,7 +273,7 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path, sources: &dyn Sources)
     let mut servers = Vec::new();
     for (index, s) in std::mem::take(&mut file.servers).into_iter().enumerate() {
         let key = |k: &str| format!("server[{index}].{k}");
-        let (ip, vrf) = parse_address(&s.address).map_err(|m| invalid(key("address"), m))?;
+        let (ip, vrf) = resolve_address(&s.address, s.auth_port, sources).map_err(|m| invalid(key("address"), m))?;
         let secret = match (s.secret, s.secret_file) {
             (Some(_), Some(_)) => {
                 return Err(invalid(key("secret"), "give `secret` or `secret_file`, not both".into()))
@@ -409,6 +409,31 @@ pub fn unmapped(ip: IpAddr) -> IpAddr {
 }
 
 /// Splits `"addr"` / `"addr@vrf"` / `"[v6]"` into an address and a VRF.
+/// A server's `address`: an IP literal as [`parse_address`] reads it, or
+/// a host name (optionally `name@vrf`) resolved through `sources` when the
+/// configuration is loaded (its first address; an error naming it when it
+/// does not resolve), as pam_radius_auth and radiusclient take names.
+pub fn resolve_address(text: &str, port: u16, sources: &dyn Sources) -> Result<(IpAddr, Option<String>), String> {
+    match parse_address(text) {
+        Ok(literal) => Ok(literal),
+        Err(not_ip) => {
+            let (name, vrf) = match text.rsplit_once('@') {
+                Some((n, v)) if !v.is_empty() => (n, Some(v.to_string())),
+                Some(_) => return Err(not_ip),
+                None => (text, None),
+            };
+            let plausible = !name.is_empty() && name.len() <= 253 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            if !plausible {
+                return Err(format!("`{text}` is not an IP address or a host name (optionally `@vrf`)"));
+            }
+            let addrs = sources.resolve(name, port).map_err(|e| format!("cannot resolve `{name}`: {e}"))?;
+            let ip = addrs.first().copied().ok_or_else(|| format!("`{name}` resolves to no address"))?;
+            Ok((unmapped(ip), vrf))
+        }
+    }
+}
+
+/// An IP literal `address`, optionally `addr@vrf` or `[v6]`.
 pub fn parse_address(text: &str) -> Result<(IpAddr, Option<String>), String> {
     let (addr, vrf) = match text.rsplit_once('@') {
         Some((a, v)) if !v.is_empty() => (a, Some(v.to_string())),

@@ -324,7 +324,8 @@ fn default_services() -> Vec<Service> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSection {
-    /// IPv4 or IPv6 address, optionally `addr@vrf`.
+    /// IPv4 or IPv6 address or a host name (resolved when the file is
+    /// loaded), optionally `addr@vrf`.
     pub address: String,
     /// Shared secret (or use `secret_file`).
     pub secret: Option<Secret>,

@@ -181,3 +181,32 @@ fn endless_secret_file_is_bounded() {
     let c = Config::from_toml(text, Path::new("/etc/radius_rs/radius.toml")).unwrap();
     assert_eq!(c.servers[0].secret.len() as u64, crate::sources::MAX_FILE);
 }
+
+/// A host name in `address` is resolved when the file is loaded (with
+/// `@vrf` kept); one that does not resolve, or is no name at all, is an
+/// error naming the line and key.
+#[test]
+fn host_names_resolve_at_load() {
+    struct Names;
+    impl Sources for Names {
+        fn read(&self, path: &Path) -> std::io::Result<zeroize::Zeroizing<String>> {
+            Err(std::io::Error::new(std::io::ErrorKind::NotFound, path.display().to_string()))
+        }
+        fn resolve(&self, host: &str, _: u16) -> std::io::Result<Vec<IpAddr>> {
+            match host {
+                "radius.myorg.com" => Ok(vec![IpAddr::from([192, 0, 2, 10]), IpAddr::from([192, 0, 2, 11])]),
+                _ => Err(std::io::Error::new(std::io::ErrorKind::NotFound, "Name or service not known")),
+            }
+        }
+    }
+    let text = |address: &str| MINIMAL.replace("address = \"127.0.0.1\"", &format!("address = \"{address}\""));
+    let path = Path::new("/etc/radius_rs/radius.toml");
+    let c = Config::from_toml_with(&text("radius.myorg.com"), path, &Names).unwrap();
+    assert_eq!((c.servers[0].ip, c.servers[0].name.as_str()), (IpAddr::from([192, 0, 2, 10]), "radius.myorg.com"));
+    let c = Config::from_toml_with(&text("radius.myorg.com@vrf-blue"), path, &Names).unwrap();
+    assert_eq!(c.servers[0].vrf.as_deref(), Some("vrf-blue"));
+    let err = Config::from_toml_with(&text("gone.myorg.com"), path, &Names).unwrap_err().to_string();
+    assert!(err.contains(":7: key `server[0].address`: cannot resolve `gone.myorg.com`"), "{err}");
+    let err = Config::from_toml_with(&text("not an address!"), path, &Names).unwrap_err().to_string();
+    assert!(err.contains("is not an IP address or a host name"), "{err}");
+}
