@@ -6,6 +6,7 @@
 //! - one live server, both modules on the same pam_radius_auth.conf;
 //! - our TOML config against a server that signs its replies (the
 //!   product's default path) beside pam_radius_auth on its own file;
+//! - the user registry's store with one user, and with 100,000;
 //! - a closed port as the first server;
 //! - slow is not dead: a silent first server, and a back end that takes
 //!   8 s (an MFA push), each beside the same login against the live server
@@ -230,6 +231,24 @@ fn main() {
         ms(bare),
         ours_over_pam.as_secs_f64() / bare.as_secs_f64()
     );
+
+    // The registry: a user in a store of one, and the same user among 100,000.
+    let registry_config = |name: &str, users: usize| {
+        let store = radius_host::user_store::UserStore::new(dir.join(format!("{name}-users")));
+        let lines: String = (0..users.saturating_sub(1)).map(|i| format!("user{i:06} staff\n")).collect::<String>() + "alice admin\n";
+        store.import(Path::new(name), &lines).expect("import the users");
+        let path = toml_config(dir, &format!("{name}.toml"), &state, &[(fr.modern_auth, fr.modern_acct)]);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text += &format!("[registry]\nstore = \"{}\"\n", store.path().display());
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let (one, many) = (registry_config("one", 1), registry_config("many", 100_000));
+    let line = [
+        bench.contender("pam_radius_rs.so, registry store of 1 user", &ours, &format!("conf={} require_policy=admin", one.display()), "alice", "alice-password"),
+        bench.contender("pam_radius_rs.so, registry store of 100,000 users", &ours, &format!("conf={} require_policy=admin", many.display()), "alice", "alice-password"),
+    ];
+    report(&format!("login with the user registry, 1 vs 100,000 users ({n} rounds):"), &line, &bench.interleaved(&line, n));
 
     // pam_radius_auth waits its full timeout (3 s) on a closed port; a few
     // rounds are enough to see it.

@@ -325,3 +325,25 @@ fn challenge_after_family_filtering_goes_to_the_right_server() {
     let log = fr.debug_log();
     assert!(!log.contains("from client lo6"), "the IPv6 server was asked despite ipv6=no");
 }
+
+/// A user in the registry's store (what `radius-rs users` writes) gets his
+/// policies from it, beside 10,000 others; a store anyone may write in is
+/// not believed: the login fails closed.
+#[test]
+fn store_users_get_their_policies() {
+    let fr = FreeRadius::start();
+    let dir = tempfile::tempdir().unwrap();
+    let store = radius_host::user_store::UserStore::new(dir.path().join("users"));
+    let lines: String = (0..10_000).map(|i| format!("user{i:05} staff\n")).collect::<String>() + "alice admin,store\n";
+    store.import(std::path::Path::new("bulk"), &lines).unwrap();
+    let extra = format!("[registry]\nstore = \"{}\"\n", store.path().display());
+    let conf = ConfFile::toml(&[("127.0.0.1", fr.modern_auth, fr.modern_acct)], &extra);
+    let svc = PamService::single(Module::Ours, &format!("{} require_policy=admin", conf.arg()));
+    let mut d = svc.start("alice", &["alice-password"]);
+    assert_eq!(d.authenticate(), Ok(()));
+    assert_eq!(d.tx.getenv("RADIUS_POLICIES").as_deref(), Some("admin,store"));
+    assert_eq!(d.tx.acct_mgmt(0), Ok(()));
+    assert_eq!(svc.start("bob", &["bob-password"]).authenticate(), Err(PamError::AuthErr), "not in the store, no unregistered policies");
+    std::fs::set_permissions(store.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    assert_ne!(svc.start("alice", &["alice-password"]).authenticate(), Ok(()), "a world-writable store is not trusted");
+}

@@ -33,6 +33,11 @@ enum Command {
     Disconnect(commands::disconnect::Args),
     /// Validate the configuration and explain it.
     CheckConfig,
+    /// Manage the user registry's store.
+    Users {
+        #[command(subcommand)]
+        action: commands::users::Action,
+    },
     /// Print the radius.toml equivalent to pam_radius_auth's or radius.so's configuration.
     Import(commands::import::Args),
 }
@@ -57,6 +62,7 @@ fn main() -> ExitCode {
         Command::Disconnect(args) => commands::disconnect::run(&cli.config, cli.debug, args),
         Command::CheckConfig => commands::check_config::run(&cli.config),
         Command::Import(args) => commands::import::run(args),
+        Command::Users { action } => commands::users::run(&cli.config, action),
     };
     ExitCode::from(match verdict {
         Verdict::Ok => 0,

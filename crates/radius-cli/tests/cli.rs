@@ -276,3 +276,74 @@ fn import_old_configurations_that_then_authenticate() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("/nonexistent.conf"));
 }
+
+/// `radius-rs users`: add, show, list in order with pagination over
+/// 100,000 imported users, delete; bad input exits 2 with a clear error;
+/// `login` prints the policies the registry gives.
+#[test]
+fn users_store_round_trip() {
+    let fr = FreeRadius::start();
+    let s = setup("", &[(fr.modern_auth, fr.modern_acct)]);
+    let store = s.dir.path().join("users");
+    let mut conf = std::fs::read_to_string(&s.config).unwrap();
+    conf += &format!("[registry]\nstore = \"{}\"\n", store.display());
+    std::fs::write(&s.config, conf).unwrap();
+    let run = |args: &[&str]| {
+        let o = radius_rs(&s.config, args, "");
+        let (out, err) = text(&o);
+        (o.status.code(), out, err)
+    };
+    assert_eq!(run(&["users", "add", "alice", "--policy", "admin", "--policy", "ops"]).0, Some(0));
+    let (code, out, _) = run(&["users", "show", "alice"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("policies: admin,ops"), "{out}");
+    let (code, _, err) = run(&["users", "add", "alice", "--policy", "x"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("already in the registry"), "{err}");
+    let (code, _, err) = run(&["users", "show", "nobody"]);
+    assert_eq!((code, err.contains("no user `nobody`")), (Some(2), true), "{err}");
+    let (code, _, err) = run(&["users", "add", "../etc/passwd", "--policy", "x"]);
+    assert_eq!((code, err.contains("not a valid user name")), (Some(2), true), "{err}");
+
+    let o = radius_rs(&s.config, &["login", "alice", "--password-stdin"], "alice-password\n");
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("policies: admin,ops (registered)"), "{out}");
+
+    let bulk = s.dir.path().join("bulk.txt");
+    let mut lines = String::from("# name policies\n");
+    for i in 0..100_000 {
+        lines += &format!("user{i:06} staff,vpn\n");
+    }
+    std::fs::write(&bulk, lines).unwrap();
+    let started = Instant::now();
+    let (code, out, err) = run(&["users", "import", &bulk.display().to_string()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with("100000 users imported"), "{out}");
+    eprintln!("imported 100,000 users in {:?}", started.elapsed());
+    let mut all = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut args = vec!["users", "list", "--limit", "25000"];
+        let a;
+        if let Some(x) = &after {
+            a = x.clone();
+            args.extend(["--after", a.as_str()]);
+        }
+        let (code, out, err) = run(&args);
+        assert_eq!(code, Some(0), "{err}");
+        let page: Vec<String> = out.lines().map(str::to_string).collect();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().cloned();
+        all.extend(page);
+    }
+    assert_eq!(all.len(), 100_001, "every user once, alice included");
+    assert!(all.windows(2).all(|w| w[0] < w[1]), "in order, no repeats");
+    assert_eq!(run(&["users", "show", "user054321"]).1.lines().nth(1), Some("policies: staff,vpn"));
+    assert_eq!(run(&["users", "delete", "user054321"]).0, Some(0));
+    assert_eq!(run(&["users", "delete", "user054321"]).0, Some(2));
+    let (code, _, err) = run(&["users", "import", "/nonexistent/users.txt"]);
+    assert_eq!((code, err.contains("/nonexistent/users.txt")), (Some(2), true));
+}

@@ -11,7 +11,8 @@
 //!   disconnect`);
 //! - [`ppp_secrets`]: pppd's pap-secrets / chap-secrets, read as pppd reads them,
 //!   and [`allowed_addresses`], their addresses column as pppd applies it;
-//! - [`user_registry`]: users, their policies and where they may log in from;
+//! - [`user_registry`]: users, their policies and where they may log in
+//!   from, and [`user_store`], the store `radius-rs users` manages;
 //! - [`incoming_counters`]: radius-rs-dmd's counters, as `radius-rs monitor` reads them.
 #![forbid(unsafe_code)]
 
@@ -24,3 +25,4 @@ pub mod selector;
 pub mod session_control;
 pub mod sessions;
 pub mod user_registry;
+pub mod user_store;

@@ -6,6 +6,7 @@
 //! `[registry]` or a `[users.NAME]` table; without one (a plain server
 //! list, or a pam_radius_auth file) RADIUS alone decides.
 
+use crate::user_store::{UserStore, DEFAULT_STORE};
 use radius_core::config::{Config, RegistrySection, UserSection};
 use ipnet::IpNet;
 use std::collections::BTreeMap;
@@ -17,6 +18,9 @@ pub enum Refusal {
     /// Unregistered, and no `unregistered_user_policies`.
     #[error("user `{0}` is not in the registry and no unregistered_user_policies are configured")]
     Unregistered(String),
+    /// The user store could not be read (fail closed).
+    #[error("{0}")]
+    Store(String),
     /// The login comes from outside `bound_cidrs`.
     #[error("user `{user}` may not log in from {source_host}: not in bound_cidrs")]
     OutsideBoundCidrs {
@@ -60,13 +64,36 @@ pub struct Registry {
     in_force: bool,
     users: BTreeMap<String, UserSection>,
     defaults: RegistrySection,
+    store: Option<UserStore>,
 }
 
 impl Registry {
     /// A registry from the configuration's `[registry]` and `[users]`;
     /// `in_force` when either table was written.
     pub fn new(defaults: RegistrySection, users: BTreeMap<String, UserSection>, in_force: bool) -> Self {
-        Registry { in_force, users, defaults }
+        Registry { in_force, users, defaults, store: None }
+    }
+
+    /// The same, also looking users up in `store` (after the tables).
+    pub fn with_store(mut self, store: UserStore) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The store it looks users up in, if any.
+    pub fn store(&self) -> Option<&UserStore> {
+        self.store.as_ref()
+    }
+
+    /// A user: from the `[users]` tables, else from the store.
+    fn user(&self, name: &str) -> Result<Option<UserSection>, Refusal> {
+        if let Some(u) = self.users.get(name) {
+            return Ok(Some(u.clone()));
+        }
+        match &self.store {
+            Some(store) => store.get(name).map_err(|e| Refusal::Store(e.to_string())),
+            None => Ok(None),
+        }
     }
 
     /// The registry of a loaded configuration: in force when it has a
@@ -74,7 +101,9 @@ impl Registry {
     pub fn from_config(config: &Config) -> Self {
         let tables = &config.user_tables;
         let in_force = tables.registry.is_some() || !tables.users.is_empty();
-        Registry::new(tables.registry.clone().unwrap_or_default(), tables.users.clone(), in_force)
+        let defaults = tables.registry.clone().unwrap_or_default();
+        let store = UserStore::new(defaults.store.clone().unwrap_or_else(|| DEFAULT_STORE.into()));
+        Registry::new(defaults, tables.users.clone(), in_force).with_store(store)
     }
 
     /// True when the configuration has a registry at all.
@@ -94,8 +123,8 @@ impl Registry {
 
     /// The policies of an accepted `user`.
     pub fn policies_for(&self, user: &str) -> Result<Policies, Refusal> {
-        if let Some(entry) = self.users.get(user) {
-            return Ok(Policies { names: entry.policies.clone(), registered: true });
+        if let Some(entry) = self.user(user)? {
+            return Ok(Policies { names: entry.policies, registered: true });
         }
         if self.defaults.unregistered_user_policies.is_empty() {
             return Err(Refusal::Unregistered(user.to_string()));
@@ -106,7 +135,8 @@ impl Registry {
     /// Checks where a login comes from against the user's `bound_cidrs`
     /// (or the registry's). No limit configured: anywhere.
     pub fn check_source(&self, user: &str, remote_host: Option<&str>) -> Result<(), Refusal> {
-        let cidrs: &[IpNet] = match self.users.get(user) {
+        let entry = self.user(user)?;
+        let cidrs: &[IpNet] = match &entry {
             Some(u) if !u.bound_cidrs.is_empty() => &u.bound_cidrs,
             _ => &self.defaults.bound_cidrs,
         };
@@ -146,6 +176,7 @@ mod tests {
         let defaults = RegistrySection {
             unregistered_user_policies: vec!["guest".into()],
             bound_cidrs: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()],
+            store: None,
         };
         Registry::new(defaults, users, true)
     }
@@ -191,6 +222,24 @@ mod tests {
         assert!(Registry::from_config(&only_users).in_force());
         let plain = Config::from_toml("[[server]]\naddress = \"127.0.0.1\"\nsecret = \"a-long-enough-secret\"\n", path).unwrap();
         assert!(!Registry::from_config(&plain).in_force());
+    }
+
+    /// Users from the store count as registered, after the tables; a store
+    /// that cannot be trusted refuses the login instead of guessing.
+    #[test]
+    fn store_users_after_the_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = UserStore::new(dir.path().join("users"));
+        store.put("carol", &UserSection { policies: vec!["store-policy".into()], bound_cidrs: vec!["10.0.0.0/8".parse().unwrap()] }, false).unwrap();
+        store.put("alice", &UserSection { policies: vec!["not-this".into()], bound_cidrs: vec![] }, false).unwrap();
+        let r = registry().with_store(store);
+        let carol = r.policies_for("carol").unwrap();
+        assert_eq!((carol.joined().as_str(), carol.registered), ("store-policy", true));
+        assert_eq!(r.policies_for("alice").unwrap().joined(), "admin,ops", "the tables first");
+        assert!(r.check_source("carol", Some("10.1.2.3")).is_ok() && r.check_source("carol", Some("127.0.0.1")).is_err());
+        assert_eq!(r.policies_for("dave").unwrap().joined(), "guest");
+        std::fs::set_permissions(dir.path().join("users"), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+        assert!(matches!(r.policies_for("dave"), Err(Refusal::Store(_))), "a world-writable store is not trusted");
     }
 
     #[test]

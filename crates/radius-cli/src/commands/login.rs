@@ -78,6 +78,7 @@ pub fn run(config: &Path, debug: bool, args: &Args) -> Verdict {
             return Verdict::Error;
         }
     };
+    let registry = radius_host::user_registry::Registry::from_config(&config);
     let mut client = Client::new(config, Box::new(StderrLog { debug }));
     let credentials = Credentials::from_password(args.method, &client.user_name(&args.user, args.method), &password);
     let request = AuthRequest::new(&args.user, credentials.clone(), args.service);
@@ -104,6 +105,16 @@ pub fn run(config: &Path, debug: bool, args: &Args) -> Verdict {
                 return Verdict::Error;
             }
             None => println!("MS-CHAP2-Success: missing"),
+        }
+    }
+    if outcome.is_accept() && registry.in_force() {
+        // What the PAM module would export as RADIUS_POLICIES (OpenBao's login response).
+        match registry.policies_for(&args.user) {
+            Ok(p) => println!("policies: {} ({})", p.joined(), if p.registered { "registered" } else { "unregistered_user_policies" }),
+            Err(e) => {
+                println!("refused by the registry: {e}");
+                return Verdict::Rejected;
+            }
         }
     }
     if outcome.is_accept() {

@@ -202,6 +202,9 @@ pub struct RegistrySection {
     pub unregistered_user_policies: Vec<String>,
     /// Networks logins may come from (checked against PAM_RHOST); empty: any.
     pub bound_cidrs: Vec<IpNet>,
+    /// The user store `radius-rs users` manages (default
+    /// `/var/lib/radius_rs/users`); `[users.NAME]` tables are looked up first.
+    pub store: Option<PathBuf>,
 }
 
 /// `[users.NAME]`: one registered user.
