@@ -26,7 +26,7 @@ enum Command {
     /// Authenticate USER once and print the reply.
     Login(commands::login::Args),
     /// Show the counters of every server and of radius-rs-dmd.
-    Monitor,
+    Monitor(commands::monitor::Args),
     /// List the live PPP sessions.
     Sessions,
     /// End PPP sessions (as a Disconnect-Request would).
@@ -57,7 +57,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let verdict = match &cli.command {
         Command::Login(args) => commands::login::run(&cli.config, cli.debug, args),
-        Command::Monitor => commands::monitor::run(&cli.config),
+        Command::Monitor(args) => commands::monitor::run(&cli.config, args),
         Command::Sessions => commands::sessions::run(&cli.config),
         Command::Disconnect(args) => commands::disconnect::run(&cli.config, cli.debug, args),
         Command::CheckConfig => commands::check_config::run(&cli.config),

@@ -138,6 +138,25 @@ fn monitor_aggregates_processes() {
     for line in ["pending: 0", "requests: 3", "accepts: 2", "rejects: 1", "timeouts: 0", "bad-replies: 0"] {
         assert!(out.contains(line), "missing `{line}`:\n{out}");
     }
+    // The same for Prometheus: every sample a valid line, the counters as above.
+    let o = radius_rs(&s.config, &["monitor", "--prometheus"], "");
+    let (prom, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let labels = format!("{{server=\"127.0.0.1\",auth_port=\"{}\",acct_port=\"{}\"}}", fr.modern_auth, fr.modern_acct);
+    for sample in [format!("radius_rs_server_requests_total{labels} 3"), format!("radius_rs_server_accepts_total{labels} 2"), format!("radius_rs_server_rejects_total{labels} 1")] {
+        assert!(prom.lines().any(|l| l == sample), "missing `{sample}`:\n{prom}");
+    }
+    assert!(prom.contains("# TYPE radius_rs_server_pending gauge") && prom.contains("# TYPE radius_rs_dmd_naks_total counter"));
+    for l in prom.lines().filter(|l| !l.starts_with('#')) {
+        let (name, value) = l.rsplit_once(' ').expect("NAME{LABELS} VALUE");
+        assert!(value.parse::<f64>().is_ok() && name.starts_with("radius_rs_"), "bad sample `{l}`");
+    }
+    // --watch refreshes in place every second.
+    let started = Instant::now();
+    let o = radius_rs(&s.config, &["monitor", "--watch", "--count", "2"], "");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(text(&o).0.matches("\x1b[H\x1b[2J").count(), 2);
+    assert!(started.elapsed() >= Duration::from_secs(1));
     let _ = &s.dir;
 }
 
