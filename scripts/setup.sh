@@ -13,7 +13,7 @@ set -euo pipefail
 # reaching a subscriber's delegated IPv6 prefix.
 APT_PACKAGES=(freeradius freeradius-utils pamtester libpam0g-dev libpam-radius-auth
     openssh-server openssh-client sshpass valgrind
-    ppp ppp-dev qemu-system-x86 kmod busybox-static pppoe xl2tpd iputils-ping)
+    ppp ppp-dev qemu-system-x86 kmod busybox-static pppoe xl2tpd iputils-ping lintian)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -23,6 +23,9 @@ echo "== pppd 2.5 plugin (clippy, build)"
 "${PPPD_2_5[@]}" cargo clippy -p radius-ffi -p pppd_radius_rs --all-targets --quiet --target-dir target/pppd-2.5 -- -D warnings
 "${PPPD_2_5[@]}" cargo build -p pppd_radius_rs --quiet --target-dir target/pppd-2.5
 
+echo "== packages (packaging/build.sh: the bookworm and trixie .debs the packages suite installs)"
+bash packaging/build.sh 2>&1 | grep -v "does not match the pattern"
+
 echo "== tests"
 cargo test --workspace 2>&1 | tee /tmp/radius-rs-test.log
 echo "== tests of the FFI and the plugin built for pppd 2.5"

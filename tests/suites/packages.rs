@@ -1,0 +1,57 @@
+//! The .deb as an admin installs it (packaging/build.sh builds it into
+//! target/packages/; the test command runs that first): into a throwaway
+//! overlay of the Debian trixie root (scripts/setup.sh), `dpkg -i` +
+//! `apt-get -f install`, the shipped /etc/radius_rs/radius.toml with only
+//! the server's ports and secret filled in, `pam-auth-update --enable
+//! radius_rs`, and pamtester logs a RADIUS-only user in against this
+//! FreeRADIUS; `dpkg -r` keeps only the conffile and `dpkg -P` leaves
+//! nothing behind. lintian reports no errors on either package.
+
+use radius_testbed::{FreeRadius, SECRET};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TRIXIE: &str = "/var/lib/radius_rs/trixie";
+
+fn packages() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/packages")
+}
+
+fn deb(name: &str) -> PathBuf {
+    let p = packages().join(name);
+    assert!(p.exists(), "{} is missing: bash packaging/build.sh builds it", p.display());
+    p
+}
+
+#[test]
+fn deb_installs_logs_in_and_purges_clean() {
+    let fr = FreeRadius::start();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../packaging/install-test.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(TRIXIE)
+        .arg(deb("radius-rs_trixie_amd64.deb"))
+        .args([fr.modern_auth.to_string(), fr.modern_acct.to_string(), SECRET.to_string(), "alice".into(), "alice-password".into()])
+        .output()
+        .expect("bash");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let results: Vec<&str> = text.lines().filter(|l| l.starts_with("RESULT ")).collect();
+    assert!(results.contains(&"RESULT done ok"), "the install test did not finish:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    for step in ["install", "conffile-mode", "check-config", "pam-auth-update", "login", "wrong-password", "remove", "purge"] {
+        assert!(results.contains(&format!("RESULT {step} ok").as_str()), "step {step}:\n{}", results.join("\n"));
+    }
+    eprintln!("{}", results.join("\n"));
+    let failed: Vec<&&str> = results.iter().filter(|l| l.contains("FAIL")).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    assert!(fr.debug_log().contains("User-Name = \"alice\""), "the login did not reach FreeRADIUS");
+}
+
+#[test]
+fn lintian_reports_no_errors() {
+    for name in ["radius-rs_bookworm_amd64.deb", "radius-rs_trixie_amd64.deb"] {
+        let out = Command::new("lintian").args(["--tag-display-limit", "0"]).arg(deb(name)).output().expect("lintian (scripts/setup.sh installs it)");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("E: ")).collect();
+        assert!(errors.is_empty(), "{name}: lintian errors:\n{}", errors.join("\n"));
+    }
+}
