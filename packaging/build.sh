@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds the radius-rs .deb packages into target/packages/: one for Debian
+# Builds the radius-rs packages into target/packages/: a .deb for Debian
 # bookworm (pppd 2.4.9, this system's headers) and one for Debian trixie
 # (pppd 2.5.2, the plugin built against the trixie root's headers that
-# scripts/setup.sh debootstraps). cargo-deb does the packaging; the
+# scripts/setup.sh debootstraps), and an .rpm in the EL9 layout (lib64,
+# pppd 2.4.9). cargo-deb and cargo-generate-rpm do the packaging; the
 # package's files, modes, conffile and maintainer scripts are declared in
-# crates/radius-cli/Cargo.toml ([package.metadata.deb]).
+# crates/radius-cli/Cargo.toml ([package.metadata.deb], [...generate-rpm]).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo-deb >/dev/null || cargo install --locked --quiet cargo-deb
@@ -24,4 +25,7 @@ mkdir -p "$out/stage/trixie"
 cp target/pppd-2.5/release/libradius_rs.so "$out/stage/trixie/radius_rs.so"
 cargo deb --no-build --no-strip -p radius-cli --output "$out/radius-rs_bookworm_amd64.deb" >/dev/null
 cargo deb --no-build --no-strip -p radius-cli --variant trixie --output "$out/radius-rs_trixie_amd64.deb" >/dev/null
-ls -l "$out"/*.deb
+# The EL9 .rpm (cargo-generate-rpm; [package.metadata.generate-rpm]).
+command -v cargo-generate-rpm >/dev/null || cargo install --locked --quiet cargo-generate-rpm
+cargo generate-rpm -p crates/radius-cli -o "$out/radius-rs.el9.x86_64.rpm"
+ls -l "$out"/*.deb "$out"/*.rpm

@@ -10,10 +10,11 @@ set -euo pipefail
 # plugin API headers; qemu-system-x86, kmod, busybox-static: the throwaway VM
 # the pppd suites run in (this kernel has no PPP); pppoe, xl2tpd: the PPPoE
 # access concentrator and the L2TP LNS/LAC the suites drive; iputils-ping:
-# reaching a subscriber's delegated IPv6 prefix.
+# reaching a subscriber's delegated IPv6 prefix; lintian, rpm: checking the
+# packages.
 APT_PACKAGES=(freeradius freeradius-utils pamtester libpam0g-dev libpam-radius-auth
     openssh-server openssh-client sshpass valgrind
-    ppp ppp-dev qemu-system-x86 kmod busybox-static pppoe xl2tpd iputils-ping lintian)
+    ppp ppp-dev qemu-system-x86 kmod busybox-static pppoe xl2tpd iputils-ping lintian rpm)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -36,6 +37,14 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "setup: installing cargo-fuzz"
     cargo install --locked --quiet cargo-fuzz
 fi
+
+# The packaging tools packaging/build.sh runs.
+for tool in cargo-deb cargo-generate-rpm; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "setup: installing $tool"
+        cargo install --locked --quiet "$tool"
+    fi
+done
 
 # virtme-ng boots the host's filesystem in a VM (the pppd suites).
 if ! command -v vng >/dev/null; then

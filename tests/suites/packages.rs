@@ -5,7 +5,9 @@
 //! the server's ports and secret filled in, `pam-auth-update --enable
 //! radius_rs`, and pamtester logs a RADIUS-only user in against this
 //! FreeRADIUS; `dpkg -r` keeps only the conffile and `dpkg -P` leaves
-//! nothing behind. lintian reports no errors on either package.
+//! nothing behind. lintian reports no errors on either package. The .rpm
+//! lists the EL9 paths with their modes (`rpm -qlpv`) and installs into a
+//! scratch root (`rpm -i --root`).
 
 use radius_testbed::{FreeRadius, SECRET};
 use std::path::{Path, PathBuf};
@@ -54,4 +56,36 @@ fn lintian_reports_no_errors() {
         let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("E: ")).collect();
         assert!(errors.is_empty(), "{name}: lintian errors:\n{}", errors.join("\n"));
     }
+}
+
+#[test]
+fn rpm_lists_the_el9_layout_and_installs_into_a_scratch_root() {
+    let rpm = deb("radius-rs.el9.x86_64.rpm");
+    let out = Command::new("rpm").arg("-qlpv").arg(&rpm).output().expect("rpm (scripts/setup.sh installs it)");
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{list}{}", String::from_utf8_lossy(&out.stderr));
+    for (mode, path) in [
+        ("-rwxr-xr-x", "/usr/bin/radius-rs"),
+        ("-rwxr-xr-x", "/usr/sbin/radius-rs-dmd"),
+        ("-rwxr-xr-x", "/usr/lib64/security/pam_radius_rs.so"),
+        ("-rwxr-xr-x", "/usr/lib64/pppd/2.4.9/radius_rs.so"),
+        ("-rw-------", "/etc/radius_rs/radius.toml"),
+        ("-rw-r--r--", "/usr/lib/systemd/system/radius-rs-dmd.service"),
+        ("-rw-r--r--", "/usr/lib/tmpfiles.d/radius_rs.conf"),
+        ("-rw-r--r--", "/usr/share/man/man5/radius_rs.toml.5.gz"),
+    ] {
+        assert!(list.lines().any(|l| l.starts_with(mode) && l.ends_with(path)), "{mode} {path} not in:\n{list}");
+    }
+    let root = tempfile::tempdir().unwrap();
+    let out = Command::new("rpm")
+        .args(["-i", "--nodeps", "--noscripts", "--root"])
+        .arg(root.path())
+        .arg(&rpm)
+        .output()
+        .expect("rpm");
+    assert!(out.status.success(), "rpm -i --root: {}", String::from_utf8_lossy(&out.stderr));
+    let installed = root.path().join("usr/lib64/pppd/2.4.9/radius_rs.so");
+    assert!(installed.exists(), "{} missing after rpm -i", installed.display());
+    let conf = std::fs::metadata(root.path().join("etc/radius_rs/radius.toml")).unwrap();
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&conf.permissions()) & 0o777, 0o600);
 }

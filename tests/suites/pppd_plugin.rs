@@ -32,8 +32,8 @@ enum Pppd {
 
 /// The scenarios the pppd 2.5 VM runs: the core ones (every method,
 /// local first, accounting, Session-Timeout, a Disconnect, PPPoE).
-const CORE_2_5: &str = "pap_radius_session,pap_wrong_password,chap_md5_radius,mschapv1_radius,mschapv2_mppe_radius,local_,ipv6_,session_timeout,traffic_limit,\
-dm_disconnect_by_user,dm_coa_session_timeout,pppoe_,radius_so_drop_in";
+const CORE_2_5: &str = "pap_radius_session,chap_md5_radius,mschapv1_radius,mschapv2_mppe_radius,local_chap_first,local_pap_first,\
+local_static_addresses,ipv6_,session_timeout,traffic_limit,dm_disconnect_by_user,pppoe_,radius_so_drop_in";
 
 fn target_dir() -> PathBuf {
     // tests/ → the workspace's target/<profile>/
@@ -161,19 +161,16 @@ scenarios!(
 scenarios_2_5!(
     setup,
     pap_radius_session,
-    pap_wrong_password,
     chap_md5_radius,
     mschapv1_radius,
     mschapv2_mppe_radius,
     local_chap_first,
-    local_mschapv2_mppe,
     local_pap_first,
     local_static_addresses,
     ipv6_delegated_prefix,
     session_timeout,
     traffic_limit,
     dm_disconnect_by_user,
-    dm_coa_session_timeout,
     pppoe_kernel_mode,
     radius_so_drop_in,
 );
