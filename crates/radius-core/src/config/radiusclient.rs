@@ -193,12 +193,13 @@ pub fn parse_with(text: &str, path: &Path, sources: &dyn Sources) -> Result<Conf
     })
 }
 
+/// A server name as radiusclient writes it: an address or a host name
+/// (through the same resolution as a radius.toml `address`), no `@vrf`.
 fn resolve(name: &str, port: u16, sources: &dyn Sources) -> Result<IpAddr, String> {
-    if let Ok(ip) = name.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
-        return Ok(ip);
+    match super::resolve_address(name, port, sources)? {
+        (ip, None) => Ok(ip),
+        (_, Some(_)) => Err(format!("`{name}`: radiusclient has no `@vrf`")),
     }
-    let addrs = sources.resolve(name, port).map_err(|e| format!("cannot resolve server `{name}`: {e}"))?;
-    addrs.into_iter().next().ok_or_else(|| format!("server `{name}` resolves to no address"))
 }
 
 /// The secret of the `servers` line for the server `name` at `ip`: the
