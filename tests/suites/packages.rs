@@ -89,3 +89,28 @@ fn rpm_lists_the_el9_layout_and_installs_into_a_scratch_root() {
     let conf = std::fs::metadata(root.path().join("etc/radius_rs/radius.toml")).unwrap();
     assert_eq!(std::os::unix::fs::PermissionsExt::mode(&conf.permissions()) & 0o777, 0o600);
 }
+
+/// Every man page the packages ship renders (`man -l`) without a warning
+/// and starts with its NAME.
+#[test]
+fn every_man_page_renders() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../packaging/man");
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    pages.sort();
+    assert_eq!(pages.len(), 5, "{pages:?}");
+    for page in pages {
+        let out = Command::new("man").args(["-l", "-Tutf8", "--warnings"]).arg(&page).env("MANWIDTH", "80").output().expect("man (man-db)");
+        let warnings = String::from_utf8_lossy(&out.stderr);
+        // Bold and underline come as overstrikes (`N\bN`): keep the last character of each.
+        let mut text = String::new();
+        for c in String::from_utf8_lossy(&out.stdout).chars() {
+            if c == '\u{8}' {
+                text.pop();
+            } else {
+                text.push(c);
+            }
+        }
+        assert!(out.status.success() && warnings.trim().is_empty(), "{}: {warnings}", page.display());
+        assert!(text.contains("NAME") && text.contains("SEE ALSO"), "{}:\n{text}", page.display());
+    }
+}
