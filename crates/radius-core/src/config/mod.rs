@@ -9,6 +9,8 @@ pub mod duration;
 pub mod legacy;
 mod locate;
 pub mod radiusclient;
+#[cfg(test)]
+mod reference;
 pub(crate) mod model;
 
 pub use legacy::Families;
