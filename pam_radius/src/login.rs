@@ -56,12 +56,17 @@ fn authenticate_inner<H: PamHandler>(h: &mut H, args: &Args, deps: &Deps<'_>) ->
         log.log(Level::Warning, &warning.0);
     }
     let rhost = h.item(Item::RemoteHost).ok().flatten().filter(|h| !h.is_empty());
-    if loaded.registry.in_force() {
-        if let Err(refusal) = loaded.registry.check_source(&user, rhost.as_deref()) {
+    // The registry is asked once: where the user may come from now, his
+    // policies once RADIUS accepts him.
+    let entry = if loaded.registry.in_force() {
+        let checked = loaded.registry.entry(&user).and_then(|e| e.check_source(rhost.as_deref()).map(|()| e));
+        Some(checked.map_err(|refusal| {
             log.log(Level::Warning, &format!("refused: {refusal}"));
-            return Err(PamError::AuthErr);
-        }
-    }
+            PamError::AuthErr
+        })?)
+    } else {
+        None
+    };
     let password = obtain_password(h, args, deps)?;
 
     let mut request = AuthRequest::new(&user, Credentials::pap(Secret::new(password.to_vec())), Service::Login);
@@ -115,8 +120,8 @@ fn authenticate_inner<H: PamHandler>(h: &mut H, args: &Args, deps: &Deps<'_>) ->
     if let Some(ip) = reply.get(attr::FRAMED_IP_ADDRESS).and_then(|b| <[u8; 4]>::try_from(b).ok()) {
         let _ = h.putenv("Framed-IP-Address", &Ipv4Addr::from(ip).to_string());
     }
-    let policies = if loaded.registry.in_force() {
-        match loaded.registry.policies_for(&user) {
+    let policies = if let Some(entry) = &entry {
+        match entry.policies() {
             Ok(p) => {
                 h.putenv("RADIUS_POLICIES", &p.joined()).map_err(|_| {
                     log.log(Level::Error, "cannot set the PAM environment variable RADIUS_POLICIES");

@@ -121,24 +121,52 @@ impl Registry {
             .collect()
     }
 
+    /// `user` looked up once (the tables, then the store), for both
+    /// questions a login asks: where he may come from, then his policies.
+    pub fn entry(&self, user: &str) -> Result<Entry<'_>, Refusal> {
+        Ok(Entry { registry: self, user: user.to_string(), found: self.user(user)? })
+    }
+
     /// The policies of an accepted `user`.
     pub fn policies_for(&self, user: &str) -> Result<Policies, Refusal> {
-        if let Some(entry) = self.user(user)? {
-            return Ok(Policies { names: entry.policies, registered: true });
-        }
-        if self.defaults.unregistered_user_policies.is_empty() {
-            return Err(Refusal::Unregistered(user.to_string()));
-        }
-        Ok(Policies { names: self.defaults.unregistered_user_policies.clone(), registered: false })
+        self.entry(user)?.policies()
     }
 
     /// Checks where a login comes from against the user's `bound_cidrs`
     /// (or the registry's). No limit configured: anywhere.
     pub fn check_source(&self, user: &str, remote_host: Option<&str>) -> Result<(), Refusal> {
-        let entry = self.user(user)?;
-        let cidrs: &[IpNet] = match &entry {
+        self.entry(user)?.check_source(remote_host)
+    }
+}
+
+/// One user as the registry found him (or did not).
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    registry: &'a Registry,
+    user: String,
+    found: Option<UserSection>,
+}
+
+impl Entry<'_> {
+    /// His policies once RADIUS accepted him.
+    pub fn policies(&self) -> Result<Policies, Refusal> {
+        if let Some(entry) = &self.found {
+            return Ok(Policies { names: entry.policies.clone(), registered: true });
+        }
+        let defaults = &self.registry.defaults;
+        if defaults.unregistered_user_policies.is_empty() {
+            return Err(Refusal::Unregistered(self.user.clone()));
+        }
+        Ok(Policies { names: defaults.unregistered_user_policies.clone(), registered: false })
+    }
+
+    /// Checks where the login comes from against his `bound_cidrs` (or the
+    /// registry's). No limit configured: anywhere.
+    pub fn check_source(&self, remote_host: Option<&str>) -> Result<(), Refusal> {
+        let user = self.user.as_str();
+        let cidrs: &[IpNet] = match &self.found {
             Some(u) if !u.bound_cidrs.is_empty() => &u.bound_cidrs,
-            _ => &self.defaults.bound_cidrs,
+            _ => &self.registry.defaults.bound_cidrs,
         };
         if cidrs.is_empty() {
             return Ok(());
