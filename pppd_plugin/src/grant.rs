@@ -10,9 +10,10 @@ use radius_ffi::pppd::Ipv6Route;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// The peer's address, per Framed-IP-Address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PeerAddress {
     /// No Framed-IP-Address, or 0xFFFFFFFE: pppd's own (options, ip-pool).
+    #[default]
     NasChooses,
     /// 0xFFFFFFFF: the peer may ask for any.
     PeerChooses,
@@ -20,8 +21,9 @@ pub enum PeerAddress {
     Fixed(Ipv4Addr),
 }
 
-/// Everything the plugin applies from an Access-Accept.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Everything the plugin applies from an Access-Accept (the default: what
+/// an Accept without attributes grants).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Grant {
     /// The peer's IPv4 address.
     pub address: PeerAddress,
@@ -115,27 +117,9 @@ impl Grant {
 
 /// Reads the attributes of an Access-Accept.
 pub fn from_attributes(attributes: &[Attribute]) -> Result<Grant, GrantError> {
-    let mut g = Grant {
-        address: PeerAddress::NasChooses,
-        netmask: None,
-        mtu: None,
-        session_timeout: None,
-        idle_timeout: None,
-        interim_interval: None,
-        octets_limit: None,
-        classes: Vec::new(),
-        dns: (None, None),
-        interface_id: None,
-        mppe_policy: None,
-        framed_ipv6_prefix: None,
-        delegated_ipv6_prefix: None,
-        framed_ipv6_routes: Vec::new(),
-        unusable: Vec::new(),
-        script_env: Vec::new(),
-        radattr: Vec::new(),
-    };
+    let mut g = Grant::default();
     let (mut policy, mut types) = (None, None);
-    let mut direction = None;
+    let (mut octets, mut direction) = (None, 0);
     for a in attributes {
         match a.typ {
             attr::SERVICE_TYPE => match integer(&a.value) {
@@ -167,13 +151,12 @@ pub fn from_attributes(attributes: &[Attribute]) -> Result<Grant, GrantError> {
             attr::CLASS => g.classes.push(a.value.clone()),
             attr::SESSION_OCTETS_LIMIT => {
                 if let Some(n) = integer(&a.value).filter(|&n| n > 0) {
-                    g.octets_limit = Some((n, g.octets_limit.map_or(0, |(_, d)| d)));
+                    octets = Some(n);
                 }
             }
             attr::OCTETS_DIRECTION => {
                 // As radius.so: an unknown direction counts both ways.
-                let d = integer(&a.value).filter(|&d| d <= 4).unwrap_or(0);
-                direction = Some(d);
+                direction = integer(&a.value).filter(|&d| d <= 4).unwrap_or(0);
             }
             attr::FRAMED_INTERFACE_ID => g.interface_id = <[u8; 8]>::try_from(a.value.as_slice()).ok(),
             attr::FRAMED_IPV6_PREFIX | attr::DELEGATED_IPV6_PREFIX => {
@@ -204,9 +187,7 @@ pub fn from_attributes(attributes: &[Attribute]) -> Result<Grant, GrantError> {
             _ => {}
         }
     }
-    if let (Some((n, _)), Some(d)) = (g.octets_limit, direction) {
-        g.octets_limit = Some((n, d));
-    }
+    g.octets_limit = octets.map(|n| (n, direction));
     if let (Some(p), t) = (policy, types) {
         g.mppe_policy = Some((p, t.unwrap_or(0)));
     }

@@ -4,6 +4,7 @@
 //! (Stop, the session's files removed), and a new link in the same pppd.
 
 use crate::accounting::terminate_cause;
+use crate::grant::Grant;
 use crate::link::Link;
 use crate::radattr;
 use crate::state::{Authenticated, Decider, Running, Setup, State};
@@ -53,14 +54,13 @@ pub fn phase_changed(st: &mut State, phase: i32) {
 pub fn ip_up(st: &mut State, host: &impl PppdHost) {
     let Some(auth) = st.auth.clone() else { return };
     let Some(setup) = st.setup(host) else { return };
-    let (classes, interim, session_timeout, idle_timeout, by) = match &auth.by {
-        Decider::Radius { grant } => (grant.classes.clone(), grant.interim_interval, grant.session_timeout, grant.idle_timeout, AuthenticatedBy::Radius),
-        Decider::Local { .. } => (Vec::new(), None, None, None, AuthenticatedBy::Local),
+    let no_grant = Grant::default();
+    let (grant, by) = match &auth.by {
+        Decider::Radius { grant } => (grant, AuthenticatedBy::Radius),
+        Decider::Local { .. } => (&no_grant, AuthenticatedBy::Local),
     };
-    let (framed_ipv6_prefix, delegated_ipv6_prefix) = match &auth.by {
-        Decider::Radius { grant } => (grant.framed_ipv6_prefix, grant.delegated_ipv6_prefix),
-        Decider::Local { .. } => (None, None),
-    };
+    let (classes, interim, session_timeout, idle_timeout) = (grant.classes.clone(), grant.interim_interval, grant.session_timeout, grant.idle_timeout);
+    let (framed_ipv6_prefix, delegated_ipv6_prefix) = (grant.framed_ipv6_prefix, grant.delegated_ipv6_prefix);
     let config = &setup.settings.config;
     let link = Link::read(host);
     let pid = host.pid();
