@@ -59,21 +59,9 @@ pub fn import(format: Format, file: &Path, sources: &dyn Sources) -> Result<Conf
     .map_err(|e| e.to_string())
 }
 
-/// A TOML string (basic string, escaped).
+/// A TOML string value, quoted and escaped by the toml crate.
 fn quoted(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    toml::Value::String(s.to_string()).to_string()
 }
 
 fn duration(d: std::time::Duration) -> String {
