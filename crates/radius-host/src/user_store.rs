@@ -98,14 +98,15 @@ fn valid_policy(p: &str) -> bool {
     !p.is_empty() && p.len() <= MAX_NAME && p.chars().all(|c| name_char(c) || c == ':')
 }
 
-/// A user file's text.
+/// A user file's text (TOML, written by the toml crate).
 pub fn render(user: &UserSection) -> String {
-    let list = |v: &mut dyn Iterator<Item = String>| v.map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
-    let mut text = format!("policies = [{}]\n", list(&mut user.policies.iter().cloned()));
+    let strings = |v: Vec<String>| toml::Value::Array(v.into_iter().map(toml::Value::String).collect());
+    let mut table = toml::Table::new();
+    table.insert("policies".into(), strings(user.policies.clone()));
     if !user.bound_cidrs.is_empty() {
-        text += &format!("bound_cidrs = [{}]\n", list(&mut user.bound_cidrs.iter().map(IpNet::to_string)));
+        table.insert("bound_cidrs".into(), strings(user.bound_cidrs.iter().map(IpNet::to_string).collect()));
     }
-    text
+    table.to_string()
 }
 
 /// The store at a directory; nothing is opened until it is used.
