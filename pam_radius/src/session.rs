@@ -7,6 +7,7 @@ use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
 use radius_core::log::Level;
 use radius_core::packet::attr;
 use radius_core::packet::AttributeList;
+use radius_core::spool::{deliver, Delivery, Held, LazySpool};
 use radius_core::Service;
 use radius_ffi::pam::{Item, PamError, PamHandler, PamResult};
 use std::time::SystemTime;
@@ -51,8 +52,9 @@ pub fn open<H: PamHandler>(h: &mut H, args: &Args, deps: &Deps<'_>) -> PamResult
     }
     let started = SystemTime::now();
     let record = AccountingRecord { attributes: attributes.clone(), ..AccountingRecord::new(AcctStatus::Start, Service::Login) };
-    send(deps, &loaded.config, &record, &id, &user)?;
-    h.set_data(stored::SESSION, stored::Session { id, started, attributes }).map_err(|_| {
+    let mut spool_held = Held::default();
+    send(deps, &loaded.config, &record, &id, &user, &mut spool_held)?;
+    h.set_data(stored::SESSION, stored::Session { id, started, attributes, spool_held }).map_err(|_| {
         log.log(Level::Error, "cannot keep the session for close_session");
         PamError::SessionErr
     })
@@ -77,26 +79,46 @@ pub fn close<H: PamHandler>(h: &mut H, args: &Args, deps: &Deps<'_>) -> PamResul
         log.log(Level::Error, &format!("accounting Stop for session {} (`{user}`) not sent: {e}", session.id));
         PamError::SessionErr
     })?;
-    send(deps, &loaded.config, &record, &session.id, &user)
+    let mut held = session.spool_held;
+    send(deps, &loaded.config, &record, &session.id, &user, &mut held)
 }
 
-fn send(deps: &Deps<'_>, config: &radius_core::Config, record: &AccountingRecord, id: &str, user: &str) -> PamResult<()> {
+/// Delivers a record to a server or, when none takes it, into the
+/// accounting spool (radius-rs-dmd sends it later): either way the session
+/// goes on. Only a record that is neither sent nor safely spooled fails it.
+fn send(deps: &Deps<'_>, config: &radius_core::Config, record: &AccountingRecord, id: &str, user: &str, held: &mut Held) -> PamResult<()> {
     let what = match record.status {
         AcctStatus::Start => "Start",
         _ => "Stop",
     };
     let mut radius = (deps.connect)(config);
-    match radius.account(record) {
-        Ok(server) => {
+    let spool = LazySpool::new(&config.accounting);
+    let delivered = deliver(&spool, held, record, &mut |r| radius.account(r), deps.log);
+    match delivered {
+        Ok(Delivery::Sent { server }) => {
             deps.log.log(Level::Info, &format!(
                 "accounting {what} for session {id} (`{user}`) accepted by server {}",
                 radius.server_name(server)
             ));
             Ok(())
         }
+        Ok(Delivery::Spooled { name, why }) => {
+            let why = why.map(|e| e.to_string()).unwrap_or_else(|| "the session's Start waits in the spool".into());
+            deps.log.log(Level::Warning, &format!(
+                "accounting {what} for session {id} (`{user}`): {why}; spooled as {name} for radius-rs-dmd to deliver"
+            ));
+            Ok(())
+        }
+        Ok(Delivery::Dropped { .. }) => unreachable_dropped(deps, what, id, user),
         Err(e) => {
             deps.log.log(Level::Error, &format!("accounting {what} for session {id} (`{user}`) not delivered: {e}"));
             Err(PamError::SessionErr)
         }
     }
+}
+
+/// Only Interim-Updates are dropped from a full spool, and PAM sends none.
+fn unreachable_dropped(deps: &Deps<'_>, what: &str, id: &str, user: &str) -> PamResult<()> {
+    deps.log.log(Level::Error, &format!("accounting {what} for session {id} (`{user}`) dropped from a full spool"));
+    Err(PamError::SessionErr)
 }

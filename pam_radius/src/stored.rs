@@ -40,6 +40,8 @@ pub struct Session {
     pub started: SystemTime,
     /// The attributes of the Start, repeated in the Stop.
     pub attributes: AttributeList,
+    /// Whether the Start waits in the accounting spool (the Stop then queues behind it).
+    pub spool_held: radius_core::spool::Held,
 }
 
 /// What pam_sm_setcred returns: the result of pam_sm_authenticate.

@@ -9,7 +9,8 @@ use crate::link::Link;
 use crate::radattr;
 use crate::state::{Authenticated, Decider, Running, Setup, State};
 use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
-use radius_core::log::Level;
+use radius_core::log::{Level, Log};
+use radius_core::spool::{deliver, Delivery, Held};
 use radius_core::ppp_session::{hex, AuthenticatedBy, PppSession, Usage};
 use radius_host::sessions;
 use radius_ffi::pppd::{LinkCounters, PppdHost};
@@ -27,9 +28,35 @@ pub const IDLE_TIMER: usize = 4;
 /// pppd's phase while a new link is negotiated.
 pub const PHASE_ESTABLISH: i32 = radius_ffi::pppd::plugin::PHASE_ESTABLISH;
 
-fn send(setup: &mut Setup, host: &impl PppdHost, record: &AccountingRecord, what: &str, user: &str) {
-    if let Err(e) = setup.radius.account(record) {
-        host.log(Level::Warning, &format!("accounting {what} for {user}: {e}"));
+/// pppd's log as a [`Log`].
+struct HostLog<'a, H: PppdHost>(&'a H);
+
+impl<H: PppdHost> Log for HostLog<'_, H> {
+    fn log(&self, level: Level, message: &str) {
+        self.0.log(level, message);
+    }
+}
+
+/// Delivers a record: to a server, or into the spool (radius-rs-dmd sends
+/// it later). False when it is lost (no server, and no spool to keep it).
+fn send(setup: &mut Setup, host: &impl PppdHost, record: &AccountingRecord, what: &str, user: &str, held: &mut Held) -> bool {
+    let Setup { radius, spool, .. } = setup;
+    match deliver(spool, held, record, &mut |r| radius.account(r), &HostLog(host)) {
+        Ok(Delivery::Sent { .. }) => true,
+        Ok(Delivery::Spooled { name, why }) => {
+            let why = why.map(|e| e.to_string()).unwrap_or_else(|| "earlier records of the session wait in the spool".into());
+            host.log(Level::Warning, &format!("accounting {what} for {user}: {why}; spooled as {name} for radius-rs-dmd to deliver"));
+            true
+        }
+        Ok(Delivery::Dropped { why }) => {
+            let why = why.map(|e| e.to_string()).unwrap_or_default();
+            host.log(Level::Error, &format!("accounting {what} for {user} dropped: {why}; the spool is full"));
+            true
+        }
+        Err(e) => {
+            host.log(Level::Error, &format!("accounting {what} for {user} lost: {e}"));
+            false
+        }
     }
 }
 
@@ -84,7 +111,8 @@ pub fn ip_up(st: &mut State, host: &impl PppdHost) {
     let floor = u32::try_from(config.ppp.interim_floor.as_secs()).unwrap_or(60);
     let interim = interim.map(|i| i.max(floor).max(1));
     let control_poll = u32::try_from(config.ppp.control_poll.as_secs()).unwrap_or(1).max(1);
-    send(setup, host, &session.record(AcctStatus::Start, None, None), "Start", &session.user);
+    let mut spool_held = Held::default();
+    send(setup, host, &session.record(AcctStatus::Start, None, None), "Start", &session.user, &mut spool_held);
     match setup.sessions() {
         Ok(dir) => {
             // A control left for an earlier pppd on this interface is not ours.
@@ -105,7 +133,7 @@ pub fn ip_up(st: &mut State, host: &impl PppdHost) {
         host.schedule(IDLE_TIMER, t);
     }
     host.schedule(CONTROL_TIMER, control_poll);
-    st.running = Some(Running { session, started: Instant::now(), interim, idle_timeout, control_poll, terminate_cause: None });
+    st.running = Some(Running { session, started: Instant::now(), interim, idle_timeout, control_poll, terminate_cause: None, spool_held });
 }
 
 /// IPV6CP is up: the granted prefixes and Framed-IPv6-Routes are routed
@@ -141,7 +169,8 @@ pub fn interim(st: &mut State, host: &impl PppdHost) {
     let (Some(setup), Some(run)) = st.parts() else { return };
     let used = usage(run, host.link_counters());
     run.session.last_usage = Some(used);
-    send(setup, host, &run.session.record(AcctStatus::InterimUpdate, Some(&used), None), "Interim-Update", &run.session.user);
+    let record = run.session.record(AcctStatus::InterimUpdate, Some(&used), None);
+    send(setup, host, &record, "Interim-Update", &run.session.user, &mut run.spool_held);
     if let Ok(dir) = setup.sessions() {
         if let Err(e) = dir.write(&run.session) {
             host.log(Level::Warning, &format!("cannot update the session record: {e}"));
@@ -155,7 +184,7 @@ pub fn interim(st: &mut State, host: &impl PppdHost) {
 /// IPCP is down or pppd exits: Stop, and the session's files go.
 pub fn end(st: &mut State, host: &impl PppdHost) {
     let (Some(setup), running) = st.parts() else { return };
-    if let Some(run) = running.take() {
+    if let Some(mut run) = running.take() {
         for timer in [INTERIM_TIMER, CONTROL_TIMER, SESSION_TIMER, IDLE_TIMER] {
             host.cancel(timer);
         }
@@ -164,8 +193,16 @@ pub fn end(st: &mut State, host: &impl PppdHost) {
         let asked = setup.sessions().ok().and_then(|d| d.read_control(&run.session.ifname).ok().flatten());
         let asked = asked.filter(|c| c.pid == host.pid()).and_then(|c| c.terminate_cause);
         let cause = run.terminate_cause.or(asked).unwrap_or_else(|| terminate_cause(host.exit_status()));
-        send(setup, host, &run.session.record(AcctStatus::Stop, Some(&used), Some(cause)), "Stop", &run.session.user);
-        if let Ok(dir) = setup.sessions() {
+        let record = run.session.record(AcctStatus::Stop, Some(&used), Some(cause));
+        let kept = send(setup, host, &record, "Stop", &run.session.user, &mut run.spool_held);
+        run.session.last_usage = Some(used);
+        if !kept {
+            // Neither sent nor spooled: the registry record stays, with these
+            // counters, for radius-rs-dmd to send the Stop of a pppd that is gone.
+            if let Ok(dir) = setup.sessions() {
+                let _ = dir.write(&run.session);
+            }
+        } else if let Ok(dir) = setup.sessions() {
             let _ = dir.remove_control(&run.session.ifname);
             if let Err(e) = dir.remove(&run.session.ifname, host.pid()) {
                 host.log(Level::Warning, &format!("cannot remove the session record: {e}"));

@@ -15,6 +15,7 @@ use radius_host::sessions::SessionDir;
 use radius_core::Radius;
 use std::cell::OnceCell;
 use radius_ffi::pppd::{Ipv6Route, PppdHost};
+use radius_core::spool::{Held, LazySpool};
 use std::time::Instant;
 
 /// The configuration and the client to reach RADIUS with.
@@ -24,12 +25,15 @@ pub struct Setup {
     /// The configuration and the avpair options.
     pub settings: Settings,
     sessions: OnceCell<Result<SessionDir, String>>,
+    /// The accounting spool, opened when a record first needs it.
+    pub spool: LazySpool,
 }
 
 impl Setup {
     /// A setup of `radius` and `settings`.
     pub fn new(radius: Box<dyn Radius>, settings: Settings) -> Setup {
-        Setup { radius, settings, sessions: OnceCell::new() }
+        let spool = LazySpool::new(&settings.config.accounting);
+        Setup { radius, settings, sessions: OnceCell::new(), spool }
     }
 
     /// The session registry (opened and checked once).
@@ -88,6 +92,8 @@ pub struct Running {
     pub control_poll: u32,
     /// Acct-Terminate-Cause radius-rs-dmd asked for (Admin-Reset).
     pub terminate_cause: Option<u32>,
+    /// Whether the session has records waiting in the accounting spool.
+    pub spool_held: Held,
 }
 
 /// Makes the RADIUS client for a configuration.

@@ -18,8 +18,9 @@ impl TestConfig {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("radius.toml");
         let text = format!(
-            "[client]\nnas_identifier = \"test-nas\"\nstate_dir = \"{}\"\n{client}\n{servers}",
-            dir.path().join("state").display()
+            "[client]\nnas_identifier = \"test-nas\"\nstate_dir = \"{}\"\n{client}\n{servers}\n[accounting]\nspool_dir = \"{}\"\n",
+            dir.path().join("state").display(),
+            dir.path().join("spool").display()
         );
         std::fs::write(&path, text).expect("write config");
         TestConfig { dir, path }

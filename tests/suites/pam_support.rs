@@ -212,6 +212,10 @@ impl ConfFile {
             );
         }
         text += extra;
+        if !extra.contains("[accounting]") {
+            // Each test its own spool, beside its state.
+            text += &format!("\n[accounting]\nspool_dir = \"{}\"\n", dir.path().join("spool").display());
+        }
         ConfFile::write_in(dir, "radius.toml", &text)
     }
 

@@ -40,6 +40,8 @@ enum Command {
     },
     /// Print the radius.toml equivalent to pam_radius_auth's or radius.so's configuration.
     Import(commands::import::Args),
+    /// List the accounting records waiting in the spool, or deliver them (--drain).
+    Spool(commands::spool::Args),
 }
 
 /// What a command concluded; mapped to the exit code in one place.
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Disconnect(args) => commands::disconnect::run(&cli.config, cli.debug, args),
         Command::CheckConfig => commands::check_config::run(&cli.config),
         Command::Import(args) => commands::import::run(args),
+        Command::Spool(args) => commands::spool::run(&cli.config, cli.debug, args),
         Command::Users { action } => commands::users::run(&cli.config, action),
     };
     ExitCode::from(match verdict {

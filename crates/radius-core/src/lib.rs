@@ -29,6 +29,7 @@ pub mod packet;
 pub mod ppp_session;
 pub mod secret;
 pub mod sources;
+pub mod spool;
 pub mod state;
 pub mod transport;
 pub mod trusted_dir;

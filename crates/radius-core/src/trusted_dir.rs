@@ -292,6 +292,13 @@ impl TrustedDir {
         }
     }
 
+    /// Renames `from` to `to` in this directory (a link is renamed, not followed).
+    pub fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        check_name(from)?;
+        check_name(to)?;
+        renameat(&self.fd, from, &self.fd, to).map_err(errno)
+    }
+
     /// Whether `name` exists (a link counts, and is not followed).
     pub fn exists(&self, name: &str) -> bool {
         check_name(name).is_ok() && fstatat(&self.fd, name, AtFlags::AT_SYMLINK_NOFOLLOW).is_ok()

@@ -13,6 +13,7 @@ use crate::nas_identity::NasIdentity;
 use crate::plan::{self, Changes, Plan};
 use crate::respond;
 use crate::stale;
+use radius_core::spool::{self, LazySpool};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
@@ -394,9 +395,10 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
     let _ = sweeper.join();
     let _ = shared.counters.flush();
     let mut client = Client::new(shared.config.clone(), Box::new(ArcLog(Arc::clone(&shared.log))));
-    let live = stale::sweep(&mut client, &shared.sessions, shared.log.as_ref()).live;
+    let spool = LazySpool::new(&shared.config.accounting);
+    let live = stale::sweep(&mut client, &shared.sessions, &spool, shared.log.as_ref()).live;
     if live == 0 {
-        stale::nas_state(&mut client, false, shared.log.as_ref());
+        stale::nas_state(&mut client, &spool, false, shared.log.as_ref());
     } else {
         shared.log.log(Level::Info, &format!("{live} sessions are still live: Accounting-Off not sent (it would end them on the server)"));
     }
@@ -459,26 +461,37 @@ impl Log for ArcLog {
 }
 
 /// At start: lost-session Stops, then Accounting-On when no session is
-/// live; then a sweep every `[incoming] stale_check`.
+/// live; then a sweep every `[incoming] stale_check` and a drain of the
+/// accounting spool every `[accounting] drain_interval`.
 fn sweep_loop(shared: &Shared, stopping: &AtomicBool) {
     let mut client = Client::new(shared.config.clone(), Box::new(ArcLog(Arc::clone(&shared.log))));
+    let spool = LazySpool::new(&shared.config.accounting);
     let dir = &shared.sessions;
-    let first = stale::sweep(&mut client, dir, shared.log.as_ref());
+    let log = shared.log.as_ref();
+    let first = stale::sweep(&mut client, dir, &spool, log);
     if first.live == 0 && first.undelivered == 0 {
-        stale::nas_state(&mut client, true, shared.log.as_ref());
+        stale::nas_state(&mut client, &spool, true, log);
     } else {
-        shared.log.log(
-            Level::Info,
-            &format!("{} live sessions: Accounting-On not sent (it would end them on the server)", first.live),
-        );
+        log.log(Level::Info, &format!("{} live sessions: Accounting-On not sent (it would end them on the server)", first.live));
     }
-    let every = shared.config.incoming.section.stale_check;
-    let mut next = Instant::now() + every;
+    if shared.config.accounting.spool {
+        if let Err(e) = spool.get() {
+            log.log(Level::Error, &format!("accounting spool {}: {e}; records no server takes are lost", shared.config.accounting.spool_dir.display()));
+        }
+    }
+    let (every, drain_every) = (shared.config.incoming.section.stale_check, shared.config.accounting.drain_interval);
+    let (mut next, mut next_drain) = (Instant::now() + every, Instant::now());
     while !stopping.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(100));
+        if Instant::now() >= next_drain {
+            if let Ok(s) = spool.get() {
+                spool::drain(s, &mut |r| client.account(r), log);
+            }
+            next_drain = Instant::now() + drain_every;
+        }
         if Instant::now() >= next {
-            stale::sweep(&mut client, dir, shared.log.as_ref());
+            stale::sweep(&mut client, dir, &spool, log);
             next = Instant::now() + every;
         }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }

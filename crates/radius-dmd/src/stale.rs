@@ -2,13 +2,16 @@
 //! persistent registry) get their Stop from the daemon, so the server does
 //! not keep them open forever; and the NAS-wide Accounting-On / -Off.
 //!
-//! A Stop that no server takes leaves the record in place: the next sweep
-//! sends it again. Nothing is dropped.
+//! A Stop that no server takes goes into the accounting spool (behind the
+//! session's records already waiting there) and the drain delivers it;
+//! only when the spool cannot take it either does the registry record stay
+//! for the next sweep. Nothing is dropped.
 
 use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
 use radius_core::log::{Level, Log};
 use radius_core::packet::attr::{self, terminate_cause};
 use radius_host::sessions::{self, Liveness, PppSession, SessionDir};
+use radius_core::spool::{self, deliver, Delivery, Held, LazySpool};
 use radius_core::{Client, Service};
 use std::time::SystemTime;
 
@@ -31,14 +34,14 @@ pub fn cause_for(record: &PppSession, booted: Option<u64>) -> u32 {
 pub struct Swept {
     /// Sessions still live.
     pub live: usize,
-    /// Stops delivered (their records removed).
+    /// Stops delivered or spooled (their records removed).
     pub stopped: usize,
-    /// Stops no server took (records kept for the next sweep).
+    /// Stops neither delivered nor spooled (records kept for the next sweep).
     pub undelivered: usize,
 }
 
 /// Sends a Stop for every registry session whose pppd is gone.
-pub fn sweep(client: &mut Client, dir: &SessionDir, log: &dyn Log) -> Swept {
+pub fn sweep(client: &mut Client, dir: &SessionDir, spool: &LazySpool, log: &dyn Log) -> Swept {
     let mut out = Swept::default();
     let records = match dir.list() {
         Ok(r) => r,
@@ -62,12 +65,19 @@ pub fn sweep(client: &mut Client, dir: &SessionDir, log: &dyn Log) -> Swept {
         }
         let cause = cause_for(&r, booted);
         let stop = r.lost_stop(cause, SystemTime::now());
-        match client.account(&stop) {
-            Ok(_) => {
+        // Behind the session's records still waiting in the spool, if any.
+        let mut held = Held(spool.get().ok().is_some_and(|s| s.holds(spool::session_key(&stop)).unwrap_or(false)));
+        match deliver(spool, &mut held, &stop, &mut |r| client.account(r), log) {
+            Ok(delivery) => {
                 out.stopped += 1;
+                let how = match delivery {
+                    Delivery::Sent { .. } => "Stop sent".to_string(),
+                    Delivery::Spooled { name, .. } => format!("Stop spooled as {name} (no server took it now)"),
+                    Delivery::Dropped { .. } => "Stop dropped".to_string(),
+                };
                 log.log(
                     Level::Info,
-                    &format!("{} ({}, session {}): pppd {} is gone; Stop sent (Acct-Terminate-Cause {cause})", r.ifname, r.user, r.acct_session_id, r.pid),
+                    &format!("{} ({}, session {}): pppd {} is gone; {how} (Acct-Terminate-Cause {cause})", r.ifname, r.user, r.acct_session_id, r.pid),
                 );
                 if let Err(e) = dir.remove(&r.ifname, r.pid) {
                     log.log(Level::Warning, &format!("cannot remove the record of {}: {e}", r.ifname));
@@ -83,16 +93,24 @@ pub fn sweep(client: &mut Client, dir: &SessionDir, log: &dyn Log) -> Swept {
     out
 }
 
-/// Sends Accounting-On (`on`) or Accounting-Off for the PPP service.
-pub fn nas_state(client: &mut Client, on: bool, log: &dyn Log) -> bool {
+/// Sends Accounting-On (`on`) or Accounting-Off for the PPP service (into
+/// the spool, behind what waits there, when no server takes it).
+pub fn nas_state(client: &mut Client, spool: &LazySpool, on: bool, log: &dyn Log) -> bool {
     let status = if on { AcctStatus::AccountingOn } else { AcctStatus::AccountingOff };
     let record = AccountingRecord::new(status, Service::Ppp).text(attr::ACCT_SESSION_ID, &new_session_id());
     let name = if on { "Accounting-On" } else { "Accounting-Off" };
-    match client.account(&record) {
-        Ok(_) => {
+    let mut held = Held::default();
+    match deliver(spool, &mut held, &record, &mut |r| client.account(r), log) {
+        Ok(Delivery::Sent { .. }) => {
             log.log(Level::Info, &format!("{name} sent"));
             true
         }
+        Ok(Delivery::Spooled { name: file, why }) => {
+            let why = why.map(|e| e.to_string()).unwrap_or_default();
+            log.log(Level::Warning, &format!("{name} not delivered now ({why}); spooled as {file}"));
+            true
+        }
+        Ok(Delivery::Dropped { .. }) => false,
         Err(e) => {
             log.log(Level::Warning, &format!("{name} not delivered: {e}"));
             false

@@ -6,6 +6,7 @@ pub mod import;
 pub mod login;
 pub mod monitor;
 pub mod sessions;
+pub mod spool;
 pub mod users;
 
 use radius_core::Config;

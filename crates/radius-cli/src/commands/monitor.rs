@@ -6,10 +6,11 @@
 use crate::Verdict;
 use radius_core::counters::{self, Counter, Counters};
 use radius_core::state::FileState;
+use radius_core::spool;
 use radius_core::Config;
 use std::fmt::Write;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// `radius-rs monitor [--prometheus] [--watch [--count N]]`.
 #[derive(Debug, clap::Args)]
@@ -38,6 +39,7 @@ struct Report {
     servers: Vec<ServerCounters>,
     incoming_port: u16,
     incoming: Option<radius_host::incoming_counters::Snapshot>,
+    spool: Option<(String, spool::Stats)>,
     errors: Vec<String>,
 }
 
@@ -47,7 +49,7 @@ fn read(config: &Config) -> Result<Report, String> {
         return Err(format!("state_dir: {problem}"));
     }
     let store = Counters::new(&state);
-    let mut report = Report { servers: Vec::new(), incoming_port: config.incoming.section.port, incoming: None, errors: Vec::new() };
+    let mut report = Report { servers: Vec::new(), incoming_port: config.incoming.section.port, incoming: None, spool: None, errors: Vec::new() };
     for server in &config.servers {
         match store.snapshot(server) {
             Ok(snap) => report.servers.push(ServerCounters {
@@ -62,6 +64,12 @@ fn read(config: &Config) -> Result<Report, String> {
     match radius_host::incoming_counters::snapshot(&config.client.state_dir) {
         Ok(snap) => report.incoming = Some(snap),
         Err(e) => report.errors.push(format!("cannot read the radius-rs-dmd counters: {e}")),
+    }
+    if config.accounting.spool {
+        match spool::Spool::open(&config.accounting).and_then(|s| s.stats()) {
+            Ok(stats) => report.spool = Some((config.accounting.spool_dir.display().to_string(), stats)),
+            Err(e) => report.errors.push(format!("cannot read the accounting spool: {e}")),
+        }
     }
     Ok(report)
 }
@@ -87,7 +95,33 @@ fn text(r: &Report) -> String {
             let _ = writeln!(t, "  {:>37}: {value}", format!("naks {} {}", cause.value(), cause.name()));
         }
     }
+    if let Some((path, stats)) = &r.spool {
+        let _ = writeln!(t, "accounting spool ({path}):");
+        for (name, value) in spool_values(stats) {
+            let _ = writeln!(t, "  {name:>16}: {value}");
+        }
+        let _ = writeln!(t, "  {:>16}: {}", "oldest-age", oldest_age(stats).map(|a| format!("{a}s")).unwrap_or_else(|| "-".into()));
+    }
     t
+}
+
+/// The spool's numbers, by name (depth and interims are gauges, the rest counters).
+fn spool_values(s: &spool::Stats) -> [(&'static str, u64); 8] {
+    [
+        ("depth", s.depth as u64),
+        ("interims", s.interims as u64),
+        ("spooled", s.spooled),
+        ("drained", s.drained),
+        ("dropped", s.dropped),
+        ("quarantined", s.quarantined),
+        ("over-limit", s.over_limit),
+        ("bad-files", s.quarantined_files as u64),
+    ]
+}
+
+/// Seconds since the oldest waiting record's event.
+fn oldest_age(s: &spool::Stats) -> Option<u64> {
+    s.oldest.map(|o| SystemTime::now().duration_since(o).unwrap_or_default().as_secs())
 }
 
 /// A Prometheus metric name from a counter's name.
@@ -130,6 +164,17 @@ fn prometheus(r: &Report) -> String {
         for (cause, value) in &snap.naks {
             let _ = writeln!(t, "radius_rs_dmd_naks_total{{error_cause=\"{}\",name=\"{}\"}} {value}", cause.value(), label(cause.name()));
         }
+    }
+    if let Some((_, stats)) = &r.spool {
+        for (name, value) in spool_values(stats) {
+            let (m, kind) = match name {
+                "depth" | "interims" | "bad-files" => (format!("radius_rs_spool_{}", metric(name)), "gauge"),
+                _ => (format!("radius_rs_spool_{}_total", metric(name)), "counter"),
+            };
+            let _ = writeln!(t, "# TYPE {m} {kind}\n{m} {value}");
+        }
+        let _ = writeln!(t, "# HELP radius_rs_spool_oldest_age_seconds age of the oldest waiting record\n# TYPE radius_rs_spool_oldest_age_seconds gauge");
+        let _ = writeln!(t, "radius_rs_spool_oldest_age_seconds {}", oldest_age(stats).unwrap_or(0));
     }
     t
 }

@@ -110,6 +110,8 @@ pub fn parse_with(text: &str, path: &Path, families: Families, sources: &dyn Sou
         ppp: Default::default(),
         sessions: Default::default(),
         incoming,
+        // The spool as in radius.toml: a record no server takes is kept.
+        accounting: Default::default(),
     })
 }
 

@@ -16,7 +16,7 @@ pub(crate) mod model;
 pub use legacy::Families;
 pub use model::{
     ClientSection, ConfigFile, IncomingClientSection, IncomingSection, MaxWait, PppSection, RegistrySection, SecretSource,
-    ServerSection, Service, SessionsSection, UserSection,
+    ServerSection, Service, SessionsSection, UserSection, AccountingSection,
 };
 
 use crate::secret::Secret;
@@ -165,6 +165,8 @@ pub struct Config {
     pub sessions: SessionsSection,
     /// Disconnect / CoA requests (`[incoming]`).
     pub incoming: Incoming,
+    /// The accounting spool (`[accounting]`).
+    pub accounting: AccountingSection,
 }
 
 /// The user registry's tables, as written.
@@ -344,6 +346,12 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path, sources: &dyn Sources)
     if file.ppp.order.iter().enumerate().any(|(i, s)| file.ppp.order[..i].contains(s)) {
         return Err(invalid("ppp.order".into(), "names a source twice".into()));
     }
+    if file.accounting.drain_interval.is_zero() {
+        return Err(invalid("accounting.drain_interval".into(), "must be more than 0".into()));
+    }
+    if file.accounting.spool_max_records == 0 {
+        return Err(invalid("accounting.spool_max_records".into(), "must be more than 0".into()));
+    }
     if file.ppp.control_poll.is_zero() {
         return Err(invalid("ppp.control_poll".into(), "must be more than 0".into()));
     }
@@ -358,6 +366,7 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path, sources: &dyn Sources)
         ppp: file.ppp,
         sessions: file.sessions,
         incoming,
+        accounting: file.accounting,
     })
 }
 

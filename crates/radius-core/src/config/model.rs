@@ -65,6 +65,40 @@ pub struct ConfigFile {
     /// Disconnect / CoA requests from RADIUS servers (`[incoming]`, radius-rs-dmd).
     #[serde(default)]
     pub incoming: IncomingSection,
+    /// The durable accounting spool (`[accounting]`).
+    #[serde(default)]
+    pub accounting: AccountingSection,
+}
+
+/// `[accounting]`: records no server took are kept on disk, and
+/// radius-rs-dmd (or `radius-rs spool drain`) delivers them when a server
+/// answers again, in order per session.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountingSection {
+    /// Keep undelivered records (default true); false: a record no server
+    /// takes is logged and lost, as pppd's radius.so does.
+    pub spool: bool,
+    /// The spool: a root-owned directory, mode 0700, one file per record
+    /// (default /var/spool/radius_rs).
+    pub spool_dir: PathBuf,
+    /// At most this many records are kept (default 100000); when full the
+    /// oldest Interim-Updates are dropped, never a Start or a Stop.
+    pub spool_max_records: usize,
+    /// How often radius-rs-dmd tries to deliver spooled records (default 10s).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub drain_interval: Duration,
+}
+
+impl Default for AccountingSection {
+    fn default() -> Self {
+        AccountingSection {
+            spool: true,
+            spool_dir: PathBuf::from("/var/spool/radius_rs"),
+            spool_max_records: 100_000,
+            drain_interval: Duration::from_secs(10),
+        }
+    }
 }
 
 /// `[incoming]`: RFC 5176 Disconnect / CoA requests received by

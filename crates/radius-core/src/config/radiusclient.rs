@@ -190,6 +190,8 @@ pub fn parse_with(text: &str, path: &Path, sources: &dyn Sources) -> Result<Conf
         sessions: Default::default(),
         // radius.so takes no Disconnect or CoA.
         incoming: super::Incoming { section: Default::default(), clients: Vec::new() },
+        // The spool as in radius.toml: a record no server takes is kept.
+        accounting: Default::default(),
     })
 }
 

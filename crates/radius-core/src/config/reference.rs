@@ -16,6 +16,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("SessionsSection", "[sessions]"),
     ("IncomingSection", "[incoming]"),
     ("IncomingClientSection", "[[incoming.client]]"),
+    ("AccountingSection", "[accounting]"),
 ];
 
 const MODEL: &str = include_str!("model.rs");
