@@ -34,6 +34,42 @@ pub struct FreeRadius {
     /// Access reply, whatever the client's settings (the BlastRADIUS fix).
     pub signs_every_reply: bool,
     _unsigned: Option<crate::unsigned::Unsigned>,
+    flags: Vec<String>,
+}
+
+/// Starts FreeRADIUS on the configuration in `dir` (its output appended to
+/// `debug.log`) and waits until it is ready; None when it exits first.
+fn spawn_ready(dir: &Path, flags: &[&str]) -> Option<Child> {
+    let log_path = dir.join("debug.log");
+    let offset = fs::metadata(&log_path).map(|m| m.len() as usize).unwrap_or(0);
+    let out = fs::OpenOptions::new().create(true).append(true).open(&log_path).expect("debug log");
+    let mut child = Command::new("freeradius")
+        // -X would also mean -s, one thread: a stock server runs its thread pool.
+        .args(["-f", "-l", "stdout", "-n", "radiusd"])
+        .args(flags)
+        .arg("-d")
+        .arg(dir)
+        .stdout(Stdio::from(out.try_clone().expect("dup")))
+        .stderr(Stdio::from(out))
+        .spawn()
+        .expect("spawn freeradius");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let log = fs::read_to_string(&log_path).unwrap_or_default();
+        let log = log.get(offset..).unwrap_or_default();
+        if log.contains("Ready to process requests") {
+            return Some(child);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            eprintln!("FreeRADIUS exited ({status}) while starting:\n{}", tail(log, 30));
+            return None;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("FreeRADIUS not ready after 30s:\n{}", tail(log, 30));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// The installed FreeRADIUS's version, from `freeradius -v`.
@@ -389,33 +425,7 @@ impl FreeRadius {
         // pppd radius.so's traffic limit (its own numbers, in no standard dictionary).
         dictionary += "\nATTRIBUTE\tSession-Octets-Limit\t227\tinteger\nATTRIBUTE\tOctets-Direction\t228\tinteger\n";
         fs::write(dir.path().join("dictionary"), dictionary).expect("write dictionary");
-        let out = fs::File::create(dir.path().join("debug.log")).expect("debug log");
-        let mut child = Command::new("freeradius")
-            // -X would also mean -s, one thread: a stock server runs its thread pool.
-            .args(["-f", "-l", "stdout", "-n", "radiusd"])
-            .args(flags)
-            .arg("-d")
-            .arg(dir.path())
-            .stdout(Stdio::from(out.try_clone().expect("dup")))
-            .stderr(Stdio::from(out))
-            .spawn()
-            .expect("spawn freeradius");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let log = fs::read_to_string(dir.path().join("debug.log")).unwrap_or_default();
-            if log.contains("Ready to process requests") {
-                break;
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                eprintln!("FreeRADIUS exited ({status}) while starting:\n{}", tail(&log, 30));
-                return None;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("FreeRADIUS not ready after 30s:\n{}", tail(&log, 30));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let child = spawn_ready(dir.path(), flags)?;
         let version = installed_version();
         let signs = signs_every_reply(&version);
         let site = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
@@ -423,6 +433,7 @@ impl FreeRadius {
         Some(FreeRadius {
             dir,
             child,
+            flags: flags.iter().map(|f| f.to_string()).collect(),
             modern_auth: ports[0],
             modern_acct: ports[1],
             legacy_auth: unsigned.as_ref().map(|u| u.port).unwrap_or(ports[2]),
@@ -433,6 +444,27 @@ impl FreeRadius {
             signs_every_reply: signs,
             _unsigned: unsigned,
         })
+    }
+
+    /// Stops the server (an outage): its ports answer nothing until [`FreeRadius::restart`].
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same ports and files (the detail
+    /// files and debug.log go on); returns once it is ready.
+    pub fn restart(&mut self) {
+        self.stop();
+        let flags: Vec<&str> = self.flags.iter().map(String::as_str).collect();
+        for _ in 0..3 {
+            if let Some(child) = spawn_ready(self.dir.path(), &flags) {
+                self.child = child;
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        panic!("FreeRADIUS did not restart three times in a row");
     }
 
     /// The directory holding its configuration and output.
