@@ -168,6 +168,10 @@ enum Answer {
 struct Sent {
     requests: Vec<AuthRequest>,
     accounting: Vec<AccountingRecord>,
+    /// Accounting servers down: every send fails.
+    accounting_down: bool,
+    /// Sends tried while down.
+    failed_sends: usize,
 }
 
 struct FakeRadius {
@@ -199,7 +203,12 @@ impl Radius for FakeRadius {
         }
     }
     fn account(&mut self, record: &AccountingRecord) -> Result<usize, ClientError> {
-        self.sent.borrow_mut().accounting.push(record.clone());
+        let mut sent = self.sent.borrow_mut();
+        if sent.accounting_down {
+            sent.failed_sends += 1;
+            return Err(ClientError::AccountingUndelivered(ExchangeFailed { attempts: Vec::new() }));
+        }
+        sent.accounting.push(record.clone());
         Ok(0)
     }
     fn mppe_keys(&self, _: &Reply, _: usize) -> Result<Option<mppe::MppeKeys>, mppe::KeyError> {
@@ -230,7 +239,7 @@ impl World {
         let text = format!(
             "[client]\nstate_dir = \"{0}/state\"\ncalled_id = \"isp-1\"\n[[server]]\naddress = \"127.0.0.1\"\nsecret = \"0123456789abcdef\"\n\
              [ppp]\npap_secrets = \"{0}/pap-secrets\"\nchap_secrets = \"{0}/chap-secrets\"\nradattr_dir = \"{0}/run\"\ninterim_floor = \"1s\"\n{ppp}\n\
-             [sessions]\ndir = \"{0}/sessions\"\n",
+             [sessions]\ndir = \"{0}/sessions\"\n[accounting]\nspool_dir = \"{0}/spool\"\n",
             d.display()
         );
         let config = Config::from_toml(&text, Path::new("t.toml")).unwrap();
@@ -514,4 +523,43 @@ fn timers_end_the_session_like_pppd() {
     let stop = w.accounting().pop().unwrap();
     assert_eq!(stop.attributes.get_integer(attr::ACCT_TERMINATE_CAUSE), Some(terminate_cause::SESSION_TIMEOUT));
     assert_eq!(timers::session_expired(&mut st, &host), None, "no session, nothing to end");
+}
+
+/// The accounting servers down: the Start is spooled, the Interim and the
+/// Stop queue behind it without a send, in order; the registry record goes
+/// at the Stop as usual. With the spool unusable too, the Stop is lost to
+/// the plugin, so the registry record stays, with the last counters, for
+/// radius-rs-dmd to send the Stop from.
+#[test]
+fn accounting_with_the_servers_down_goes_to_the_spool() {
+    use radius_core::spool::{Kind, Spool};
+    let w = World::new();
+    let mut st = w.state("", &[Answer::Accept(alice_grant())]);
+    let host = FakeHost::new();
+    assert!(matches!(auth::pap_auth(&mut st, &host, "ppp-alice", Secret::from("pw")), PapVerdict::Accept));
+    w.sent.borrow_mut().accounting_down = true;
+    lifecycle::ip_up(&mut st, &host);
+    lifecycle::interim(&mut st, &host);
+    lifecycle::end(&mut st, &host);
+    assert_eq!(w.sent.borrow().failed_sends, 1, "the Interim and Stop overtook the spooled Start");
+    let spool = Spool::open_dir(&w.dir.path().join("spool"), 100).unwrap();
+    let kinds: Vec<Kind> = spool.entries().unwrap().iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [Kind::Start, Kind::Interim, Kind::Stop]);
+    assert!(host.did("spooled as"), "{:?}", host.calls.borrow());
+    assert!(w.sessions().read("ppp0").unwrap().is_none(), "the Stop is safe in the spool: the record goes");
+
+    // A spool others can write in is refused: the Stop is lost to the plugin.
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new();
+    std::fs::create_dir(w.dir.path().join("spool")).unwrap();
+    std::fs::set_permissions(w.dir.path().join("spool"), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let mut st = w.state("", &[Answer::Accept(alice_grant())]);
+    assert!(matches!(auth::pap_auth(&mut st, &host, "ppp-alice", Secret::from("pw")), PapVerdict::Accept));
+    w.sent.borrow_mut().accounting_down = true;
+    lifecycle::ip_up(&mut st, &host);
+    let host = FakeHost { counters: LinkCounters { bytes_in: 99, bytes_out: 77, packets_in: 1, packets_out: 2 }, ..FakeHost::new() };
+    lifecycle::end(&mut st, &host);
+    assert!(host.did("lost"), "{:?}", host.calls.borrow());
+    let kept = w.sessions().read("ppp0").unwrap().expect("the registry keeps the session for radius-rs-dmd");
+    assert_eq!(kept.last_usage.map(|u| (u.bytes_in, u.bytes_out)), Some((99, 77)));
 }
