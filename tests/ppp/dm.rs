@@ -349,3 +349,101 @@ pub fn dm_coa_burst_answered(rig: &Rig, name: &str) -> Result<(), String> {
     ensure!(acks + busy == usize::from(burst), "an answer was neither ACK nor NAK 506: {answers:?}");
     dmd.stop()
 }
+
+/// Where the rig's plugin and daemon spool accounting (`[accounting] spool_dir`).
+pub const SPOOL_DIR: &str = "/run/radius_rs/spool";
+
+/// The records of `id` in the detail file, with their positions in it.
+fn positioned(rig: &Rig, id: &str) -> Vec<(usize, String)> {
+    let detail = rig.fr.detail("modern");
+    detail
+        .split("\n\n")
+        .enumerate()
+        .filter(|(_, r)| r.contains(&format!("Acct-Session-Id = \"{id}\"")))
+        .map(|(i, r)| (i, r.to_string()))
+        .collect()
+}
+
+fn value_of(record: &str, key: &str) -> Option<String> {
+    record.lines().find_map(|l| l.trim().strip_prefix(key).and_then(|r| r.strip_prefix(" = "))).map(|v| v.trim_matches('"').to_string())
+}
+
+/// FreeRADIUS stopped: two locally authenticated pppd sessions start and
+/// end; a RADIUS session that began before the outage sends its
+/// Interim-Updates and is killed with SIGKILL. Everything is spooled.
+/// radius-rs-dmd, started during the outage (the box "rebooted" with a
+/// stale registry), spools the killed session's Stop with its last counters
+/// and an Accounting-On. FreeRADIUS back: every record arrives exactly
+/// once, in order per session, the Starts' Acct-Delay-Time covering the
+/// outage, the Stop's counters those of the last Interim-Update.
+pub fn dm_spool_outage(rig: &Rig, name: &str) -> Result<(), String> {
+    rig::shell(&format!("rm -rf {SPOOL_DIR}"))?;
+    let mut a = Session::start(rig, &format!("{name}-a"), "require-pap 10.65.0.1:", "user ppp-alice password ppp-alice-pw");
+    ensure!(rig.wait_up("ppp0", 40), "session A never reached IP up\n{}", a.logs());
+    let id_a = session_id_of(rig, "ppp0")?;
+    let ons = |rig: &Rig| rig.fr.detail("modern").matches("Acct-Status-Type = Accounting-On").count();
+    let on_before = ons(rig);
+    rig.fr.stop();
+    let outage = std::time::Instant::now();
+
+    let mut b = Session::start(rig, &format!("{name}-b"), "require-pap 10.65.0.1:10.65.0.52", "user local-pap password local-pap-pw");
+    ensure!(rig.wait_up("ppp1", 40), "local session B never reached IP up\n{}", b.logs());
+    let mut c = Session::start(rig, &format!("{name}-c"), "require-chap 10.65.0.1:10.65.0.50", "user local-chap password \"local chap pw\"");
+    ensure!(rig.wait_up("ppp2", 40), "local session C never reached IP up\n{}", c.logs());
+    let (id_b, id_c) = (session_id_of(rig, "ppp1")?, session_id_of(rig, "ppp2")?);
+    // A's Interim-Updates (every 2 s) are spooled behind nothing: its Start was delivered.
+    let spool = radius_core::spool::Spool::open_dir(std::path::Path::new(SPOOL_DIR), 1000).map_err(|e| e.to_string())?;
+    let interims_of_a = |spool: &radius_core::spool::Spool| {
+        spool.entries().unwrap_or_default().iter().filter(|e| e.kind == radius_core::spool::Kind::Interim).count()
+    };
+    ensure!(wait_for(15, || interims_of_a(&spool) >= 2), "A's Interim-Updates were not spooled:\n{}", a.logs());
+    rig::shell(&format!("kill -9 {}", a.pid()))?;
+    ensure!(a.wait_exit(5).is_some(), "pppd survived kill -9");
+    ensure!(b.hang_up().is_some() && c.hang_up().is_some(), "the local sessions did not end");
+
+    let mut dmd = Dmd::start(rig, name)?;
+    ensure!(
+        wait_for(15, || dmd.log().contains(&format!("session {id_a}): pppd")) && dmd.log().contains("Accounting-On not delivered now")),
+        "the daemon did not spool the lost Stop and Accounting-On:\n{}",
+        dmd.log()
+    );
+    std::thread::sleep(Duration::from_secs(3).saturating_sub(outage.elapsed()));
+    let outage_secs = outage.elapsed().as_secs();
+    rig.fr.restart();
+    ensure!(
+        wait_for(30, || spool.entries().map(|e| e.is_empty()).unwrap_or(false) && ons(rig) > on_before),
+        "the spool was not drained: {:?}\n{}",
+        spool.entries(),
+        dmd.log()
+    );
+    std::thread::sleep(Duration::from_secs(2)); // a duplicate would have arrived by now
+    let status = |r: &str| value_of(r, "Acct-Status-Type").unwrap_or_default();
+    for id in [&id_b, &id_c] {
+        let records = positioned(rig, id);
+        let kinds: Vec<String> = records.iter().map(|(_, r)| status(r)).collect();
+        ensure!(kinds == ["Start", "Stop"], "local session {id}: {kinds:?} (one Start then one Stop)");
+        let delay: u64 = value_of(&records[0].1, "Acct-Delay-Time").and_then(|d| d.parse().ok()).unwrap_or(0);
+        ensure!(delay + 1 >= outage_secs, "{id}: Start's Acct-Delay-Time {delay} for an outage of {outage_secs}s");
+        ensure!(records[0].1.contains("Acct-Authentic = Local"), "{}", records[0].1);
+    }
+    let records = positioned(rig, &id_a);
+    let kinds: Vec<String> = records.iter().map(|(_, r)| status(r)).collect();
+    ensure!(kinds.first().map(String::as_str) == Some("Start") && kinds.last().map(String::as_str) == Some("Stop"), "A: {kinds:?}");
+    ensure!(kinds.iter().filter(|k| *k == "Stop").count() == 1 && kinds.iter().filter(|k| *k == "Start").count() == 1, "A: {kinds:?}");
+    let stop = &records.last().unwrap().1;
+    ensure!(stop.contains("Acct-Terminate-Cause = Lost-Service"), "A's Stop: {stop}");
+    let last_interim = &records.iter().rev().find(|(_, r)| status(r) == "Interim-Update").ok_or("no Interim-Update of A arrived")?.1;
+    for counter in ["Acct-Input-Octets", "Acct-Output-Octets", "Acct-Input-Packets"] {
+        ensure!(
+            value_of(stop, counter) == value_of(last_interim, counter),
+            "A's Stop {counter} {:?}, its last Interim {:?}",
+            value_of(stop, counter),
+            value_of(last_interim, counter)
+        );
+    }
+    ensure!(ons(rig) == on_before + 1, "Accounting-On arrived {} times", ons(rig) - on_before);
+    let last_stop = records.last().unwrap().0;
+    let on_at = rig.fr.detail("modern").split("\n\n").enumerate().filter(|(_, r)| r.contains("Acct-Status-Type = Accounting-On")).map(|(i, _)| i).last();
+    ensure!(on_at > Some(last_stop), "Accounting-On overtook the Stops spooled before it");
+    dmd.stop()
+}

@@ -90,8 +90,12 @@ dir = "{SESSIONS_DIR}"
 accept = true
 port = {}
 coa_hook = "/etc/ppp/coa-hook"
+
+[accounting]
+spool_dir = "{}"
+drain_interval = "1s"
 "#,
-                fr.modern_auth, fr.modern_acct, crate::dm::PORT
+                fr.modern_auth, fr.modern_acct, crate::dm::PORT, crate::dm::SPOOL_DIR
             ),
         )
         .map_err(|e| e.to_string())?;

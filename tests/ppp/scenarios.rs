@@ -30,6 +30,7 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("dm_coa_session_timeout", dm::dm_coa_session_timeout),
     ("dm_coa_hook", dm::dm_coa_hook),
     ("dm_lost_session_stop", dm::dm_lost_session_stop),
+    ("dm_spool_outage", dm::dm_spool_outage),
     ("dm_replay_from_another_port", dm::dm_replay_from_another_port),
     ("dm_coa_burst_answered", dm::dm_coa_burst_answered),
     ("unprivileged_options_refused", hardening::unprivileged_options_refused),

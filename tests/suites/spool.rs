@@ -110,7 +110,7 @@ const PAM_SESSIONS: usize = 10;
 /// covering the outage, and the spool is empty, its counters say so.
 #[test]
 fn an_outage_loses_no_record_and_duplicates_none() {
-    let mut fr = FreeRadius::start();
+    let fr = FreeRadius::start();
     let work = tempfile::tempdir().unwrap();
     let extra = format!(
         "[accounting]\nspool_dir = \"{}\"\ndrain_interval = \"1s\"\n[sessions]\ndir = \"{}\"\n",

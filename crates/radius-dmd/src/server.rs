@@ -481,10 +481,20 @@ fn sweep_loop(shared: &Shared, stopping: &AtomicBool) {
     }
     let (every, drain_every) = (shared.config.incoming.section.stale_check, shared.config.accounting.drain_interval);
     let (mut next, mut next_drain) = (Instant::now() + every, Instant::now());
+    let mut failing = false;
     while !stopping.load(Ordering::SeqCst) {
         if Instant::now() >= next_drain {
             if let Ok(s) = spool.get() {
-                spool::drain(s, &mut |r| client.account(r), log);
+                let d = spool::drain(s, &mut |r| client.account(r), log);
+                // One line when delivery stops, one when it resumes: not one per drain.
+                match (&d.failure, failing) {
+                    (Some(why), false) => log.log(Level::Warning, &format!("accounting spool: {why}; retrying every {}s", drain_every.as_secs())),
+                    (None, true) if !d.busy => log.log(Level::Info, "accounting spool: the servers take records again"),
+                    _ => {}
+                }
+                if !d.busy {
+                    failing = d.failure.is_some();
+                }
             }
             next_drain = Instant::now() + drain_every;
         }

@@ -14,7 +14,7 @@ pub const SECRET: &str = "testing123-long-secret";
 #[derive(Debug)]
 pub struct FreeRadius {
     dir: tempfile::TempDir,
-    child: Child,
+    child: std::sync::Mutex<Child>,
     /// Auth port of the modern virtual server (MA required, MA in replies).
     pub modern_auth: u16,
     /// Acct port of the modern virtual server.
@@ -432,7 +432,7 @@ impl FreeRadius {
         let unsigned = signs.then(|| crate::unsigned::Unsigned::start(site(ports[2]), site(ports[3]), SECRET));
         Some(FreeRadius {
             dir,
-            child,
+            child: std::sync::Mutex::new(child),
             flags: flags.iter().map(|f| f.to_string()).collect(),
             modern_auth: ports[0],
             modern_acct: ports[1],
@@ -447,19 +447,20 @@ impl FreeRadius {
     }
 
     /// Stops the server (an outage): its ports answer nothing until [`FreeRadius::restart`].
-    pub fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    pub fn stop(&self) {
+        let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     /// Starts the server again on the same ports and files (the detail
     /// files and debug.log go on); returns once it is ready.
-    pub fn restart(&mut self) {
+    pub fn restart(&self) {
         self.stop();
         let flags: Vec<&str> = self.flags.iter().map(String::as_str).collect();
         for _ in 0..3 {
             if let Some(child) = spawn_ready(self.dir.path(), &flags) {
-                self.child = child;
+                *self.child.lock().unwrap_or_else(|p| p.into_inner()) = child;
                 return;
             }
             std::thread::sleep(Duration::from_millis(500));
@@ -507,8 +508,7 @@ fn tail(text: &str, n: usize) -> String {
 
 impl Drop for FreeRadius {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }
 

@@ -49,6 +49,9 @@ fn drain(config: &Config, spool: &Spool, debug: bool) -> Verdict {
         eprintln!("radius-rs: another drain (radius-rs-dmd?) is running; nothing done");
         return Verdict::Error;
     }
+    if let Some(why) = &d.failure {
+        eprintln!("radius-rs: {why}");
+    }
     println!("{} delivered, {} waiting, {} set aside as unreadable", d.sent, d.left, d.quarantined);
     if d.left == 0 {
         Verdict::Ok

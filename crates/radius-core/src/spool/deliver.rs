@@ -155,6 +155,9 @@ pub struct Drained {
     pub quarantined: usize,
     /// Another drain held the spool: this one did nothing.
     pub busy: bool,
+    /// The first record no server took, and why (logged by the caller,
+    /// once per outage rather than once per drain).
+    pub failure: Option<String>,
 }
 
 /// Sends the spool's records oldest first with `send`. A record no server
@@ -225,11 +228,9 @@ pub fn drain(spool: &Spool, send: &mut dyn FnMut(&AccountingRecord) -> Result<us
                 out.sent += 1;
             }
             Err(e) => {
-                log.log(Level::Warning, &format!(
-                    "accounting spool: {} not delivered ({e}); it and later {} records wait for the next drain",
-                    entry.name,
-                    record.service.as_str()
-                ));
+                let line = format!("{} not delivered ({e}); it and later {} records wait for the next drain", entry.name, record.service.as_str());
+                log.log(Level::Debug, &format!("accounting spool: {line}"));
+                out.failure.get_or_insert(line);
                 blocked_sessions.insert(entry.session);
                 blocked_services.insert(record.service);
                 out.left += 1;
