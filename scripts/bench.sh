@@ -9,6 +9,8 @@ cargo bench -p radius-rs-benches --bench pam
 # radius-rs-dmd: Disconnects/s and latency with 10,000 sessions, vs a bare UDP echo loop.
 cargo build --release --workspace --quiet
 cargo bench -p radius-rs-benches --bench dmd
+# The accounting spool: the fast path with it on vs off, and the drain rate after an outage.
+cargo bench -p radius-rs-benches --bench spool
 
 # Memory of the authenticating pppd: radius_rs.so vs pppd's radius.so, the
 # same PAP session in the same VM run (three of each, interleaved; medians).

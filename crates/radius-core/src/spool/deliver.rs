@@ -4,7 +4,7 @@
 //! later sends the spool's records, oldest first, stopping a session (and
 //! its service) at the first record no server takes.
 
-use super::{Put, Spool, SpoolCounter, SpoolError};
+use super::{Put, Spool, SpoolError};
 use crate::accounting::AccountingRecord;
 use crate::client::ClientError;
 use crate::config::{AccountingSection, Service};
@@ -224,7 +224,6 @@ pub fn drain(spool: &Spool, send: &mut dyn FnMut(&AccountingRecord) -> Result<us
                 if let Err(e) = spool.remove(&entry) {
                     log.log(Level::Error, &format!("accounting spool: {} was delivered but not removed ({e}): it may be sent again", entry.name));
                 }
-                spool.count(SpoolCounter::Drained, 1);
                 out.sent += 1;
             }
             Err(e) => {
@@ -237,6 +236,7 @@ pub fn drain(spool: &Spool, send: &mut dyn FnMut(&AccountingRecord) -> Result<us
             }
         }
     }
+    let _ = spool.resync_depth();
     if out.sent > 0 {
         log.log(Level::Info, &format!("accounting spool: {} record(s) delivered, {} waiting", out.sent, out.left));
     }

@@ -79,6 +79,9 @@ pub enum SpoolCounter {
     Quarantined,
     /// Starts and Stops kept although the spool was full.
     OverLimit,
+    /// Records waiting (a gauge kept by writers and drains, so a write
+    /// need not list the directory; each drain sets it to the true count).
+    Depth,
 }
 
 const COUNTER_RECORD: &str = "spool";
@@ -244,6 +247,23 @@ impl Spool {
         let _ = self.counters.update(COUNTER_RECORD, &mut |r| r[counter as usize] = r[counter as usize].saturating_add(n));
     }
 
+    fn depth_changed(&self, change: impl Fn(u64) -> u64) {
+        let slot = SpoolCounter::Depth as usize;
+        let _ = self.counters.update(COUNTER_RECORD, &mut |r| r[slot] = change(r[slot]));
+    }
+
+    /// Sets the depth gauge to what the directory holds now.
+    pub fn resync_depth(&self) -> Result<usize, SpoolError> {
+        let n = self.entries()?.len();
+        self.depth_changed(|_| n as u64);
+        Ok(n)
+    }
+
+    /// Whether the spool may be at its limit, by the gauge (no listing).
+    fn maybe_full(&self) -> bool {
+        self.counters.read(COUNTER_RECORD).map(|r| r[SpoolCounter::Depth as usize] as usize >= self.max_records).unwrap_or(true)
+    }
+
     /// The waiting records, oldest first.
     pub fn entries(&self) -> Result<Vec<Entry>, SpoolError> {
         let mut out: Vec<Entry> = self.dir.names().map_err(|e| self.io(e))?.iter().filter_map(|n| Entry::parse(n)).collect();
@@ -262,13 +282,21 @@ impl Spool {
     /// kept); a Start or a Stop is always kept. Returns what was done and,
     /// when something was dropped or kept over the limit, a line to log.
     pub fn put(&self, record: &AccountingRecord) -> Result<(Put, Option<String>), SpoolError> {
-        let entries = self.entries()?;
         let mut note = None;
+        // The gauge says whether to look; the listing decides (and corrects the gauge).
+        let entries = if self.maybe_full() {
+            let listed = self.entries()?;
+            self.depth_changed(|_| listed.len() as u64);
+            listed
+        } else {
+            Vec::new()
+        };
         if entries.len() >= self.max_records {
             let oldest_interim = entries.iter().find(|e| e.kind == Kind::Interim);
             match (oldest_interim, record.status) {
                 (Some(e), _) => {
                     self.dir.remove(&e.name).map_err(|e| self.io(e))?;
+                    self.depth_changed(|d| d.saturating_sub(1));
                     self.count(SpoolCounter::Dropped, 1);
                     note = Some(format!(
                         "accounting spool {} is full ({} records): dropped the oldest Interim-Update ({}) to keep this record",
@@ -300,7 +328,10 @@ impl Spool {
         }
         let name = file_name(record);
         self.dir.write(&name, &format::encode(record), FILE_MODE, true).map_err(|e| self.io(e))?;
-        self.count(SpoolCounter::Spooled, 1);
+        let _ = self.counters.update(COUNTER_RECORD, &mut |r| {
+            r[SpoolCounter::Spooled as usize] += 1;
+            r[SpoolCounter::Depth as usize] += 1;
+        });
         Ok((Put::Stored(name), note))
     }
 
@@ -313,9 +344,13 @@ impl Spool {
     }
 
     /// Removes a delivered record (durably: a power cut after this does not
-    /// bring it back to be sent twice).
+    /// bring it back to be sent twice), counted as drained.
     pub fn remove(&self, entry: &Entry) -> Result<(), SpoolError> {
         self.dir.remove(&entry.name).map_err(|e| self.io(e))?;
+        let _ = self.counters.update(COUNTER_RECORD, &mut |r| {
+            r[SpoolCounter::Drained as usize] += 1;
+            r[SpoolCounter::Depth as usize] = r[SpoolCounter::Depth as usize].saturating_sub(1);
+        });
         nix::unistd::fsync(self.dir.as_fd()).map_err(|e| self.io(std::io::Error::from_raw_os_error(e as i32)))
     }
 
@@ -323,6 +358,7 @@ impl Spool {
     pub fn quarantine(&self, entry: &Entry) -> Result<String, SpoolError> {
         let to = format!("{QUARANTINE_PREFIX}{}", entry.name);
         self.dir.rename(&entry.name, &to).map_err(|e| self.io(e))?;
+        self.depth_changed(|d| d.saturating_sub(1));
         self.count(SpoolCounter::Quarantined, 1);
         Ok(to)
     }
