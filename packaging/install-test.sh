@@ -38,6 +38,7 @@ mode=$(stat -c %a "$m/etc/radius_rs/radius.toml" 2>/dev/null)
 for d in /var/lib/radius_rs /var/lib/radius_rs/users /var/spool/radius_rs; do
     [ "$(stat -c %a "$m$d" 2>/dev/null)" = 700 ] || result directories "FAIL $d"
 done
+[ "$(stat -c %a "$m/var/lib/radius_rs/sessions" 2>/dev/null)" = 755 ] || result directories "FAIL /var/lib/radius_rs/sessions"
 # What the admin edits: the server's address (as shipped), its ports and secret.
 sed -i -e "s/^auth_port = 1812/auth_port = $auth/" -e "s/^acct_port = 1813/acct_port = $acct/" \
     -e "s/^secret = \"change-me-to-a-long-random-secret\"/secret = \"$secret\"/" "$m/etc/radius_rs/radius.toml"

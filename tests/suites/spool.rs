@@ -176,6 +176,11 @@ fn an_outage_loses_no_record_and_duplicates_none() {
     let monitor = Command::new(our_binary("radius-rs")).arg("--config").arg(&conf.path).arg("monitor").output().unwrap();
     let text = String::from_utf8_lossy(&monitor.stdout);
     assert!(text.contains("accounting spool") && text.contains(&format!("drained: {}", stats.drained)), "{text}");
+    let prom = Command::new(our_binary("radius-rs")).arg("--config").arg(&conf.path).args(["monitor", "--prometheus"]).output().unwrap();
+    let prom = String::from_utf8_lossy(&prom.stdout);
+    for line in [format!("radius_rs_spool_drained_total {}", stats.drained), "radius_rs_spool_depth 0".into(), "radius_rs_spool_dropped_total 0".into()] {
+        assert!(prom.contains(&line), "no `{line}` in:\n{prom}");
+    }
 }
 
 /// SIGKILL at random moments of a writer spooling as fast as it can: every
@@ -254,4 +259,60 @@ fn a_spool_directory_others_can_write_is_refused() {
     let svc = PamService::single(Module::Ours, &conf.arg());
     let out = svc.pamtester("refused-pam", "", &["open_session"], &[]);
     assert!(!out.status.success(), "open_session succeeded with the record neither sent nor kept");
+
+    // A link another user planted where the spool should be is not followed.
+    let target = work.path().join("elsewhere");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let link = work.path().join("linked-spool");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let chown = Command::new("chown").args(["-h", "nobody"]).arg(&link).status().unwrap();
+    assert!(chown.success());
+    let section = radius_core::config::AccountingSection { spool_dir: link.clone(), ..config.accounting.clone() };
+    let got = deliver(&LazySpool::new(&section), &mut Held::default(), &api_record(AcctStatus::Start, "refused-2"), &mut |r| client.account(r), &StderrLog { debug: false });
+    match got {
+        Err(DeliveryError::Lost { spool, .. }) => assert!(spool.contains("symbolic link owned by uid"), "{spool}"),
+        other => panic!("followed a link nobody's: {other:?}"),
+    }
+    assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0, "written through the planted link");
+}
+
+/// Many writers at once (pppd processes of one NAS during an outage): 32
+/// spool-writers for a second; every record each was told was kept is
+/// there, whole, under a name no other writer used.
+#[test]
+fn concurrent_writers_each_keep_their_records() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("spool");
+    std::fs::create_dir(&dir).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mut writers: Vec<Child> = (0..32u64)
+        .map(|w| {
+            Command::new(our_binary("spool-writer")).arg(&dir).arg((w * 1_000_000).to_string()).stdout(Stdio::piped()).spawn().expect("spool-writer")
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    let mut promised = Vec::new();
+    for w in writers.iter_mut() {
+        let _ = w.kill();
+    }
+    for w in writers {
+        let out = w.wait_with_output().unwrap();
+        let names: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+        assert!(!names.is_empty(), "a writer kept nothing in a second");
+        promised.extend(names);
+    }
+    let spool = Spool::open_dir(&dir, 1_000_000).unwrap();
+    let entries = spool.entries().unwrap();
+    let names: HashSet<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    let unique: HashSet<&String> = promised.iter().collect();
+    assert_eq!(unique.len(), promised.len(), "two writers were told the same name");
+    for p in &promised {
+        assert!(names.contains(p.as_str()), "{p} was promised and is gone");
+    }
+    for e in &entries {
+        spool.load(e).unwrap_or_else(|err| panic!("a damaged record: {err}"));
+    }
+    eprintln!("32 writers: {} records promised", promised.len());
 }

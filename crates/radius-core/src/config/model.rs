@@ -216,13 +216,15 @@ impl Default for PppSection {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SessionsSection {
-    /// One file per live session.
+    /// One file per live session (default /var/lib/radius_rs/sessions: on
+    /// disk, so after a reboot radius-rs-dmd still knows which sessions
+    /// were cut and sends their Stops).
     pub dir: PathBuf,
 }
 
 impl Default for SessionsSection {
     fn default() -> Self {
-        SessionsSection { dir: PathBuf::from("/run/radius_rs/sessions") }
+        SessionsSection { dir: PathBuf::from("/var/lib/radius_rs/sessions") }
     }
 }
 
