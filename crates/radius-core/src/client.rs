@@ -159,7 +159,7 @@ impl Shared {
         ExchangeContext {
             state: self.state.as_ref(),
             log: self.log.as_ref(),
-            src_address: self.config.client.src_address,
+            src_address: self.config.src_address,
             retries: self.config.client.retries,
             dead_time: self.config.client.dead_time,
             max_wait,

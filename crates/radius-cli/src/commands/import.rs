@@ -85,7 +85,7 @@ pub fn to_toml(c: &Config, format: Format, from: &Path) -> String {
     if let Some(id) = &c.client.nas_identifier {
         let _ = writeln!(t, "nas_identifier = {}", quoted(id));
     }
-    if let Some(src) = c.client.src_address {
+    if let Some(src) = c.src_address {
         let _ = writeln!(t, "src_address = {}", quoted(&src.to_string()));
     }
     let _ = writeln!(t, "timeout = {}", duration(c.client.timeout));

@@ -104,6 +104,7 @@ pub fn parse_with(text: &str, path: &Path, families: Families, sources: &dyn Sou
     Ok(Config {
         path: path.to_path_buf(),
         client,
+        src_address: None,
         servers,
         warnings: Vec::new(),
         user_tables: Default::default(),

@@ -152,6 +152,8 @@ pub struct Config {
     /// Client-wide settings (`[client]`, as written; an empty
     /// `nas_identifier` is taken as none).
     pub client: ClientSection,
+    /// `[client] src_address`, resolved: the local address requests go out from.
+    pub src_address: Option<IpAddr>,
     /// Servers in the order they are tried.
     pub servers: Vec<Server>,
     /// Legal but unwise settings found while loading.
@@ -273,6 +275,14 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path, sources: &dyn Sources)
         }
     }
     client.nas_identifier = client.nas_identifier.filter(|s| !s.is_empty());
+    client.src_address = client.src_address.filter(|s| !s.is_empty());
+    let src_address = match client.src_address.as_deref() {
+        None => None,
+        Some(text) => match resolve_address(text, 0, sources).map_err(|m| invalid("client.src_address".into(), m))? {
+            (ip, None) => Some(ip),
+            (_, Some(_)) => return Err(invalid("client.src_address".into(), format!("`{text}`: a source address takes no `@vrf` (set it per server)"))),
+        },
+    };
     let mut warnings = Vec::new();
     let mut servers = Vec::new();
     for (index, s) in std::mem::take(&mut file.servers).into_iter().enumerate() {
@@ -360,6 +370,7 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path, sources: &dyn Sources)
     Ok(Config {
         path: path.to_path_buf(),
         client,
+        src_address,
         servers,
         warnings,
         user_tables: UserTables { registry: file.registry, users: file.users },

@@ -261,8 +261,9 @@ pub struct ClientSection {
     pub nas_identifier: Option<String>,
     /// Sent as NAS-IP-Address (IPv4) or NAS-IPv6-Address (IPv6).
     pub nas_ip_address: Option<IpAddr>,
-    /// Local address requests are sent from.
-    pub src_address: Option<IpAddr>,
+    /// Local address requests are sent from: an IP address or a host
+    /// name, resolved when the configuration is loaded.
+    pub src_address: Option<String>,
     /// How long one try waits for a reply before the request is resent
     /// and the server asked with Status-Server whether it is alive
     /// (default 300ms).

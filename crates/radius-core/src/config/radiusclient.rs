@@ -173,7 +173,7 @@ pub fn parse_with(text: &str, path: &Path, sources: &dyn Sources) -> Result<Conf
     };
     let client = ClientSection {
         nas_identifier: get("nas_identifier").map(|(v, _)| v.to_string()).filter(|v| !v.is_empty()),
-        src_address,
+        src_address: src_address.map(|ip: IpAddr| ip.to_string()),
         timeout: Duration::from_secs(timeout.into()),
         retries: tries - 1,
         require_message_authenticator: false,
@@ -183,6 +183,7 @@ pub fn parse_with(text: &str, path: &Path, sources: &dyn Sources) -> Result<Conf
     Ok(Config {
         path: path.to_path_buf(),
         client,
+        src_address,
         servers,
         warnings,
         user_tables: Default::default(),

@@ -209,4 +209,13 @@ fn host_names_resolve_at_load() {
     assert!(err.contains(":7: key `server[0].address`: cannot resolve `gone.myorg.com`"), "{err}");
     let err = Config::from_toml_with(&text("not an address!"), path, &Names).unwrap_err().to_string();
     assert!(err.contains("is not an IP address or a host name"), "{err}");
+
+    // `[client] src_address` too: a literal, a name, or a clear error.
+    let with_src = |src: &str| MINIMAL.replace("[client]\n", &format!("[client]\nsrc_address = \"{src}\"\n"));
+    let c = Config::from_toml_with(&with_src("radius.myorg.com"), path, &Names).unwrap();
+    assert_eq!(c.src_address, Some(IpAddr::from([192, 0, 2, 10])));
+    let c = Config::from_toml_with(&with_src("2001:db8::5"), path, &Names).unwrap();
+    assert_eq!(c.src_address, Some("2001:db8::5".parse().unwrap()));
+    let err = Config::from_toml_with(&with_src("gone.myorg.com"), path, &Names).unwrap_err().to_string();
+    assert!(err.contains("key `client.src_address`: cannot resolve `gone.myorg.com`"), "{err}");
 }
