@@ -2,8 +2,8 @@
 # Builds the radius-rs packages into target/packages/: a .deb for Debian
 # bookworm (pppd 2.4.9, this system's headers) and one for Debian trixie
 # (pppd 2.5.2, the plugin built against the trixie root's headers that
-# scripts/setup.sh debootstraps), and an .rpm in the EL9 layout (lib64,
-# pppd 2.4.9). cargo-deb and cargo-generate-rpm do the packaging; the
+# scripts/setup.sh debootstraps), and .rpms in the EL9 layout (lib64,
+# pppd 2.4.9) and for Fedora (lib64, pppd 2.5.2). cargo-deb and cargo-generate-rpm do the packaging; the
 # package's files, modes, conffile and maintainer scripts are declared in
 # crates/radius-cli/Cargo.toml ([package.metadata.deb], [...generate-rpm]).
 set -euo pipefail
@@ -28,4 +28,6 @@ cargo deb --no-build --no-strip -p radius-cli --variant trixie --output "$out/ra
 # The EL9 .rpm (cargo-generate-rpm; [package.metadata.generate-rpm]).
 command -v cargo-generate-rpm >/dev/null || cargo install --locked --quiet cargo-generate-rpm
 cargo generate-rpm -p crates/radius-cli -o "$out/radius-rs.el9.x86_64.rpm"
+# Fedora's (pppd 2.5.2): the trixie-built plugin staged above.
+cargo generate-rpm -p crates/radius-cli --variant fedora -o "$out/radius-rs.fc.x86_64.rpm"
 ls -l "$out"/*.deb "$out"/*.rpm

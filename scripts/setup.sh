@@ -88,3 +88,19 @@ if [[ "$(cat "$TRIXIE/.radius-rs-packages" 2>/dev/null)" != "$TRIXIE_PACKAGES" ]
     rm -rf "$TRIXIE"
     mv "$TRIXIE.new" "$TRIXIE"
 fi
+
+# A clean Debian bookworm root, the packages suite's .deb install target
+# (the package's own dependencies included, so `apt-get -f install` needs
+# no network). Never changed: each install test runs in an overlay over it.
+BOOKWORM=/var/lib/radius_rs/bookworm
+BOOKWORM_PACKAGES=ppp,pamtester
+if [[ "$(cat "$BOOKWORM/.radius-rs-packages" 2>/dev/null)" != "$BOOKWORM_PACKAGES" ]]; then
+    command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+    echo "setup: building a clean Debian bookworm root for the .deb install test (debootstrap)"
+    rm -rf "$BOOKWORM.new"
+    debootstrap --variant=minbase --include="$BOOKWORM_PACKAGES" bookworm "$BOOKWORM.new" http://deb.debian.org/debian >"$VM_DIR/debootstrap-bookworm.log" 2>&1 \
+        || { tail -n 20 "$VM_DIR/debootstrap-bookworm.log" >&2; exit 1; }
+    echo "$BOOKWORM_PACKAGES" >"$BOOKWORM.new/.radius-rs-packages"
+    rm -rf "$BOOKWORM"
+    mv "$BOOKWORM.new" "$BOOKWORM"
+fi

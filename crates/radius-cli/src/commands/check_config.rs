@@ -31,6 +31,29 @@ pub fn run(path: &Path) -> Verdict {
             if s.accounting_backup { ", accounting backup" } else { "" },
         );
     }
+    let a = &config.accounting;
+    if !a.spool {
+        println!("accounting spool: off (a record no server takes is lost)");
+    } else {
+        // Opened (made, if missing) and checked as every writer will.
+        match radius_core::spool::Spool::open(a).and_then(|s| s.stats()) {
+            Ok(stats) => println!(
+                "accounting spool: {} (at most {} records, drained every {:?}), {} waiting",
+                a.spool_dir.display(),
+                a.spool_max_records,
+                a.drain_interval,
+                stats.depth
+            ),
+            Err(e) => {
+                println!("accounting spool: {e}");
+                eprintln!("radius-rs: error: the accounting spool cannot be used: {e}");
+                return Verdict::Error;
+            }
+        }
+    }
+    if let Some(src) = config.src_address {
+        println!("requests go out from {src}");
+    }
     if config.warnings.is_empty() {
         println!("no warnings");
     } else {
