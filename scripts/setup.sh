@@ -69,38 +69,32 @@ if [[ ! -e "$VM_DIR/vmlinuz" || ! -d "/lib/modules/$KVER" ]]; then
     rm -rf "$tmp"
 fi
 
-# pppd 2.5 (and FreeRADIUS 3.2.7): Debian trixie's, in a debootstrap'd root
-# the second VM boots; the 2.5 plugin is built against its ppp-dev headers
-# (PPPD_INCLUDE_DIR). trixie's pppoe-server (rp-pppoe 4.0) is also the one
-# with kernel-mode PPPoE (-k): bookworm's 3.15 is built without it. Rebuilt
-# when the package list changes.
-TRIXIE=/var/lib/radius_rs/trixie
-TRIXIE_PACKAGES=ppp,ppp-dev,freeradius,freeradius-utils,pamtester,libpam0g-dev,iproute2,pppoe,kmod,procps,iputils-ping,valgrind
-if [[ "$(cat "$TRIXIE/.radius-rs-packages" 2>/dev/null)" != "$TRIXIE_PACKAGES" ]]; then
+# A Debian root made by debootstrap (minbase and PACKAGES), made once and
+# again when its package list changes: debootstrap_root ROOT SUITE PACKAGES WHAT.
+debootstrap_root() {
+    local root=$1 suite=$2 packages=$3 what=$4
+    [[ "$(cat "$root/.radius-rs-packages" 2>/dev/null)" == "$packages" ]] && return 0
     command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-    echo "setup: building the Debian trixie root for the pppd 2.5 VM (debootstrap)"
-    rm -rf "$TRIXIE.new"
-    debootstrap --variant=minbase --include="$TRIXIE_PACKAGES" trixie "$TRIXIE.new" http://deb.debian.org/debian >"$VM_DIR/debootstrap.log" 2>&1 \
-        || { tail -n 20 "$VM_DIR/debootstrap.log" >&2; exit 1; }
-    # The VM's kernel modules are the host's (mounted at boot).
-    mkdir -p "$TRIXIE.new/usr/lib/modules"
-    echo "$TRIXIE_PACKAGES" >"$TRIXIE.new/.radius-rs-packages"
-    rm -rf "$TRIXIE"
-    mv "$TRIXIE.new" "$TRIXIE"
-fi
+    echo "setup: building $what (debootstrap $suite)"
+    rm -rf "$root.new"
+    debootstrap --variant=minbase --include="$packages" "$suite" "$root.new" http://deb.debian.org/debian >"$VM_DIR/debootstrap-$suite.log" 2>&1 \
+        || { tail -n 20 "$VM_DIR/debootstrap-$suite.log" >&2; exit 1; }
+    # A VM booting this root mounts the host's kernel modules here.
+    mkdir -p "$root.new/usr/lib/modules"
+    echo "$packages" >"$root.new/.radius-rs-packages"
+    rm -rf "$root"
+    mv "$root.new" "$root"
+}
+
+# pppd 2.5 (and FreeRADIUS 3.2.7): Debian trixie's, in the root the second
+# VM boots; the 2.5 plugin is built against its ppp-dev headers
+# (PPPD_INCLUDE_DIR). trixie's pppoe-server (rp-pppoe 4.0) is also the one
+# with kernel-mode PPPoE (-k): bookworm's 3.15 is built without it.
+debootstrap_root /var/lib/radius_rs/trixie trixie \
+    ppp,ppp-dev,freeradius,freeradius-utils,pamtester,libpam0g-dev,iproute2,pppoe,kmod,procps,iputils-ping,valgrind \
+    "the Debian trixie root for the pppd 2.5 VM"
 
 # A clean Debian bookworm root, the packages suite's .deb install target
 # (the package's own dependencies included, so `apt-get -f install` needs
 # no network). Never changed: each install test runs in an overlay over it.
-BOOKWORM=/var/lib/radius_rs/bookworm
-BOOKWORM_PACKAGES=ppp,pamtester
-if [[ "$(cat "$BOOKWORM/.radius-rs-packages" 2>/dev/null)" != "$BOOKWORM_PACKAGES" ]]; then
-    command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-    echo "setup: building a clean Debian bookworm root for the .deb install test (debootstrap)"
-    rm -rf "$BOOKWORM.new"
-    debootstrap --variant=minbase --include="$BOOKWORM_PACKAGES" bookworm "$BOOKWORM.new" http://deb.debian.org/debian >"$VM_DIR/debootstrap-bookworm.log" 2>&1 \
-        || { tail -n 20 "$VM_DIR/debootstrap-bookworm.log" >&2; exit 1; }
-    echo "$BOOKWORM_PACKAGES" >"$BOOKWORM.new/.radius-rs-packages"
-    rm -rf "$BOOKWORM"
-    mv "$BOOKWORM.new" "$BOOKWORM"
-fi
+debootstrap_root /var/lib/radius_rs/bookworm bookworm ppp,pamtester "a clean Debian bookworm root for the .deb install test"
