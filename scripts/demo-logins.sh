@@ -14,8 +14,15 @@ address = "127.0.0.1"
 secret = "$TESTBED_SECRET"
 auth_port = $TESTBED_AUTH_PORT
 acct_port = $TESTBED_ACCT_PORT
+
+[accounting]
+spool_dir = "$work/spool"
 TOML
 chmod 600 "$work/radius.toml"
+# The same host during an accounting outage: nothing answers on the
+# accounting port (UDP 9, discard); the same spool.
+sed "s/^acct_port = .*/acct_port = 9/" "$work/radius.toml" > "$work/outage.toml"
+chmod 600 "$work/outage.toml"
 
 step() { printf '\n== %s\n$ %s\n' "$1" "${*:2}"; }
 expect() { # expect CODE CMD…: run CMD, require exit CODE
@@ -48,6 +55,25 @@ step "PAM login with a one-time code" "pamtester $service otpuser authenticate"
 expect 0 pamtester "$service" otpuser authenticate < <(printf 'otp-first\n123456\n')
 step "accounting written by FreeRADIUS for the PAM session" "grep Acct-Status-Type $TESTBED_DETAIL"
 grep -E "Acct-Status-Type|Acct-Session-Id|User-Name" "$TESTBED_DETAIL"
+
+# Accounting that survives an outage: the session succeeds, its Start and
+# Stop wait in the spool, and reach FreeRADIUS once a server answers.
+printf '%s\n' "session required $module conf=$work/outage.toml" > "/etc/pam.d/$service-outage"
+trap 'rm -rf "$work" "/etc/pam.d/$service" "/etc/pam.d/$service-outage"' EXIT
+step "PAM session with the accounting server down: it goes on, the records are spooled" "pamtester $service-outage alice open_session close_session"
+expect 0 pamtester -v "$service-outage" alice open_session close_session
+step "the records waiting in the spool" "$bin spool"
+expect 0 "$bin" --config "$work/outage.toml" spool
+spooled=$("$bin" --config "$work/outage.toml" spool | awk '$1 == "start" {print $4; exit}')
+sleep 2 # the outage goes on a little: Acct-Delay-Time will say so
+step "a server answers again: deliver them (radius-rs-dmd does this every drain_interval)" "$bin spool --drain"
+expect 0 "$bin" --config "$work/radius.toml" spool --drain
+step "they reached FreeRADIUS once each: session $spooled" "grep $spooled $TESTBED_DETAIL"
+for status in Start Stop; do
+    awk -v id="Acct-Session-Id = \"$spooled\"" -v st="Acct-Status-Type = $status" 'BEGIN{RS=""} index($0, id) && index($0, st) {n++} END {exit n == 1 ? 0 : 1}' "$TESTBED_DETAIL" \
+        || { echo "demo: the spooled $status of $spooled did not arrive exactly once" >&2; exit 1; }
+    echo "  $status of $spooled: delivered once, Acct-Delay-Time $(awk -v id="Acct-Session-Id = \"$spooled\"" -v st="Acct-Status-Type = $status" 'BEGIN{RS=""} index($0, id) && index($0, st) {for (i = 1; i <= NF; i++) if ($i == "Acct-Delay-Time") print $(i + 2)}' "$TESTBED_DETAIL")s"
+done
 
 step "counters" "$bin monitor"
 expect 0 "$bin" --config "$work/radius.toml" monitor
