@@ -136,6 +136,8 @@ pub struct Entry {
     pub kind: Kind,
     /// When the event happened.
     pub event_time: SystemTime,
+    /// The writer's pid and its sequence number: a writer's order of writing.
+    writer: (u32, u64),
 }
 
 impl Entry {
@@ -145,9 +147,11 @@ impl Entry {
         let mut parts = stem.split('-');
         let (secs, nanos) = parts.next()?.split_once('.')?;
         let session = u64::from_str_radix(parts.next()?, 16).ok()?;
+        let pid = u32::from_str_radix(parts.next()?, 16).ok()?;
+        let seq = u64::from_str_radix(parts.next()?, 16).ok()?;
         let (secs, nanos): (u64, u32) = (secs.parse().ok()?, nanos.parse().ok()?);
         let event_time = UNIX_EPOCH.checked_add(Duration::new(secs, nanos.min(999_999_999)))?;
-        Some(Entry { name: name.to_string(), session, kind, event_time })
+        Some(Entry { name: name.to_string(), session, kind, event_time, writer: (pid, seq) })
     }
 }
 
@@ -264,11 +268,27 @@ impl Spool {
         self.counters.read(COUNTER_RECORD).map(|r| r[SpoolCounter::Depth as usize] as usize >= self.max_records).unwrap_or(true)
     }
 
-    /// The waiting records, oldest first.
+    /// The waiting records, oldest first; a session's records from one
+    /// writer in the order it wrote them, even when the clock stepped back
+    /// between them.
     pub fn entries(&self) -> Result<Vec<Entry>, SpoolError> {
         let mut out: Vec<Entry> = self.dir.names().map_err(|e| self.io(e))?.iter().filter_map(|n| Entry::parse(n)).collect();
         out.sort_by(|a, b| a.event_time.cmp(&b.event_time).then_with(|| a.name.cmp(&b.name)));
-        Ok(out)
+        // Each (session, writer) group keeps its places in the time order
+        // but fills them in the writer's own order.
+        let mut groups: std::collections::HashMap<(u64, u32), Vec<usize>> = std::collections::HashMap::new();
+        for (i, e) in out.iter().enumerate() {
+            groups.entry((e.session, e.writer.0)).or_default().push(i);
+        }
+        let mut placed: Vec<Option<Entry>> = out.into_iter().map(Some).collect();
+        for places in groups.values().filter(|p| p.len() > 1) {
+            let mut group: Vec<Entry> = places.iter().filter_map(|&i| placed[i].take()).collect();
+            group.sort_by_key(|e| e.writer.1);
+            for (&i, e) in places.iter().zip(group) {
+                placed[i] = Some(e);
+            }
+        }
+        Ok(placed.into_iter().flatten().collect())
     }
 
     /// Whether a record of the session `key` is waiting.

@@ -49,16 +49,16 @@ fn stores_in_event_order() {
     let b = base();
     let spool = Spool::open_dir(&b.path().join("spool"), 100).unwrap();
     assert_eq!(std::fs::metadata(b.path().join("spool")).unwrap().permissions().mode() & 0o7777, 0o700);
-    spool.put(&record(AcctStatus::Stop, "A", 300)).unwrap();
+    spool.put(&record(AcctStatus::Stop, "C", 300)).unwrap();
     spool.put(&record(AcctStatus::Start, "A", 100)).unwrap();
-    spool.put(&record(AcctStatus::InterimUpdate, "A", 200)).unwrap();
-    assert_eq!(sessions_and_kinds(&spool), [("A".into(), Kind::Start), ("A".into(), Kind::Interim), ("A".into(), Kind::Stop)]);
+    spool.put(&record(AcctStatus::InterimUpdate, "B", 200)).unwrap();
+    assert_eq!(sessions_and_kinds(&spool), [("A".into(), Kind::Start), ("B".into(), Kind::Interim), ("C".into(), Kind::Stop)]);
     let e = &spool.entries().unwrap()[0];
     assert_eq!(e.event_time, UNIX_EPOCH + Duration::from_secs(100));
     let mode = std::fs::metadata(spool.path().join(&e.name)).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     assert!(spool.holds(session_key(&record(AcctStatus::Start, "A", 0))).unwrap());
-    assert!(!spool.holds(session_key(&record(AcctStatus::Start, "B", 0))).unwrap());
+    assert!(!spool.holds(session_key(&record(AcctStatus::Start, "D", 0))).unwrap());
     let s = spool.stats().unwrap();
     assert_eq!((s.depth, s.interims, s.spooled, s.oldest), (3, 1, 3, Some(UNIX_EPOCH + Duration::from_secs(100))));
 }
@@ -198,4 +198,18 @@ fn drain_keeps_order_and_sets_damage_aside() {
     assert_eq!(order, [("A".into(), AcctStatus::Start), ("B".into(), AcctStatus::Start), ("A".into(), AcctStatus::Stop)]);
     assert_eq!(spool.stats().unwrap().depth, 0);
     assert_eq!(spool.stats().unwrap().quarantined_files, 1);
+}
+
+/// The clock stepped back between a session's Start and Stop: the Stop
+/// still comes after the Start its writer wrote first.
+#[test]
+fn a_clock_step_back_does_not_reorder_a_session() {
+    let b = base();
+    let spool = Spool::open_dir(b.path(), 100).unwrap();
+    spool.put(&record(AcctStatus::Start, "A", 1000)).unwrap();
+    spool.put(&record(AcctStatus::Start, "B", 500)).unwrap();
+    spool.put(&record(AcctStatus::Stop, "A", 100)).unwrap(); // an hour back
+    let order: Vec<(String, Kind)> = sessions_and_kinds(&spool);
+    let a: Vec<Kind> = order.iter().filter(|(s, _)| s == "A").map(|(_, k)| *k).collect();
+    assert_eq!(a, [Kind::Start, Kind::Stop], "{order:?}");
 }
