@@ -81,16 +81,16 @@ pub fn pap_auth(st: &mut State, host: &impl PppdHost, user: &str, password: Secr
     let Some(setup) = st.setup(host) else { return unavailable() };
     let order = setup.settings.config.ppp.order.clone();
     let said = decide(&order, |source| match source {
-        SecretSource::Local => match ppp_secrets::load(&setup.settings.config.ppp.pap_secrets) {
+        SecretSource::Local => match ppp_secrets::lookup(&setup.settings.config.ppp.pap_secrets, user, &host.our_name()) {
             Err(e) => {
                 host.log(Level::Error, &format!("{e}; refusing {user}"));
                 Said::Reject("Service unavailable".to_string())
             }
-            Ok(entries) if ppp_secrets::find_user(&entries, user, &host.our_name()).is_some() => {
+            Ok(Some(_)) => {
                 host.log(Level::Info, &format!("{user} has a local PAP record: pppd checks it, RADIUS is not asked"));
                 Said::Accept(PapAccept::Local)
             }
-            Ok(_) => Said::Pass,
+            Ok(None) => Said::Pass,
         },
         SecretSource::Radius => {
             let name = setup.radius.user_name(user, Method::Pap);
@@ -218,14 +218,14 @@ pub fn chap_verify(st: &mut State, host: &impl PppdHost, r: &ChapResponse<'_>) -
     let user = r.user;
     let said = decide(&order, |source| match source {
         SecretSource::Local => {
-            let entries = match ppp_secrets::load(&setup.settings.config.ppp.chap_secrets) {
-                Ok(e) => e,
+            let entry = match ppp_secrets::lookup(&setup.settings.config.ppp.chap_secrets, user, r.our_name) {
+                Ok(Some(e)) => e,
+                Ok(None) => return Said::Pass,
                 Err(e) => {
                     host.log(Level::Error, &format!("{e}; refusing {user}"));
                     return Said::Reject(None);
                 }
             };
-            let Some(entry) = ppp_secrets::find_user(&entries, user, r.our_name) else { return Said::Pass };
             let checked = local::check(r.digest, r.id, user, r.challenge, r.response, entry.secret.expose());
             let verdict = if checked.accepted { "accepted" } else { "rejected" };
             host.log(Level::Info, &format!("{user} has a local CHAP record (line {}): {verdict} without RADIUS", entry.line));

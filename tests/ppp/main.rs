@@ -30,8 +30,10 @@ fn main() {
         }
     };
     writeln!(verdicts, "setup\tok").ok();
-    for (name, scenario) in scenarios::ALL {
-        if only.is_some_and(|o| !o.split(',').any(|w| name.contains(w))) {
+    let named = |name: &str| only.is_some_and(|o| o.split(',').any(|w| w == name));
+    for (name, scenario) in scenarios::ALL.iter().chain(scenarios::BENCH) {
+        let bench = scenarios::BENCH.iter().any(|(b, _)| b == name);
+        if (bench && !named(name)) || (!bench && only.is_some_and(|o| !o.split(',').any(|w| name.contains(w)))) {
             continue;
         }
         let started = std::time::Instant::now();

@@ -164,3 +164,68 @@ pub fn compare(rig: &Rig, name: &str) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     Ok(())
 }
+
+/// How long pppd takes from the peer's CHAP Response to its CHAP Success,
+/// watched in its log (written line by line) every millisecond.
+fn chap_decision_time(s: &Session, name: &str) -> Result<std::time::Duration, String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut response_seen: Option<std::time::Instant> = None;
+    while std::time::Instant::now() < deadline {
+        let log = s.server_log();
+        match response_seen {
+            None if log.contains("rcvd [CHAP Response") => response_seen = Some(std::time::Instant::now()),
+            Some(t) if log.contains("sent [CHAP Success") => return Ok(t.elapsed()),
+            _ => {}
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    Err(format!("{name}: no CHAP Success within 60 s\n{}", s.logs()))
+}
+
+/// The benchmark's cost-growth line for local-first authentication: a
+/// local CHAP user at the end of a 50,000-line chap-secrets, decided by
+/// pppd alone (no plugin) and with radius_rs.so (which reads the file to
+/// learn that the user is local, then pppd checks it), and radius_rs.so
+/// with a one-line file; three sessions each, interleaved, medians in
+/// `chap-growth`. Run by `scripts/bench.sh` only (name it in the filter).
+pub fn bench_chap_secrets_growth(rig: &Rig, name: &str) -> Result<(), String> {
+    const LINES: usize = 50_000;
+    let original = std::fs::read_to_string("/etc/ppp/chap-secrets").map_err(|e| e.to_string())?;
+    let mut big = String::from("# client server secret addresses\n");
+    for i in 0..LINES - 1 {
+        big += &format!("bulk-{i:05} * \"bulk secret {i}\" *\n");
+    }
+    big += "local-chap * \"local chap pw\" *\n";
+    let server = "require-chap 10.65.0.1:10.65.0.50";
+    let peer = "user local-chap password \"local chap pw\"";
+    let mut times: [Vec<std::time::Duration>; 3] = Default::default();
+    let result = (|| {
+        for round in 0..3 {
+            for (i, (label, secrets, plugin)) in
+                [("pppd", &big, false), ("radius_rs", &big, true), ("radius_rs-1-line", &original, true)].into_iter().enumerate()
+            {
+                std::fs::write("/etc/ppp/chap-secrets", secrets).map_err(|e| e.to_string())?;
+                let opts = if plugin { format!("{} {server}", rig.plugin_options()) } else { server.to_string() };
+                let mut s = Session::start_with(rig, &format!("{name}-{label}-{round}"), &opts, peer);
+                times[i].push(chap_decision_time(&s, label)?);
+                ensure!(rig.wait_up("ppp0", 40), "{label}: the link never reached IP up\n{}", s.logs());
+                s.hang_up();
+                drop(s);
+                rig.cleanup();
+            }
+        }
+        Ok(())
+    })();
+    std::fs::write("/etc/ppp/chap-secrets", original).map_err(|e| e.to_string())?;
+    result?;
+    let median = |v: &mut Vec<std::time::Duration>| {
+        v.sort();
+        v[v.len() / 2].as_secs_f64() * 1000.0
+    };
+    let [pppd, ours, ours_small] = &mut times;
+    std::fs::write(
+        rig.out.join("chap-growth"),
+        format!("pppd {:.1}\nradius_rs {:.1}\nradius_rs_1_line {:.1}\n", median(pppd), median(ours), median(ours_small)),
+    )
+    .map_err(|e| e.to_string())
+}

@@ -40,6 +40,9 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("reference_radius_so", reference::compare),
 ];
 
+/// Scenarios for `scripts/bench.sh` only: run when the filter names them exactly.
+pub const BENCH: &[(&str, Scenario)] = &[("bench_chap_secrets_growth", reference::bench_chap_secrets_growth)];
+
 macro_rules! ensure {
     ($cond:expr, $($fmt:tt)+) => {
         if !$cond {

@@ -12,7 +12,7 @@
 use radius_core::secret::Secret;
 use radius_core::sources::Sources;
 use std::path::{Path, PathBuf};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// One line of a secrets file.
 #[derive(Debug, Clone)]
@@ -59,91 +59,133 @@ fn is_wild(word: &str) -> bool {
     word.is_empty() || word == "*"
 }
 
-/// A word (wiped when dropped: it may be a secret) and the line it started
-/// on; `None` marks an end of line.
-type Token = Option<(Zeroizing<String>, usize)>;
+/// A word (wiped when dropped or reused: it may be a secret) and the line
+/// it started on.
+type Word = (Zeroizing<String>, usize);
 
-fn tokenize(text: &str) -> Vec<Token> {
-    let mut out = Vec::new();
-    let mut chars = text.chars().peekable();
-    let mut line = 1;
-    let mut word: Option<(Zeroizing<String>, usize)> = None;
-    let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                let w = word.get_or_insert_with(|| (Zeroizing::new(String::new()), line));
-                match chars.next() {
-                    Some('\n') => {
-                        line += 1;
-                        if w.0.is_empty() && quote.is_none() {
-                            word = None;
-                        }
-                    }
-                    Some('n') => w.0.push('\n'),
-                    Some('r') => w.0.push('\r'),
-                    Some('t') => w.0.push('\t'),
-                    Some('s') => w.0.push(' '),
-                    Some('x') => {
-                        let mut v = 0u32;
-                        for _ in 0..2 {
-                            match chars.peek().and_then(|d| d.to_digit(16)) {
-                                Some(d) => {
-                                    v = v * 16 + d;
-                                    chars.next();
-                                }
-                                None => break,
-                            }
-                        }
-                        w.0.push(char::from_u32(v).unwrap_or('?'));
-                    }
-                    Some(d @ '0'..='7') => {
-                        let mut v = d.to_digit(8).unwrap_or(0);
-                        for _ in 0..2 {
-                            match chars.peek().and_then(|d| d.to_digit(8)) {
-                                Some(d) => {
-                                    v = v * 8 + d;
-                                    chars.next();
-                                }
-                                None => break,
-                            }
-                        }
-                        w.0.push(char::from_u32(v).unwrap_or('?'));
-                    }
-                    Some(other) => w.0.push(other),
-                    None => {}
-                }
+/// Reads a secrets file entry by entry (the words up to an end of line
+/// outside quotes), reusing its word buffers: a lookup in a file of 50,000
+/// lines allocates for a handful of words, not for every one.
+struct Words<'t> {
+    chars: std::iter::Peekable<std::str::Chars<'t>>,
+    line: usize,
+    pool: Vec<Word>,
+    /// Words finished in the current entry.
+    len: usize,
+    /// A word is in progress (`pool[len]`).
+    open: bool,
+}
+
+impl<'t> Words<'t> {
+    fn new(text: &'t str) -> Self {
+        Words { chars: text.chars().peekable(), line: 1, pool: Vec::new(), len: 0, open: false }
+    }
+
+    /// The word in progress, begun (wiped clean) if none is.
+    fn word(&mut self) -> &mut String {
+        if !self.open {
+            if self.pool.len() == self.len {
+                self.pool.push((Zeroizing::new(String::new()), 0));
             }
-            q @ ('"' | '\'') if quote.is_none() => {
-                quote = Some(q);
-                word.get_or_insert_with(|| (Zeroizing::new(String::new()), line));
-            }
-            q if Some(q) == quote => quote = None,
-            '\n' if quote.is_none() => {
-                out.extend(word.take().map(Some));
-                out.push(None);
-                line += 1;
-            }
-            '#' if quote.is_none() && word.is_none() => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        out.push(None);
-                        line += 1;
-                        break;
-                    }
-                }
-            }
-            c if c.is_whitespace() && quote.is_none() => out.extend(word.take().map(Some)),
-            c => {
-                if c == '\n' {
-                    line += 1;
-                }
-                word.get_or_insert_with(|| (Zeroizing::new(String::new()), line)).0.push(c);
-            }
+            let w = &mut self.pool[self.len];
+            w.0.zeroize();
+            w.1 = self.line;
+            self.open = true;
+        }
+        &mut self.pool[self.len].0
+    }
+
+    fn finish(&mut self) {
+        if self.open {
+            self.open = false;
+            self.len += 1;
         }
     }
-    out.extend(word.take().map(Some));
-    out
+
+    /// The next entry's words (possibly none, for a blank or comment line);
+    /// None at the end of the text.
+    fn next_entry(&mut self) -> Option<&[Word]> {
+        self.len = 0;
+        self.open = false;
+        let mut quote: Option<char> = None;
+        let mut consumed = false;
+        while let Some(c) = self.chars.next() {
+            consumed = true;
+            match c {
+                '\\' => {
+                    self.word();
+                    match self.chars.next() {
+                        Some('\n') => {
+                            self.line += 1;
+                            if self.pool[self.len].0.is_empty() && quote.is_none() {
+                                self.open = false;
+                            }
+                        }
+                        Some('n') => self.word().push('\n'),
+                        Some('r') => self.word().push('\r'),
+                        Some('t') => self.word().push('\t'),
+                        Some('s') => self.word().push(' '),
+                        Some('x') => {
+                            let mut v = 0u32;
+                            for _ in 0..2 {
+                                match self.chars.peek().and_then(|d| d.to_digit(16)) {
+                                    Some(d) => {
+                                        v = v * 16 + d;
+                                        self.chars.next();
+                                    }
+                                    None => break,
+                                }
+                            }
+                            self.word().push(char::from_u32(v).unwrap_or('?'));
+                        }
+                        Some(d @ '0'..='7') => {
+                            let mut v = d.to_digit(8).unwrap_or(0);
+                            for _ in 0..2 {
+                                match self.chars.peek().and_then(|d| d.to_digit(8)) {
+                                    Some(d) => {
+                                        v = v * 8 + d;
+                                        self.chars.next();
+                                    }
+                                    None => break,
+                                }
+                            }
+                            self.word().push(char::from_u32(v).unwrap_or('?'));
+                        }
+                        Some(other) => self.word().push(other),
+                        None => {}
+                    }
+                }
+                q @ ('"' | '\'') if quote.is_none() => {
+                    quote = Some(q);
+                    self.word();
+                }
+                q if Some(q) == quote => quote = None,
+                '\n' if quote.is_none() => {
+                    self.finish();
+                    self.line += 1;
+                    return Some(&self.pool[..self.len]);
+                }
+                '#' if quote.is_none() && !self.open => {
+                    for c in self.chars.by_ref() {
+                        if c == '\n' {
+                            self.line += 1;
+                            break;
+                        }
+                    }
+                    return Some(&self.pool[..self.len]);
+                }
+                c if c.is_whitespace() && quote.is_none() => self.finish(),
+                c => {
+                    if c == '\n' {
+                        self.line += 1;
+                    }
+                    self.word().push(c);
+                }
+            }
+        }
+        self.finish();
+        consumed.then_some(&self.pool[..self.len])
+    }
 }
 
 /// Parses the text of a secrets file; `path` names it in errors, and
@@ -155,27 +197,58 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<SecretEntry>, SecretsError> 
 /// As [`parse`], reading `@file` secrets through `sources`.
 pub fn parse_with(text: &str, path: &Path, sources: &dyn Sources) -> Result<Vec<SecretEntry>, SecretsError> {
     let mut entries = Vec::new();
-    for words in tokenize(text).split(Option::is_none) {
-        let words: Vec<&(Zeroizing<String>, usize)> = words.iter().flatten().collect();
-        let [client, server, secret, rest @ ..] = words.as_slice() else { continue };
-        let line = client.1;
-        let secret = match secret.0.strip_prefix('@') {
-            Some(file) if !file.is_empty() => {
-                let file = PathBuf::from(file);
-                let text = sources.read(&file).map_err(|source| SecretsError::SecretFile {
-                    path: path.to_path_buf(),
-                    line,
-                    file: file.clone(),
-                    source,
-                })?;
-                Secret::new(text.lines().next().unwrap_or("").as_bytes().to_vec())
-            }
-            _ => Secret::new(secret.0.as_bytes().to_vec()),
-        };
-        let addresses = rest.iter().map(|w| w.0.to_string()).take_while(|w| w != "--").collect();
-        entries.push(SecretEntry { client: client.0.to_string(), server: server.0.to_string(), secret, addresses, line });
+    let mut words = Words::new(text);
+    while let Some(w) = words.next_entry() {
+        entries.extend(entry(w, path, sources)?);
     }
     Ok(entries)
+}
+
+/// The entry of one line's words (None: fewer than three words).
+fn entry(words: &[Word], path: &Path, sources: &dyn Sources) -> Result<Option<SecretEntry>, SecretsError> {
+    let [client, server, secret, rest @ ..] = words else { return Ok(None) };
+    let line = client.1;
+    let secret = match secret.0.strip_prefix('@') {
+        Some(file) if !file.is_empty() => {
+            let file = PathBuf::from(file);
+            let text = sources.read(&file).map_err(|source| SecretsError::SecretFile { path: path.to_path_buf(), line, file: file.clone(), source })?;
+            Secret::new(text.lines().next().unwrap_or("").as_bytes().to_vec())
+        }
+        _ => Secret::new(secret.0.as_bytes().to_vec()),
+    };
+    let addresses = rest.iter().map(|w| w.0.to_string()).take_while(|w| w != "--").collect();
+    Ok(Some(SecretEntry { client: client.0.to_string(), server: server.0.to_string(), secret, addresses, line }))
+}
+
+/// What [`find_user`] finds in the parsed text, found in one pass that
+/// builds (and reads the `@file` of) only the entries naming `user`.
+pub fn find_user_in(text: &str, path: &Path, user: &str, our_name: &str, sources: &dyn Sources) -> Result<Option<SecretEntry>, SecretsError> {
+    let mut best = None;
+    let mut words = Words::new(text);
+    while let Some(w) = words.next_entry() {
+        if w.len() < 3 || w[0].0.as_str() != user {
+            continue;
+        }
+        let server = w[1].0.as_str();
+        if server == our_name && !our_name.is_empty() {
+            return entry(w, path, sources);
+        }
+        if best.is_none() && (is_wild(server) || our_name.is_empty()) {
+            best = entry(w, path, sources)?;
+        }
+    }
+    Ok(best)
+}
+
+/// The record of `user` for server `our_name` in the secrets file at
+/// `path` ([`find_user`]'s rules); a missing file holds none. The file's
+/// text is wiped after.
+pub fn lookup(path: &Path, user: &str, our_name: &str) -> Result<Option<SecretEntry>, SecretsError> {
+    match read_wiped(path) {
+        Ok(text) => find_user_in(&text, path, user, our_name, &radius_core::sources::System),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(SecretsError::Read { path: path.to_path_buf(), source }),
+    }
 }
 
 /// Reads and parses a secrets file; a missing file holds no entries. The
@@ -271,5 +344,28 @@ mod tests {
     #[test]
     fn a_missing_file_has_no_entries() {
         assert!(load(Path::new("/nonexistent/chap-secrets")).unwrap().is_empty());
+        assert!(lookup(Path::new("/nonexistent/chap-secrets"), "alice", "nas1").unwrap().is_none());
+    }
+
+    /// The one-pass lookup finds what parsing everything and searching finds.
+    #[test]
+    fn lookup_agrees_with_parse_and_find() {
+        let texts = [
+            "* * anyone\nalice * generic\nalice nas1 specific\nbob other b\n",
+            "# c\nalice \\\n  * \"two words\" 10.0.0.7 -- opt\n'alice' nas1 x\\x41 #c\nalice\n",
+            "carol nas1 c1\ncarol nas1 c2\ncarol * c3",
+            "dave * \"unterminated\n quote\" 1.2.3.4\n\\\n\n  eve \\\n * e\n",
+        ];
+        for text in texts {
+            let all = parse(text, Path::new("s")).unwrap();
+            for user in ["alice", "bob", "carol", "dave", "eve", "zed", "*"] {
+                for ours in ["nas1", "nas2", ""] {
+                    let a = find_user(&all, user, ours).map(|e| (e.line, e.secret.expose().to_vec(), e.addresses.clone()));
+                    let b = find_user_in(text, Path::new("s"), user, ours, &radius_core::sources::System).unwrap();
+                    let b = b.map(|e| (e.line, e.secret.expose().to_vec(), e.addresses.clone()));
+                    assert_eq!(a, b, "{user}@{ours} in {text:?}");
+                }
+            }
+        }
     }
 }
