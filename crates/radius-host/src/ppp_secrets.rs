@@ -67,7 +67,7 @@ type Word = (Zeroizing<String>, usize);
 /// outside quotes), reusing its word buffers: a lookup in a file of 50,000
 /// lines allocates for a handful of words, not for every one.
 struct Words<'t> {
-    chars: std::iter::Peekable<std::str::Chars<'t>>,
+    chars: std::str::Chars<'t>,
     line: usize,
     pool: Vec<Word>,
     /// Words finished in the current entry.
@@ -78,7 +78,22 @@ struct Words<'t> {
 
 impl<'t> Words<'t> {
     fn new(text: &'t str) -> Self {
-        Words { chars: text.chars().peekable(), line: 1, pool: Vec::new(), len: 0, open: false }
+        Words { chars: text.chars(), line: 1, pool: Vec::new(), len: 0, open: false }
+    }
+
+    /// Goes on reading at `text`, which starts on line `line`.
+    fn restart(&mut self, text: &'t str, line: usize) {
+        self.chars = text.chars();
+        self.line = line;
+    }
+
+    /// What is not read yet.
+    fn rest(&self) -> &'t str {
+        self.chars.as_str()
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.chars.clone().next()
     }
 
     /// The word in progress, begun (wiped clean) if none is.
@@ -128,7 +143,7 @@ impl<'t> Words<'t> {
                         Some('x') => {
                             let mut v = 0u32;
                             for _ in 0..2 {
-                                match self.chars.peek().and_then(|d| d.to_digit(16)) {
+                                match self.peek().and_then(|d| d.to_digit(16)) {
                                     Some(d) => {
                                         v = v * 16 + d;
                                         self.chars.next();
@@ -141,7 +156,7 @@ impl<'t> Words<'t> {
                         Some(d @ '0'..='7') => {
                             let mut v = d.to_digit(8).unwrap_or(0);
                             for _ in 0..2 {
-                                match self.chars.peek().and_then(|d| d.to_digit(8)) {
+                                match self.peek().and_then(|d| d.to_digit(8)) {
                                     Some(d) => {
                                         v = v * 8 + d;
                                         self.chars.next();
@@ -220,22 +235,63 @@ fn entry(words: &[Word], path: &Path, sources: &dyn Sources) -> Result<Option<Se
     Ok(Some(SecretEntry { client: client.0.to_string(), server: server.0.to_string(), secret, addresses, line }))
 }
 
+/// Whether the entry that starts `line` (one line of text, with its
+/// newline) ends at that newline, as [`Words`] reads it: no quote left open
+/// and no backslash before the newline. Decided on bytes, erring towards
+/// false (then the line is read word by word).
+fn ends_on_this_line(line: &str) -> bool {
+    let (mut quote, mut escape, mut in_word) = (None::<u8>, false, false);
+    for &b in line.as_bytes() {
+        if escape {
+            if b == b'\n' {
+                return false;
+            }
+            escape = false;
+            continue;
+        }
+        match b {
+            b'\\' => (escape, in_word) = (true, true),
+            b'"' | b'\'' if quote.is_none() => (quote, in_word) = (Some(b), true),
+            b if Some(b) == quote => quote = None,
+            b'#' if quote.is_none() && !in_word => return true,
+            b'\n' => return quote.is_none(),
+            b' ' | b'\t' | b'\r' | 0x0b | 0x0c if quote.is_none() => in_word = false,
+            _ => in_word = true,
+        }
+    }
+    true
+}
+
 /// What [`find_user`] finds in the parsed text, found in one pass that
-/// builds (and reads the `@file` of) only the entries naming `user`.
+/// builds (and reads the `@file` of) only the entries naming `user`. A line
+/// whose entry ends on it and whose first word is plainly not `user` is
+/// passed over without being read word by word.
 pub fn find_user_in(text: &str, path: &Path, user: &str, our_name: &str, sources: &dyn Sources) -> Result<Option<SecretEntry>, SecretsError> {
     let mut best = None;
     let mut words = Words::new(text);
-    while let Some(w) = words.next_entry() {
-        if w.len() < 3 || w[0].0.as_str() != user {
+    let (mut rest, mut line) = (text, 1);
+    while !rest.is_empty() {
+        let end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let this = &rest[..end];
+        let first = this.split(char::is_whitespace).find(|w| !w.is_empty());
+        let plainly_other = first.is_none_or(|w| w.starts_with('#') || (!w.contains(['\\', '"', '\'']) && w != user));
+        if plainly_other && ends_on_this_line(this) {
+            rest = &rest[end..];
+            line += 1;
             continue;
         }
-        let server = w[1].0.as_str();
-        if server == our_name && !our_name.is_empty() {
-            return entry(w, path, sources);
+        words.restart(rest, line);
+        let Some(w) = words.next_entry() else { break };
+        if w.len() >= 3 && w[0].0.as_str() == user {
+            let server = w[1].0.as_str();
+            if server == our_name && !our_name.is_empty() {
+                return entry(w, path, sources);
+            }
+            if best.is_none() && (is_wild(server) || our_name.is_empty()) {
+                best = entry(w, path, sources)?;
+            }
         }
-        if best.is_none() && (is_wild(server) || our_name.is_empty()) {
-            best = entry(w, path, sources)?;
-        }
+        (rest, line) = (words.rest(), words.line);
     }
     Ok(best)
 }
@@ -355,6 +411,9 @@ mod tests {
             "# c\nalice \\\n  * \"two words\" 10.0.0.7 -- opt\n'alice' nas1 x\\x41 #c\nalice\n",
             "carol nas1 c1\ncarol nas1 c2\ncarol * c3",
             "dave * \"unterminated\n quote\" 1.2.3.4\n\\\n\n  eve \\\n * e\n",
+            "bulk * \"a # b\" *\nalice * s\nbulk2 * x #\"\nalice nas1 t\n",
+            "x *\u{2003}#\"\nalice * s\n\"\nbob * b\n",
+            "bulk * 'open\nalice * hidden-in-quote' *\nalice * real\n",
         ];
         for text in texts {
             let all = parse(text, Path::new("s")).unwrap();
