@@ -297,9 +297,14 @@ pub fn exchange<N: Network>(
             }
             Err(failure) => {
                 if failure.is_dead() {
-                    ctx.log.log(Level::Warning, &format!(
-                        "RADIUS server {} ({addr}): {failure}; marking it dead for {:?}",
-                        server.name, ctx.dead_time
+                    // A server already marked dead, tried because every one is,
+                    // said so when it was marked: once per dead_time, not per request.
+                    let already = position >= alive.len();
+                    ctx.log.log(if already { Level::Debug } else { Level::Warning }, &format!(
+                        "RADIUS server {} ({addr}): {failure}; {} dead for {:?}",
+                        server.name,
+                        if already { "still" } else { "marking it" },
+                        ctx.dead_time
                     ));
                     if !ctx.dead_time.is_zero() {
                         let until = millis(network.wall_clock() + ctx.dead_time);

@@ -183,8 +183,8 @@ impl RequestFactory for Pap {
 #[derive(Default, Clone)]
 struct Lines(Rc<RefCell<Vec<String>>>);
 impl Log for Lines {
-    fn log(&self, _: Level, message: &str) {
-        self.0.borrow_mut().push(message.to_string());
+    fn log(&self, level: Level, message: &str) {
+        self.0.borrow_mut().push(format!("{level:?}: {message}"));
     }
 }
 impl Lines {
@@ -268,6 +268,21 @@ fn silent_server_retries_identically_probes_then_fails_over() {
     let c = counters_of(&state, &config(""), 0);
     assert_eq!((c.get(Counter::Requests), c.get(Counter::Resends), c.get(Counter::Timeouts), c.get(Counter::Pending)), (1, 2, 3, 0));
     assert!(state.mark(MarkKind::Dead, "127.0.0.1_1").is_some(), "the silent server is marked dead");
+}
+
+/// Every server down: the first failure of each is a warning that marks it
+/// dead; while it stays dead (tried anyway, as every server is), its
+/// failures say "still dead" at debug level, not a warning per request.
+#[test]
+fn a_server_still_dead_is_not_warned_about_again() {
+    let state = MemoryState::new();
+    let first = run(&[(1, Script::Silent), (3, Script::Silent)], &state);
+    assert!(first.result.is_err());
+    assert!(first.log.contains("Warning: RADIUS server 127.0.0.1 (127.0.0.1:1): ") && first.log.contains("marking it dead"), "{:?}", first.log.0.borrow());
+    let again = run(&[(1, Script::Silent), (3, Script::Silent)], &state);
+    assert!(again.result.is_err());
+    assert!(!again.log.contains("Warning: RADIUS server"), "{:?}", again.log.0.borrow());
+    assert!(again.log.contains("Debug: RADIUS server 127.0.0.1 (127.0.0.1:1): ") && again.log.contains("still dead"), "{:?}", again.log.0.borrow());
 }
 
 /// A stock FreeRADIUS delays its Reject by a second: a Reject it is, after
