@@ -115,6 +115,11 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
+    /// One test at a time writes and runs its script: a script written while
+    /// another test forks its hook is held open for writing in that child
+    /// until it execs, and running it then fails with ETXTBSY.
+    static SCRIPTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     fn session() -> PppSession {
         let mut s = PppSession::example("ppp3", "alice", 42);
         s.acct_session_id = "S1".into();
@@ -126,6 +131,7 @@ mod tests {
     /// failing or slow script is an error.
     #[test]
     fn runs_with_the_attributes() {
+        let _one = SCRIPTS.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         let script = dir.path().join("hook");
@@ -146,6 +152,7 @@ mod tests {
     /// runs: it succeeds at once (it used to fill the pipe and hang until killed).
     #[test]
     fn a_chatty_hook_does_not_hang() {
+        let _one = SCRIPTS.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("hook");
         std::fs::write(&script, "#!/bin/sh\nhead -c 1048576 /dev/zero | tr '\\0' x >&2\necho last words >&2\nexit 0\n").unwrap();
