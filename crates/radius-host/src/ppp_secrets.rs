@@ -96,6 +96,21 @@ impl<'t> Words<'t> {
         self.chars.clone().next()
     }
 
+    /// `start` followed by up to two more digits of `radix` (`\xHH`, `\NNN`).
+    fn digits(&mut self, radix: u32, start: u32) -> u32 {
+        let mut v = start;
+        for _ in 0..2 {
+            match self.peek().and_then(|d| d.to_digit(radix)) {
+                Some(d) => {
+                    v = v * radix + d;
+                    self.chars.next();
+                }
+                None => break,
+            }
+        }
+        v
+    }
+
     /// The word in progress, begun (wiped clean) if none is.
     fn word(&mut self) -> &mut String {
         if !self.open {
@@ -141,29 +156,11 @@ impl<'t> Words<'t> {
                         Some('t') => self.word().push('\t'),
                         Some('s') => self.word().push(' '),
                         Some('x') => {
-                            let mut v = 0u32;
-                            for _ in 0..2 {
-                                match self.peek().and_then(|d| d.to_digit(16)) {
-                                    Some(d) => {
-                                        v = v * 16 + d;
-                                        self.chars.next();
-                                    }
-                                    None => break,
-                                }
-                            }
+                            let v = self.digits(16, 0);
                             self.word().push(char::from_u32(v).unwrap_or('?'));
                         }
                         Some(d @ '0'..='7') => {
-                            let mut v = d.to_digit(8).unwrap_or(0);
-                            for _ in 0..2 {
-                                match self.peek().and_then(|d| d.to_digit(8)) {
-                                    Some(d) => {
-                                        v = v * 8 + d;
-                                        self.chars.next();
-                                    }
-                                    None => break,
-                                }
-                            }
+                            let v = self.digits(8, d.to_digit(8).unwrap_or(0));
                             self.word().push(char::from_u32(v).unwrap_or('?'));
                         }
                         Some(other) => self.word().push(other),
