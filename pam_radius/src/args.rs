@@ -1,6 +1,7 @@
 //! The module arguments from the service file: every argument
 //! pam_radius_auth accepts, with its meaning, plus ours.
 
+use radius_core::auth::Method;
 use radius_core::config::Families;
 
 /// Where the password comes from (pam_radius_auth's flags).
@@ -55,6 +56,11 @@ pub struct Args {
     /// `skip_unknown` (account stage): PAM_IGNORE for users this module
     /// did not authenticate.
     pub skip_unknown: bool,
+    /// `method=pap|chap|mschapv1|mschapv2`: how the password is proven
+    /// (default pap, as pam_radius_auth). With MS-CHAPv2 the password
+    /// itself never goes on the wire and the Accept must prove the server
+    /// knows it (MS-CHAP2-Success).
+    pub method: Method,
 }
 
 /// Challenge rounds allowed when `max_challenge` is not given.
@@ -80,6 +86,7 @@ impl Default for Args {
             require_message_authenticator: false,
             require_policies: Vec::new(),
             skip_unknown: false,
+            method: Method::Pap,
         }
     }
 }
@@ -131,6 +138,10 @@ impl Args {
                 ("require_message_authenticator", None) => args.require_message_authenticator = true,
                 ("require_policy", Some(v)) if !v.is_empty() => args.require_policies.push(v.to_string()),
                 ("skip_unknown", None) => args.skip_unknown = true,
+                ("method", Some(v)) => match v.parse() {
+                    Ok(m) => args.method = m,
+                    Err(e) => warnings.push(format!("ignoring `{arg}`: {e}")),
+                },
                 ("log", Some("stderr")) => {}
                 _ => warnings.push(format!("unrecognized option `{arg}`")),
             }
@@ -167,8 +178,11 @@ mod tests {
             "conf=/etc/pam_radius_auth.conf", "debug", "use_first_pass", "force_prompt", "client_id=sshd-host",
             "hostname=nas.example", "retry=2", "localifdown", "ruser", "prompt=Token", "prompt_attribute",
             "max_challenge=3", "ipv6=no", "privilege_level", "require_message_authenticator",
+            "method=mschapv2",
         ]);
         assert!(w.is_empty(), "{w:?}");
+        assert_eq!(a.method, Method::MsChapV2);
+        assert!(!parse(&["method=ntlm"]).1.is_empty());
         assert_eq!(a.conf, "/etc/pam_radius_auth.conf");
         assert_eq!(a.password, PasswordSource::UseFirstPass);
         assert_eq!(a.client_id.as_deref(), Some("sshd-host"));

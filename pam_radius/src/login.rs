@@ -5,8 +5,8 @@
 
 use crate::args::{Args, PasswordSource};
 use crate::{settings, stored, Deps};
-use radius_core::auth::Credentials;
-use radius_core::client::{AuthOutcome, AuthRequest, ChallengePrompt, ChallengeResponder, ClientError};
+use radius_core::auth::{Credentials, Method};
+use radius_core::client::{verify_mschap_v2_success, AuthOutcome, AuthRequest, ChallengePrompt, ChallengeResponder, ClientError};
 use radius_core::log::Level;
 use radius_core::packet::attr;
 use radius_core::{Secret, Service};
@@ -69,7 +69,10 @@ fn authenticate_inner<H: PamHandler>(h: &mut H, args: &Args, deps: &Deps<'_>) ->
     };
     let password = obtain_password(h, args, deps)?;
 
-    let mut request = AuthRequest::new(&user, Credentials::pap(Secret::new(password.to_vec())), Service::Login);
+    let secret = Secret::new(password.to_vec());
+    let sent_name = radius_core::client::user_name(config, &user, args.method);
+    let credentials = Credentials::from_password(args.method, &sent_name, &secret);
+    let mut request = AuthRequest::new(&user, credentials.clone(), Service::Login);
     request.nas_identifier = nas_identifier(h, args);
     request.max_challenge_rounds = args.challenge_rounds();
     request
@@ -101,6 +104,22 @@ fn authenticate_inner<H: PamHandler>(h: &mut H, args: &Args, deps: &Deps<'_>) ->
         Err(e) => return Err(failure(args, deps, &user, &e)),
     };
     let server_name = radius.server_name(server);
+    if args.method == Method::MsChapV2 {
+        // The server proves it knows the password too (RFC 2759 mutual authentication).
+        match verify_mschap_v2_success(&reply, &credentials, &sent_name, &secret) {
+            Some(true) => {}
+            Some(false) => {
+                log.log(Level::Error, &format!(
+                    "server {server_name} accepted `{user}` with an MS-CHAP2-Success that does not prove it knows the password: refused"
+                ));
+                return Err(PamError::AuthErr);
+            }
+            None => {
+                log.log(Level::Error, &format!("server {server_name} accepted `{user}` (MS-CHAPv2) without MS-CHAP2-Success: refused"));
+                return Err(PamError::AuthErr);
+            }
+        }
+    }
     if !reply.had_message_authenticator {
         log.log(Level::Warning, &format!(
             "server {server_name} sent no Message-Authenticator: its replies can be forged (BlastRADIUS, \

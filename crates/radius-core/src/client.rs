@@ -11,7 +11,7 @@ use crate::packet::request::{self, EncodeError};
 use crate::packet::{code, AttributeList, EncodedRequest, Reply, RequestKind};
 use crate::secret::Secret;
 use crate::state::{FileState, SharedState};
-use crate::transport::{self, udp::UdpNetwork, ExchangeContext, ExchangeError, Network, RequestFactory};
+use crate::transport::{self, system::SystemNetwork, ExchangeContext, ExchangeError, Network, RequestFactory};
 use std::borrow::Cow;
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
@@ -174,7 +174,7 @@ impl Shared {
 }
 
 /// The RADIUS client: configuration, network, shared state, log.
-pub struct Client<N: Network = UdpNetwork> {
+pub struct Client<N: Network = SystemNetwork> {
     network: N,
     shared: Shared,
 }
@@ -185,8 +185,8 @@ impl<N: Network> std::fmt::Debug for Client<N> {
     }
 }
 
-impl Client<UdpNetwork> {
-    /// A client on real UDP sockets, sharing counters and marks with every
+impl Client<SystemNetwork> {
+    /// A client on real sockets (UDP, or TLS to RadSec servers), sharing counters and marks with every
     /// process under `[client] state_dir` (a directory that fails the
     /// checks is not used, with one log line saying why).
     pub fn new(config: Config, log: Box<dyn Log>) -> Self {
@@ -196,7 +196,8 @@ impl Client<UdpNetwork> {
                 "state_dir: {problem}; counters and dead-server marks are not shared with other processes"
             ));
         }
-        Client::with_network(config, UdpNetwork, Box::new(state), log)
+        let retries = config.client.retries;
+        Client::with_network(config, SystemNetwork::new(retries), Box::new(state), log)
     }
 }
 

@@ -36,10 +36,13 @@ pub enum Counter {
     SlowAnswers,
     /// Status-Server probes sent to learn whether a server that is slow to answer is alive.
     Probes,
+    /// RadSec connections refused: a failed TLS handshake (certificate,
+    /// name, version), or closed by the server before any answer.
+    TlsFailures,
 }
 
 /// Every counter, in display order, with its name.
-pub const ALL: [(Counter, &str); 13] = [
+pub const ALL: [(Counter, &str); 14] = [
     (Counter::Pending, "pending"),
     (Counter::Requests, "requests"),
     (Counter::Accepts, "accepts"),
@@ -53,6 +56,7 @@ pub const ALL: [(Counter, &str); 13] = [
     (Counter::AcctResponses, "acct-responses"),
     (Counter::SlowAnswers, "slow-answers"),
     (Counter::Probes, "status-probes"),
+    (Counter::TlsFailures, "tls-failures"),
 ];
 
 /// A snapshot of one server's counters.

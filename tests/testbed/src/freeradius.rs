@@ -155,7 +155,59 @@ mallory Auth-Type := Reject
 	Reply-Message = "Account disabled"
 "#;
 
-fn site(name: &str, auth: u16, acct: u16, clients: &str, reply_ma: bool) -> String {
+/// UDP listeners for auth and acct on both loopbacks.
+fn udp_listens(auth: u16, acct: u16, clients: &str) -> String {
+    let mut t = String::new();
+    for (family, addr) in [("ipaddr", "127.0.0.1"), ("ipv6addr", "::1")] {
+        for (kind, port) in [("auth", auth), ("acct", acct)] {
+            t += &format!("  listen {{\n    type = {kind}\n    {family} = {addr}\n    port = {port}\n    clients = {clients}\n  }}\n");
+        }
+    }
+    t
+}
+
+/// A RadSec (TLS over TCP) listener for auth and acct on 127.0.0.1, with
+/// the server certificate `server`, trusting client certificates of `ca`.
+/// A client may hold many connections, and the listener many clients: a
+/// stock 16 per client is too few for a burst of logins, each its own
+/// process and connection, which the server keeps for seconds after they close.
+fn tls_listen(port: u16, server: &crate::pki::Pair, ca: &Path) -> String {
+    format!(
+        r#"  listen {{
+    type = auth+acct
+    ipaddr = 127.0.0.1
+    port = {port}
+    proto = tcp
+    clients = radsec_clients
+    limit {{
+      max_connections = 256
+      lifetime = 0
+      idle_timeout = 30
+    }}
+    tls {{
+      private_key_file = {key}
+      certificate_file = {cert}
+      ca_file = {ca}
+      fragment_size = 8192
+      cipher_list = "DEFAULT"
+      tls_min_version = "1.2"
+      tls_max_version = "1.3"
+      require_client_cert = yes
+      cache {{
+        enable = no
+      }}
+      verify {{
+      }}
+    }}
+  }}
+"#,
+        key = server.key.display(),
+        cert = server.cert.display(),
+        ca = ca.display(),
+    )
+}
+
+fn site(name: &str, listens: &str, reply_ma: bool) -> String {
     let ma = if reply_ma {
         "update reply {\n        Message-Authenticator := 0x00\n      }"
     } else {
@@ -164,30 +216,7 @@ fn site(name: &str, auth: u16, acct: u16, clients: &str, reply_ma: bool) -> Stri
     format!(
         r#"
 server {name} {{
-  listen {{
-    type = auth
-    ipaddr = 127.0.0.1
-    port = {auth}
-    clients = {clients}
-  }}
-  listen {{
-    type = acct
-    ipaddr = 127.0.0.1
-    port = {acct}
-    clients = {clients}
-  }}
-  listen {{
-    type = auth
-    ipv6addr = ::1
-    port = {auth}
-    clients = {clients}
-  }}
-  listen {{
-    type = acct
-    ipv6addr = ::1
-    port = {acct}
-    clients = {clients}
-  }}
+{listens}
   authorize {{
     if (&User-Name == "otpuser") {{
       if (!&State) {{
@@ -268,7 +297,33 @@ fn clients(name: &str, require_ma: bool) -> String {
     )
 }
 
-fn radiusd_conf(dir: &Path, ports: [u16; 4]) -> String {
+/// The RadSec listeners of a server started with [`FreeRadius::start_radsec`].
+#[derive(Debug, Clone, Copy)]
+pub struct RadsecPorts {
+    /// The good server certificate.
+    pub good: u16,
+    /// A server certificate from a CA the client does not trust.
+    pub rogue: u16,
+    /// An expired server certificate.
+    pub expired: u16,
+}
+
+fn radsec_conf(pki: &crate::pki::Pki, ports: RadsecPorts) -> String {
+    let listens = [
+        (ports.good, &pki.server),
+        (ports.rogue, &pki.rogue_server),
+        (ports.expired, &pki.expired_server),
+    ]
+    .iter()
+    .map(|(port, pair)| tls_listen(*port, pair, &pki.ca))
+    .collect::<String>();
+    format!(
+        "clients radsec_clients {{\n  client lo4 {{\n    ipaddr = 127.0.0.1\n    proto = tls\n    secret = radsec\n  }}\n}}\n{}",
+        site("radsec", &listens, true)
+    )
+}
+
+fn radiusd_conf(dir: &Path, ports: [u16; 4], radsec: Option<String>) -> String {
     let d = dir.display();
     let detail = |name: &str| {
         format!(
@@ -350,14 +405,24 @@ modules {{
     shell_escape = yes
     timeout = 20
   }}
-{detail_modern}{detail_legacy}}}
-{modern}{legacy}"#,
+{detail_modern}{detail_legacy}{detail_radsec}}}
+{modern}{legacy}{radsec}"#,
         modern_clients = clients("modern_clients", true),
         legacy_clients = clients("legacy_clients", false),
         detail_modern = detail("modern"),
         detail_legacy = detail("legacy"),
-        modern = site("modern", ports[0], ports[1], "modern_clients", true),
-        legacy = site("legacy", ports[2], ports[3], "legacy_clients", false),
+        detail_radsec = detail("radsec"),
+        modern = site(
+            "modern",
+            &udp_listens(ports[0], ports[1], "modern_clients"),
+            true
+        ),
+        legacy = site(
+            "legacy",
+            &udp_listens(ports[2], ports[3], "legacy_clients"),
+            false
+        ),
+        radsec = radsec.unwrap_or_default(),
     )
 }
 
@@ -372,6 +437,12 @@ pub fn ensure_installed() {
         .map(|s| s.success())
         .unwrap_or(false);
     assert!(ok, "FreeRADIUS is not installed and apt-get install freeradius failed");
+}
+
+/// A free TCP port on 127.0.0.1 (bound then released).
+pub fn free_tcp_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
 }
 
 fn four_free_ports() -> [u16; 4] {
@@ -405,20 +476,37 @@ impl FreeRadius {
         Self::start_with(&[])
     }
 
+    /// As [`FreeRadius::start`], with RadSec listeners too (virtual server
+    /// `radsec`, detail file `radsec`) using `pki`'s certificates.
+    pub fn start_radsec(pki: &crate::pki::Pki) -> (FreeRadius, RadsecPorts) {
+        ensure_installed();
+        for _ in 0..3 {
+            let ports = RadsecPorts {
+                good: free_tcp_port(),
+                rogue: free_tcp_port(),
+                expired: free_tcp_port(),
+            };
+            if let Some(fr) = Self::try_start(&["-xx"], Some(radsec_conf(pki, ports))) {
+                return (fr, ports);
+            }
+        }
+        panic!("FreeRADIUS with RadSec did not start three times in a row");
+    }
+
     fn start_with(flags: &[&str]) -> FreeRadius {
         ensure_installed();
         for _ in 0..3 {
-            if let Some(fr) = Self::try_start(flags) {
+            if let Some(fr) = Self::try_start(flags, None) {
                 return fr;
             }
         }
         panic!("FreeRADIUS did not start three times in a row");
     }
 
-    fn try_start(flags: &[&str]) -> Option<FreeRadius> {
+    fn try_start(flags: &[&str], radsec: Option<String>) -> Option<FreeRadius> {
         let dir = tempfile::Builder::new().prefix("freeradius-").tempdir().expect("tempdir");
         let ports = four_free_ports();
-        fs::write(dir.path().join("radiusd.conf"), radiusd_conf(dir.path(), ports)).expect("write conf");
+        fs::write(dir.path().join("radiusd.conf"), radiusd_conf(dir.path(), ports, radsec)).expect("write conf");
         fs::write(dir.path().join("users"), USERS).expect("write users");
         fs::write(dir.path().join("acct_users"), "").expect("write acct_users");
         let mut dictionary = fs::read_to_string("/etc/freeradius/3.0/dictionary").expect("read the dictionary");

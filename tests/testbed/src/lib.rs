@@ -2,6 +2,7 @@
 
 pub mod forger;
 pub mod freeradius;
+pub mod pki;
 pub mod unsigned;
 
 pub use freeradius::{FreeRadius, SECRET};

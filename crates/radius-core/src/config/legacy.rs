@@ -156,6 +156,7 @@ fn parse_line(line: &str, index: usize, families: Families, sources: &dyn Source
         // signed a reply it is required from it (the transport remembers).
         require_message_authenticator: false,
         status_server: true,
+        tls: None,
     })
 }
 

@@ -15,6 +15,7 @@ pub(crate) mod model;
 
 pub use legacy::Families;
 pub use model::{
+    Protocol,
     ClientSection, ConfigFile, IncomingClientSection, IncomingSection, MaxWait, PppSection, RegistrySection, SecretSource,
     ServerSection, Service, SessionsSection, UserSection, AccountingSection,
 };
@@ -107,6 +108,21 @@ pub struct Server {
     pub require_message_authenticator: bool,
     /// Probe liveness with Status-Server when a try goes unanswered.
     pub status_server: bool,
+    /// RadSec (RFC 6614): TLS settings; None: UDP.
+    pub tls: Option<std::sync::Arc<TlsSettings>>,
+}
+
+/// A RadSec server's TLS settings, resolved (paths absolute).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// This host's certificate chain (PEM).
+    pub certificate: PathBuf,
+    /// Its private key (PEM).
+    pub private_key: PathBuf,
+    /// Trust anchors for the server's certificate (PEM).
+    pub ca_file: PathBuf,
+    /// The name the server's certificate must carry: a DNS name or an IP address.
+    pub server_name: String,
 }
 
 impl Server {
@@ -287,11 +303,17 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path, sources: &dyn Sources)
     let mut servers = Vec::new();
     for (index, s) in std::mem::take(&mut file.servers).into_iter().enumerate() {
         let key = |k: &str| format!("server[{index}].{k}");
-        let (ip, vrf) = resolve_address(&s.address, s.auth_port, sources).map_err(|m| invalid(key("address"), m))?;
+        let (default_auth, default_acct) = s.protocol.default_ports();
+        let (auth_port, acct_port) = (s.auth_port.unwrap_or(default_auth), s.acct_port.unwrap_or(default_acct));
+        let (ip, vrf) = resolve_address(&s.address, auth_port, sources).map_err(|m| invalid(key("address"), m))?;
+        let base = path.parent().unwrap_or(Path::new("/"));
+        let tls = tls_settings(&s, base).map_err(|(k, m)| invalid(key(k), m))?;
         let secret = match (s.secret, s.secret_file) {
             (Some(_), Some(_)) => {
                 return Err(invalid(key("secret"), "give `secret` or `secret_file`, not both".into()))
             }
+            // RFC 6614 2.3: over TLS the secret protects nothing; "radsec" by convention.
+            (None, None) if tls.is_some() => Secret::from("radsec".to_string()),
             (None, None) => {
                 return Err(invalid(format!("server[{index}]"), format!(
                     "server {} has no `secret` (or `secret_file`)",
@@ -308,7 +330,7 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path, sources: &dyn Sources)
         if secret.is_empty() {
             return Err(invalid(key("secret"), "the shared secret is empty".into()));
         }
-        if secret.len() <= SHORT_SECRET_LEN {
+        if secret.len() <= SHORT_SECRET_LEN && tls.is_none() {
             warnings.push(ConfigWarning(format!(
                 "{}: server {} has a shared secret of {} bytes; secrets of {} bytes or fewer can be guessed \
                  offline from one captured packet (draft-ietf-radext-deprecating-radius): use 16 or more random bytes",
@@ -331,8 +353,8 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path, sources: &dyn Sources)
             vrf,
             src_address: None,
             secret,
-            auth_port: s.auth_port,
-            acct_port: s.acct_port,
+            auth_port,
+            acct_port,
             services: s.services,
             accounting_backup: s.accounting_backup,
             timeout: s.timeout.unwrap_or(client.timeout),
@@ -340,6 +362,7 @@ fn resolve(mut file: ConfigFile, text: &str, path: &Path, sources: &dyn Sources)
                 .require_message_authenticator
                 .unwrap_or(client.require_message_authenticator),
             status_server: s.status_server,
+            tls,
         });
     }
     if servers.is_empty() {
@@ -470,6 +493,43 @@ pub fn parse_address(text: &str) -> Result<(IpAddr, Option<String>), String> {
 }
 
 /// The first line of a secret file; the file's text is wiped after.
+/// A `[[server]]`'s TLS settings: all three files with RadSec (mutual
+/// authentication), none without.
+fn tls_settings(
+    s: &ServerSection,
+    base: &Path,
+) -> Result<Option<std::sync::Arc<TlsSettings>>, (&'static str, String)> {
+    let given = [
+        ("certificate", &s.certificate),
+        ("private_key", &s.private_key),
+        ("ca_file", &s.ca_file),
+    ];
+    if s.protocol == Protocol::Udp {
+        if let Some((k, _)) = given.iter().find(|(_, v)| v.is_some()) {
+            return Err((k, "is for `protocol = \"radsec\"` only".into()));
+        }
+        if s.server_name.is_some() {
+            return Err(("server_name", "is for `protocol = \"radsec\"` only".into()));
+        }
+        return Ok(None);
+    }
+    let file = |k: &'static str, v: &Option<PathBuf>| match v {
+        Some(p) if !p.as_os_str().is_empty() => Ok(base.join(p)),
+        _ => Err((k, format!("RadSec needs `{k}` (mutual TLS authentication)"))),
+    };
+    let (address, _) = s.address.split_once('@').unwrap_or((&s.address, ""));
+    Ok(Some(std::sync::Arc::new(TlsSettings {
+        certificate: file("certificate", &s.certificate)?,
+        private_key: file("private_key", &s.private_key)?,
+        ca_file: file("ca_file", &s.ca_file)?,
+        server_name: s
+            .server_name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| address.trim_matches(['[', ']']).to_string()),
+    })))
+}
+
 fn read_secret_file(file: &Path, sources: &dyn Sources) -> Result<Secret, String> {
     let text = sources.read(file).map_err(|e| format!("cannot read secret file {}: {e}", file.display()))?;
     let first = text.lines().next().unwrap_or("").trim_end();

@@ -350,11 +350,25 @@ fn default_true() -> bool {
     true
 }
 
-fn default_auth_port() -> u16 {
-    1812
+/// How requests reach a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// RADIUS over UDP (RFC 2865/2866).
+    #[default]
+    Udp,
+    /// RADIUS over TLS over TCP (RFC 6614).
+    Radsec,
 }
-fn default_acct_port() -> u16 {
-    1813
+
+impl Protocol {
+    /// The default (authentication, accounting) ports.
+    pub fn default_ports(self) -> (u16, u16) {
+        match self {
+            Protocol::Udp => (1812, 1813),
+            Protocol::Radsec => (2083, 2083),
+        }
+    }
 }
 fn default_services() -> Vec<Service> {
     vec![Service::Login, Service::Ppp]
@@ -367,16 +381,26 @@ pub struct ServerSection {
     /// IPv4 or IPv6 address or a host name (resolved when the file is
     /// loaded), optionally `addr@vrf`.
     pub address: String,
-    /// Shared secret (or use `secret_file`).
+    /// Shared secret (or use `secret_file`); with RadSec default `radsec`.
     pub secret: Option<Secret>,
     /// File whose first line is the shared secret; relative to the config file.
     pub secret_file: Option<PathBuf>,
-    /// Authentication port (default 1812).
-    #[serde(default = "default_auth_port")]
-    pub auth_port: u16,
-    /// Accounting port (default 1813).
-    #[serde(default = "default_acct_port")]
-    pub acct_port: u16,
+    /// Authentication port (default 1812; 2083 with RadSec).
+    pub auth_port: Option<u16>,
+    /// Accounting port (default 1813; 2083 with RadSec).
+    pub acct_port: Option<u16>,
+    /// `udp` (default) or `radsec`: RADIUS over TLS (RFC 6614).
+    #[serde(default)]
+    pub protocol: Protocol,
+    /// RadSec: this host's client certificate (PEM, the chain after it);
+    /// relative to the config file.
+    pub certificate: Option<PathBuf>,
+    /// RadSec: the client certificate's private key (PEM).
+    pub private_key: Option<PathBuf>,
+    /// RadSec: the trust anchors the server's certificate must chain to (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// RadSec: the name the server's certificate must carry (default the address).
+    pub server_name: Option<String>,
     /// Services that use this server (default all).
     #[serde(default = "default_services")]
     pub services: Vec<Service>,

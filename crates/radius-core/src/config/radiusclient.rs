@@ -164,6 +164,7 @@ pub fn parse_with(text: &str, path: &Path, sources: &dyn Sources) -> Result<Conf
             timeout: Duration::from_secs(timeout.into()),
             require_message_authenticator: false,
             status_server: true,
+            tls: None,
         });
     }
 

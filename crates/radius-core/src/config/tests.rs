@@ -89,6 +89,55 @@ fn short_secret_warns() {
     assert!(load(MINIMAL).unwrap().warnings.is_empty());
 }
 
+/// A RadSec server: port 2083 for both, secret `radsec`, all three files
+/// relative to the config file, server_name the address; files without
+/// RadSec, or RadSec without one of them, are refused.
+#[test]
+fn radsec_servers() {
+    let c = load(
+        "[[server]]\naddress = \"127.0.0.1\"\nprotocol = \"radsec\"\ncertificate = \"tls/client.pem\"\n\
+         private_key = \"/etc/k.pem\"\nca_file = \"tls/ca.pem\"\n",
+    )
+    .unwrap();
+    let s = &c.servers[0];
+    assert_eq!((s.auth_port, s.acct_port), (2083, 2083));
+    assert_eq!(s.secret.expose(), b"radsec");
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    let tls = s.tls.as_ref().expect("tls");
+    assert!(
+        tls.certificate.ends_with("tls/client.pem") && tls.certificate.is_absolute(),
+        "{:?}",
+        tls.certificate
+    );
+    assert_eq!(tls.private_key, std::path::PathBuf::from("/etc/k.pem"));
+    assert_eq!(tls.server_name, "127.0.0.1");
+    let named = load(
+        "[[server]]\naddress = \"[::1]\"\nprotocol = \"radsec\"\ncertificate = \"c\"\nprivate_key = \"k\"\n\
+         ca_file = \"a\"\nserver_name = \"radius.example\"\nauth_port = 3000\n",
+    )
+    .unwrap();
+    let s = &named.servers[0];
+    assert_eq!((s.auth_port, s.acct_port), (3000, 2083));
+    assert_eq!(s.tls.as_ref().unwrap().server_name, "radius.example");
+    let err = load("[[server]]\naddress = \"127.0.0.1\"\nprotocol = \"radsec\"\ncertificate = \"c\"\nca_file = \"a\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("server[0].private_key") && err.contains("mutual"),
+        "{err}"
+    );
+    let err = load(
+        "[[server]]\naddress = \"127.0.0.1\"\nsecret = \"a-long-enough-secret\"\nca_file = \"a\"\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("server[0].ca_file") && err.contains("radsec"),
+        "{err}"
+    );
+    assert!(load("[[server]]\naddress = \"127.0.0.1\"\nprotocol = \"tls\"\n").is_err());
+}
+
 /// IPv6 and VRF addresses parse.
 #[test]
 fn addresses() {

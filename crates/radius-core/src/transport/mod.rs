@@ -31,8 +31,17 @@
 //!
 //! The logic is generic over [`Network`] (sockets and the clock) and
 //! [`SharedState`] (counters and marks), so it is tested with neither;
-//! [`udp::UdpNetwork`] is the real thing (blocking, no threads, poll).
+//! [`system::SystemNetwork`] is the real thing (blocking, no threads,
+//! poll): [`udp`] datagrams, or [`tls`] streams to RadSec servers.
+//!
+//! Over a stream (RadSec, RFC 6614) the same rules hold with one change:
+//! the request is never sent again on the connection (TCP delivers it or
+//! the connection fails), while Status-Server still tells a working server
+//! from a dead one. A connection that cannot be opened, or whose TLS
+//! handshake fails, makes the server dead at once, like a port-unreachable.
 
+pub mod system;
+pub mod tls;
 pub mod udp;
 
 use crate::config::{unmapped, Server};
@@ -78,7 +87,31 @@ pub enum Received {
     },
     /// Any other socket error.
     Failed(io::Error),
+    /// The server closed the connection (streams only), with what it said, if anything.
+    Closed(Option<String>),
 }
+
+/// Why a link could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The socket could not be made or connected.
+    #[error("socket error: {0}")]
+    Socket(#[from] io::Error),
+    /// The TLS handshake failed (a certificate, a name, a protocol version), or TLS could not be set up.
+    #[error("{0}")]
+    Tls(String),
+    /// The server took the connection and closed it before a word of the
+    /// handshake: it is alive but at its connection limit (tried again).
+    #[error(
+        "the server closed the connection before the TLS handshake: it is at its connection limit"
+    )]
+    Busy,
+}
+
+/// The first wait before a busy server is asked for a connection again.
+pub const BUSY_BACKOFF: Duration = Duration::from_millis(500);
+/// The longest.
+const MAX_BUSY_BACKOFF: Duration = Duration::from_secs(2);
 
 /// A socket towards one server.
 pub trait Link {
@@ -89,6 +122,16 @@ pub trait Link {
     /// The address the server sees this host by (the request's source),
     /// if it can be told.
     fn source_ip(&mut self) -> Option<IpAddr>;
+    /// A stream that delivers what was sent or fails (RadSec): requests
+    /// are not sent again on it.
+    fn reliable(&self) -> bool {
+        false
+    }
+    /// Whether this link carried an earlier exchange (a kept connection,
+    /// which the server may have closed meanwhile: reopened once if so).
+    fn reused(&self) -> bool {
+        false
+    }
 }
 
 /// Opens links and tells the time; the seam between exchange logic and
@@ -96,11 +139,21 @@ pub trait Link {
 pub trait Network {
     /// The link type.
     type Link: Link;
-    /// Opens a link to `to`, from `src` if given, bound to `vrf` if given.
-    fn open(&mut self, to: SocketAddr, src: Option<IpAddr>, vrf: Option<&str>) -> io::Result<Self::Link>;
+    /// Opens a link to `server` at `to` (its auth or acct endpoint), from
+    /// `src` if given, bound to the server's VRF if it has one.
+    fn open(&mut self, server: &Server, to: SocketAddr, src: Option<IpAddr>) -> Result<Self::Link, OpenError>;
+    /// Takes back a link after an exchange it answered: a stream may be
+    /// kept for the next one (default: closed).
+    fn release(&mut self, link: Self::Link) {
+        drop(link);
+    }
     /// The current time, for waits.
     fn now(&self) -> Instant {
         Instant::now()
+    }
+    /// Waits `pause` (for a server at its connection limit).
+    fn pause(&mut self, pause: Duration) {
+        std::thread::sleep(pause);
     }
     /// The wall clock, for marks shared with other processes.
     fn wall_clock(&self) -> SystemTime {
@@ -132,16 +185,30 @@ pub enum ServerFailure {
         /// How long it was waited for.
         waited: Duration,
     },
+    /// RadSec: the server kept refusing new connections (at its
+    /// connection limit) until the service's limit ran out: alive, not dead.
+    Busy {
+        /// How long it was asked.
+        waited: Duration,
+    },
     /// ICMP port unreachable from the server.
     Unreachable,
     /// The socket could not be opened or used.
     Socket(io::Error),
+    /// RadSec: the TLS connection could not be set up (its handshake
+    /// failed), or the server closed it before answering anything.
+    Tls(String),
+    /// RadSec: the server closed a connection it had been answering on.
+    Closed(String),
 }
 
 impl ServerFailure {
     /// Whether the server is to be skipped by every process for a while.
     pub fn is_dead(&self) -> bool {
-        !matches!(self, ServerFailure::TooSlow { .. })
+        !matches!(
+            self,
+            ServerFailure::TooSlow { .. } | ServerFailure::Busy { .. }
+        )
     }
 }
 
@@ -155,8 +222,16 @@ impl fmt::Display for ServerFailure {
             ServerFailure::TooSlow { waited } => {
                 write!(f, "still working on the request after {waited:?} (it answers Status-Server); the service's max_wait ran out")
             }
+            ServerFailure::Busy { waited } => {
+                write!(f, "at its connection limit (it closed every new connection at once) for {waited:?}; the service's max_wait ran out")
+            }
             ServerFailure::Unreachable => f.write_str("port unreachable (nothing listens there)"),
             ServerFailure::Socket(e) => write!(f, "socket error: {e}"),
+            ServerFailure::Tls(why) => write!(f, "TLS: {why}"),
+            ServerFailure::Closed(why) => write!(
+                f,
+                "the server closed the connection while we waited ({why})"
+            ),
         }
     }
 }
@@ -313,7 +388,10 @@ pub fn exchange<N: Network>(
                 } else {
                     ctx.log.log(Level::Warning, &format!("RADIUS server {} ({addr}): {failure}; it is not marked dead", server.name));
                 }
-                let out_of_time = matches!(failure, ServerFailure::TooSlow { .. });
+                let out_of_time = matches!(
+                    failure,
+                    ServerFailure::TooSlow { .. } | ServerFailure::Busy { .. }
+                );
                 attempts.push((addr, failure));
                 if out_of_time {
                     break;
@@ -342,9 +420,9 @@ fn try_server<N: Network>(
     deadline: Instant,
 ) -> Result<Result<Reply, ServerFailure>, ExchangeError> {
     let identifier: u8 = rand::random();
-    let mut link = match network.open(addr, server.src_address.or(ctx.src_address), server.vrf.as_deref()) {
+    let mut link = match open_link(network, ctx, server, addr, deadline) {
         Ok(l) => l,
-        Err(e) => return Ok(Err(ServerFailure::Socket(e))),
+        Err(failure) => return Ok(Err(failure)),
     };
     let request = factory.encode(server, identifier, &mut || link.source_ip())?;
     let mut wait = Wait {
@@ -365,7 +443,64 @@ fn try_server<N: Network>(
     if wait.sent && !matches!(outcome, Ok(Ok(_))) {
         count(ctx, server, &[(Counter::Pending, -1)]);
     }
+    if matches!(outcome, Ok(Ok(_))) {
+        let Wait { network, link, .. } = wait;
+        network.release(link);
+    }
     outcome
+}
+
+/// Opens a link to `server`. A server at its connection limit is alive:
+/// it is asked again after 0.5 s, 1 s, then every 2 s (each with up to a
+/// half more at random, so a burst of logins does not come back at once),
+/// as long as the exchange may wait.
+fn open_link<N: Network>(
+    network: &mut N,
+    ctx: &ExchangeContext<'_>,
+    server: &Server,
+    addr: SocketAddr,
+    deadline: Instant,
+) -> Result<N::Link, ServerFailure> {
+    let src = server.src_address.or(ctx.src_address);
+    let mut backoff = BUSY_BACKOFF;
+    let started = network.now();
+    loop {
+        match network.open(server, addr, src) {
+            Ok(link) => return Ok(link),
+            Err(OpenError::Busy) => {
+                let pause = backoff + backoff.mul_f64(rand::random::<f64>() / 2.0);
+                if network.now() + pause >= deadline {
+                    return Err(ServerFailure::Busy {
+                        waited: network.now().duration_since(started),
+                    });
+                }
+                ctx.log.log(
+                    Level::Debug,
+                    &format!(
+                        "server {} ({addr}) is at its connection limit; asking again in {pause:?}",
+                        server.name
+                    ),
+                );
+                network.pause(pause);
+                backoff = (backoff * 2).min(MAX_BUSY_BACKOFF);
+            }
+            Err(e) => return Err(open_failed(ctx, server, e)),
+        }
+    }
+}
+
+/// A link that could not be opened; a failed TLS handshake is counted as one.
+fn open_failed(ctx: &ExchangeContext<'_>, server: &Server, e: OpenError) -> ServerFailure {
+    match e {
+        OpenError::Socket(e) => ServerFailure::Socket(e),
+        OpenError::Busy => ServerFailure::Busy {
+            waited: Duration::ZERO,
+        },
+        OpenError::Tls(why) => {
+            count(ctx, server, &[(Counter::TlsFailures, 1)]);
+            ServerFailure::Tls(why)
+        }
+    }
 }
 
 /// What one receive gave, judged.
@@ -378,6 +513,8 @@ enum Event {
     Unreachable,
     /// A socket error.
     Failed(io::Error),
+    /// The server closed the stream, saying this (or nothing).
+    Closed(Option<String>),
     /// Time passed, or something was dropped.
     Nothing,
 }
@@ -459,6 +596,12 @@ impl<N: Network> Wait<'_, '_, N> {
                 }
                 Event::Unreachable => return Ok(Err(ServerFailure::Unreachable)),
                 Event::Failed(e) => return Ok(Err(ServerFailure::Socket(e))),
+                Event::Closed(why) => {
+                    match self.closed(why, probe_answered || working.is_some(), deadline) {
+                        Ok(()) => {}
+                        Err(failure) => return Ok(Err(failure)),
+                    }
+                }
                 Event::Nothing => {}
             }
             let now = self.network.now();
@@ -512,6 +655,43 @@ impl<N: Network> Wait<'_, '_, N> {
         }
     }
 
+    /// The server closed the stream. A kept connection it closed while
+    /// idle is opened again once and the request sent on the new one;
+    /// otherwise the server is done with us: closed before answering
+    /// anything, it refused our certificate (FreeRADIUS closes without a
+    /// TLS alert once a TLS 1.3 handshake is done).
+    fn closed(
+        &mut self,
+        why: Option<String>,
+        answered: bool,
+        deadline: Instant,
+    ) -> Result<(), ServerFailure> {
+        let said = why.map(|w| format!(": {w}")).unwrap_or_default();
+        if self.link.reused() && !answered {
+            self.ctx.log.log(
+                Level::Debug,
+                &format!(
+                    "server {} ({}) had closed our kept connection{said}; opening a new one",
+                    self.server.name, self.addr
+                ),
+            );
+            self.link = open_link(self.network, self.ctx, self.server, self.addr, deadline)?;
+            return self
+                .link
+                .send(&self.request.bytes)
+                .map_err(ServerFailure::Socket);
+        }
+        if answered {
+            return Err(ServerFailure::Closed(format!(
+                "it had answered Status-Server{said}"
+            )));
+        }
+        count(self.ctx, self.server, &[(Counter::TlsFailures, 1)]);
+        Err(ServerFailure::Tls(format!(
+            "the server closed the connection before answering anything{said}: it refused our certificate (or closed)"
+        )))
+    }
+
     /// The server is silent: its silent waits become timeouts.
     fn silent(&self, waits: i64, waited: Duration, probed: bool) -> ServerFailure {
         count(self.ctx, self.server, &[(Counter::Timeouts, waits)]);
@@ -533,8 +713,11 @@ impl<N: Network> Wait<'_, '_, N> {
         reply
     }
 
-    /// Sends the request again, the same bytes.
+    /// Sends the request again, the same bytes (not on a stream: RFC 6614 2.2).
     fn resend(&mut self) -> Result<(), ExchangeError> {
+        if self.link.reliable() {
+            return Ok(());
+        }
         count(self.ctx, self.server, &[(Counter::Resends, 1)]);
         if let Err(e) = self.link.send(&self.request.bytes) {
             self.ctx.log.log(Level::Debug, &format!("resend to {}: {e}", self.addr));
@@ -655,6 +838,7 @@ impl<N: Network> Wait<'_, '_, N> {
             }
             Received::TimedOut | Received::Interrupted => Event::Nothing,
             Received::Failed(e) => Event::Failed(e),
+            Received::Closed(why) => Event::Closed(why),
         }
     }
 }

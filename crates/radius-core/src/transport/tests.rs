@@ -31,6 +31,9 @@ enum Script {
     DiesWhileWorking { alive_for: Duration },
     /// Another host sends an ICMP port unreachable about our datagram; the server itself is silent.
     ForeignIcmp,
+    /// (A stream.) Closes the connection as soon as anything is read: a
+    /// RadSec server refusing our certificate after a TLS 1.3 handshake.
+    Closes,
 }
 
 /// The fake clock shared by the network and its links.
@@ -62,9 +65,15 @@ struct FakeNetwork {
     clock: Clock,
     scripts: HashMap<SocketAddr, Script>,
     sent: Sent,
+    /// Links are streams (RadSec).
+    stream: bool,
+    /// Opens refused as "busy" (a server at its connection limit) before one succeeds.
+    busy: u32,
+    opens: u32,
 }
 
 struct FakeLink {
+    stream: bool,
     to: SocketAddr,
     script: Script,
     clock: Clock,
@@ -81,8 +90,14 @@ enum Delivery {
 
 impl Network for FakeNetwork {
     type Link = FakeLink;
-    fn open(&mut self, to: SocketAddr, _: Option<IpAddr>, _: Option<&str>) -> io::Result<FakeLink> {
+    fn open(&mut self, _: &Server, to: SocketAddr, _: Option<IpAddr>) -> Result<FakeLink, OpenError> {
+        self.opens += 1;
+        if self.busy > 0 {
+            self.busy -= 1;
+            return Err(OpenError::Busy);
+        }
         Ok(FakeLink {
+            stream: self.stream,
             to,
             script: self.scripts[&to],
             clock: self.clock.clone(),
@@ -93,6 +108,9 @@ impl Network for FakeNetwork {
     }
     fn now(&self) -> Instant {
         self.clock.now()
+    }
+    fn pause(&mut self, pause: Duration) {
+        self.clock.advance_to(self.clock.elapsed() + pause);
     }
     fn wall_clock(&self) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(1_700_000_000) + self.clock.elapsed()
@@ -119,7 +137,7 @@ impl Link for FakeLink {
         let status_code = if self.to.port() % 2 == 1 { code::ACCESS_ACCEPT } else { code::ACCOUNTING_RESPONSE };
         let ok = |code| reply_to(bytes, code, true);
         match self.script {
-            Script::Silent => {}
+            Script::Silent | Script::Closes => {}
             Script::Refuse => self.queue.push((now, Delivery::Icmp { from: self.to.ip(), about: self.to })),
             Script::ForeignIcmp => {
                 if let (false, std::collections::hash_map::Entry::Vacant(e)) = (status, self.first_seen.entry(h.identifier)) {
@@ -152,7 +170,14 @@ impl Link for FakeLink {
         Some(IpAddr::from([192, 0, 2, 7]))
     }
 
+    fn reliable(&self) -> bool {
+        self.stream
+    }
+
     fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> Received {
+        if matches!(self.script, Script::Closes) {
+            return Received::Closed(None);
+        }
         let now = self.clock.elapsed();
         let limit = now + timeout;
         let next = self.queue.iter().enumerate().filter(|(_, (at, _))| *at <= limit).min_by_key(|(_, (at, _))| *at).map(|(i, _)| i);
@@ -217,6 +242,12 @@ impl Run {
 }
 
 fn run_with(cfg: &Config, state: &MemoryState, scripts: &[(u16, Script)], max_wait: Duration) -> Run {
+    run_on(cfg, state, scripts, max_wait, false, 0).0
+}
+
+/// As [`run_with`], over streams when `stream`, the first `busy` opens
+/// refused as busy; also how many opens there were.
+fn run_on(cfg: &Config, state: &MemoryState, scripts: &[(u16, Script)], max_wait: Duration, stream: bool, busy: u32) -> (Run, u32) {
     let log = Lines::default();
     let ctx = ExchangeContext {
         state,
@@ -233,11 +264,73 @@ fn run_with(cfg: &Config, state: &MemoryState, scripts: &[(u16, Script)], max_wa
         clock: clock.clone(),
         scripts: scripts.iter().map(|(p, s)| (SocketAddr::from(([127, 0, 0, 1], *p)), *s)).collect(),
         sent: sent.clone(),
+        stream,
+        busy,
+        opens: 0,
     };
     let servers: Vec<&Server> = cfg.servers.iter().collect();
     let result = exchange(&mut net, &ctx, &servers, RequestKind::Access, &mut Pap);
     let sent = sent.borrow().clone();
-    Run { result, sent, took: clock.elapsed(), log }
+    (Run { result, sent, took: clock.elapsed(), log }, net.opens)
+}
+
+/// Over a stream (RadSec) the request goes out once, never again (RFC
+/// 6614 2.2), while Status-Server still tells a working server (the
+/// delayed Reject comes) from a dead one (silent: dead after the same
+/// waits as over UDP, the next server asked).
+#[test]
+fn on_a_stream_the_request_is_sent_once_and_status_server_still_watches() {
+    let state = MemoryState::new();
+    let reject = Script::Answer { code: code::ACCESS_REJECT, after: Duration::from_secs(1), status: true, signs: true };
+    let (r, _) = run_on(&config(""), &state, &[(1, reject), (3, Script::Silent)], Duration::from_secs(60), true, 0);
+    assert_eq!(r.result.as_ref().unwrap().reply.code, code::ACCESS_REJECT);
+    assert_eq!(r.to(1, code::ACCESS_REQUEST).len(), 1, "no RADIUS-level retransmission on a stream");
+    assert!(!r.to(1, code::STATUS_SERVER).is_empty());
+    assert_eq!(counters_of(&state, &config(""), 0).get(Counter::Resends), 0);
+
+    let state = MemoryState::new();
+    let (r, _) = run_on(&config(""), &state, &[(1, Script::Silent), (3, accept_after(Duration::from_millis(2)))], Duration::from_secs(60), true, 0);
+    assert_eq!(r.result.as_ref().unwrap().server_index, 1);
+    assert_eq!(r.to(1, code::ACCESS_REQUEST).len(), 1);
+    assert_eq!(r.to(1, code::STATUS_SERVER).len(), 3);
+    assert_eq!(r.took, Duration::from_millis(1200 + 2));
+    assert!(state.mark(MarkKind::Dead, "127.0.0.1_1").is_some());
+}
+
+/// A server at its connection limit is alive: asked again after 0.5 s,
+/// 1 s, 2 s … (each up to half as much again at random) and used once it
+/// takes the connection, never marked dead; one that stays full until
+/// max_wait runs out fails as busy, not dead.
+#[test]
+fn a_server_at_its_connection_limit_is_asked_again_with_back_off() {
+    let state = MemoryState::new();
+    let (r, opens) = run_on(&config(""), &state, &[(1, accept_after(Duration::from_millis(2))), (3, Script::Silent)], Duration::from_secs(60), true, 3);
+    assert_eq!(r.result.as_ref().unwrap().server_index, 0);
+    assert_eq!(opens, 4);
+    assert!(r.took >= Duration::from_millis(3500 + 2) && r.took <= Duration::from_millis(5250 + 2), "{:?}", r.took);
+    assert!(state.mark(MarkKind::Dead, "127.0.0.1_1").is_none());
+
+    let state = MemoryState::new();
+    let (r, _) = run_on(&config(""), &state, &[(1, Script::Silent), (3, Script::Silent)], Duration::from_secs(5), true, u32::MAX);
+    let Err(ExchangeError::Failed(f)) = &r.result else { panic!("expected Failed") };
+    assert!(matches!(f.attempts[..], [(_, ServerFailure::Busy { .. })]), "{f}");
+    assert!(f.to_string().contains("connection limit"), "{f}");
+    assert!(r.took <= Duration::from_secs(5));
+    assert!(state.mark(MarkKind::Dead, "127.0.0.1_1").is_none(), "busy is not dead");
+}
+
+/// A stream closed before any answer (a RadSec server refusing our
+/// certificate) is a TLS failure: counted, the server dead, the next asked
+/// at once, and the log says so rather than "no answer".
+#[test]
+fn a_stream_closed_before_any_answer_is_a_refusal_not_a_timeout() {
+    let state = MemoryState::new();
+    let (r, _) = run_on(&config(""), &state, &[(1, Script::Closes), (3, accept_after(Duration::from_millis(2)))], Duration::from_secs(60), true, 0);
+    assert_eq!(r.result.as_ref().unwrap().server_index, 1);
+    assert_eq!(r.took, Duration::from_millis(2));
+    assert!(r.log.contains("refused our certificate") && r.log.contains("marking it dead"), "{:?}", r.log.0.borrow());
+    let c = counters_of(&state, &config(""), 0);
+    assert_eq!((c.get(Counter::TlsFailures), c.get(Counter::Timeouts), c.get(Counter::Pending)), (1, 0, 0));
 }
 
 fn run(scripts: &[(u16, Script)], state: &MemoryState) -> Run {
@@ -433,6 +526,9 @@ fn nas_address_is_the_source_unless_configured() {
             clock,
             scripts: [(1, accept), (3, acct)].iter().map(|(p, s)| (SocketAddr::from(([127, 0, 0, 1], *p)), *s)).collect(),
             sent: sent.clone(),
+            stream: false,
+            busy: 0,
+            opens: 0,
         };
         let mut client = Client::with_network(cfg, net, Box::new(MemoryState::new()), Box::new(Lines::default()));
         let request = AuthRequest::new("bob", Credentials::pap(Secret::from("pw")), Service::Login);

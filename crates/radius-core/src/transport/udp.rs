@@ -8,7 +8,8 @@
 //! because the socket is unconnected, a datagram from another address or
 //! port is seen (and counted as a bad reply) instead of silently filtered.
 
-use super::{Link, Network, Received};
+use super::{Link, Network, OpenError, Received};
+use crate::config::Server;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::socket::{
     connect, getsockname, recvmsg, setsockopt, socket, sockopt, AddressFamily, ControlMessageOwned, MsgFlags, SockFlag, SockType,
@@ -39,7 +40,14 @@ pub struct UdpLink {
 impl Network for UdpNetwork {
     type Link = UdpLink;
 
-    fn open(&mut self, to: SocketAddr, src: Option<IpAddr>, vrf: Option<&str>) -> io::Result<UdpLink> {
+    fn open(&mut self, server: &Server, to: SocketAddr, src: Option<IpAddr>) -> Result<UdpLink, OpenError> {
+        Ok(UdpLink::open(to, src, server.vrf.as_deref())?)
+    }
+}
+
+impl UdpLink {
+    /// An unconnected socket towards `to`, from `src`, bound to `vrf`.
+    pub fn open(to: SocketAddr, src: Option<IpAddr>, vrf: Option<&str>) -> io::Result<UdpLink> {
         let local = match (src, to) {
             (Some(ip), _) => SocketAddr::new(ip, 0),
             (None, SocketAddr::V4(_)) => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
@@ -191,13 +199,13 @@ mod tests {
     fn source_ip_of_the_route_or_the_bound_address() {
         let server = UdpSocket::bind("127.0.0.1:0").unwrap();
         let to = server.local_addr().unwrap();
-        let mut link = UdpNetwork.open(to, None, None).unwrap();
+        let mut link = UdpLink::open(to, None, None).unwrap();
         assert_eq!(link.source_ip(), Some(IpAddr::from([127, 0, 0, 1])));
         assert!(link.socket.peer_addr().is_err(), "the link's socket is not connected");
-        let mut bound = UdpNetwork.open(to, Some(IpAddr::from([127, 0, 0, 1])), None).unwrap();
+        let mut bound = UdpLink::open(to, Some(IpAddr::from([127, 0, 0, 1])), None).unwrap();
         assert_eq!(bound.source_ip(), Some(IpAddr::from([127, 0, 0, 1])));
         let server6 = UdpSocket::bind("[::1]:0").unwrap();
-        let mut link6 = UdpNetwork.open(server6.local_addr().unwrap(), None, None).unwrap();
+        let mut link6 = UdpLink::open(server6.local_addr().unwrap(), None, None).unwrap();
         assert_eq!(link6.source_ip(), Some("::1".parse().unwrap()));
     }
 }
