@@ -2,6 +2,8 @@
 //! FreeRADIUS, our configuration, pppd's secrets and ip-up script, and
 //! helpers to run an authenticating pppd against a peer pppd.
 
+use radius_testbed::freeradius::RadsecPorts;
+use radius_testbed::pki::Pki;
 use radius_testbed::{FreeRadius, SECRET};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -10,6 +12,10 @@ use std::time::{Duration, Instant};
 /// The scenarios' shared world.
 pub struct Rig {
     pub fr: FreeRadius,
+    /// The certificates of FreeRADIUS's RadSec listeners and ours.
+    pub pki: Pki,
+    /// Those listeners.
+    pub radsec: RadsecPorts,
     pub out: PathBuf,
     pub plugin: PathBuf,
     /// Our configuration file.
@@ -63,7 +69,8 @@ impl Rig {
         if !plugin.exists() {
             return Err(format!("{} is missing: build the workspace first", plugin.display()));
         }
-        let fr = FreeRadius::start();
+        let pki = Pki::generate();
+        let (fr, radsec) = FreeRadius::start_radsec(&pki);
         let config = out.join("radius.toml");
         std::fs::write(
             &config,
@@ -114,7 +121,7 @@ drain_interval = "1s"
         shell("chmod 755 /etc/ppp/coa-hook")?;
         shell("chmod 755 /etc/ppp/ip-up /etc/ppp/ipv6-up; chmod 600 /etc/ppp/pap-secrets /etc/ppp/chap-secrets; rm -f /etc/ppp/options /etc/ppp/ip-down")?;
         std::fs::write("/etc/ppp/options", "").map_err(|e| e.to_string())?;
-        Ok(Rig { fr, out: out.to_path_buf(), plugin: plugin.to_path_buf(), config, seen: PathBuf::from("/run/ppp-seen") })
+        Ok(Rig { fr, pki, radsec, out: out.to_path_buf(), plugin: plugin.to_path_buf(), config, seen: PathBuf::from("/run/ppp-seen") })
     }
 
     /// Kills leftover pppd/xl2tpd/pppoe-server between scenarios.

@@ -31,6 +31,7 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("dm_coa_hook", dm::dm_coa_hook),
     ("dm_lost_session_stop", dm::dm_lost_session_stop),
     ("dm_spool_outage", dm::dm_spool_outage),
+    ("radsec_session", radsec_session),
     ("dm_replay_from_another_port", dm::dm_replay_from_another_port),
     ("dm_coa_burst_answered", dm::dm_coa_burst_answered),
     ("unprivileged_options_refused", hardening::unprivileged_options_refused),
@@ -85,6 +86,47 @@ fn session_id(rig: &Rig) -> Result<String, String> {
         .find_map(|l| l.strip_prefix("acct_session_id = "))
         .map(|v| v.trim_matches('"').to_string())
         .ok_or_else(|| format!("no session record under {SESSIONS_DIR} at ip-up: {record:?}"))
+}
+
+/// A PPP session authenticated and accounted over RadSec: our config names
+/// only FreeRADIUS's TLS listener (with this NAS's client certificate);
+/// the peer gets its Framed-IP-Address, the Access-Request arrives on the
+/// TLS port, and Start and Stop land in that listener's detail file.
+fn radsec_session(rig: &Rig, name: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(&rig.config).map_err(|e| e.to_string())?;
+    let (head, rest) = text.split_once("[[server]]").ok_or("no [[server]] in the rig's config")?;
+    let tail = &rest[rest.find("[ppp]").ok_or("no [ppp] in the rig's config")?..];
+    let pki = &rig.pki;
+    let server = format!(
+        "[[server]]\naddress = \"127.0.0.1\"\nprotocol = \"radsec\"\nauth_port = {0}\nacct_port = {0}\n\
+         certificate = \"{1}\"\nprivate_key = \"{2}\"\nca_file = \"{3}\"\nserver_name = \"{4}\"\n\n",
+        rig.radsec.good,
+        pki.client.cert.display(),
+        pki.client.key.display(),
+        pki.ca.display(),
+        radius_testbed::pki::SERVER_NAME
+    );
+    let config = rig.out.join("radsec.toml");
+    std::fs::write(&config, format!("{head}{server}{tail}")).map_err(|e| e.to_string())?;
+    rig::shell(&format!("chmod 600 {}", config.display()))?;
+    let plugin = format!("plugin {} radius-rs-config {}", rig.plugin.display(), config.display());
+    let mut s = Session::start_with(rig, name, &format!("{plugin} require-pap 10.65.0.1:"), &client("ppp-alice", "ppp-alice-pw"));
+    ensure!(rig.wait_up("ppp0", 40), "the link never reached IP up over RadSec\n{}", s.logs());
+    peer_is(&s, "10.65.0.2")?;
+    let id = session_id(rig)?;
+    s.hang_up();
+    let to_tls = format!("to 127.0.0.1:{} ", rig.radsec.good);
+    ensure!(
+        rig.fr.debug_log().split("Received ").any(|b| b.starts_with("Access-Request") && b.contains(&to_tls) && b.contains("ppp-alice")),
+        "no Access-Request for ppp-alice arrived on the RadSec port {}", rig.radsec.good
+    );
+    let detail = |status: &str| {
+        let needle = format!("Acct-Session-Id = \"{id}\"");
+        rig.fr.detail("radsec").split("\n\n").any(|r| r.contains(&needle) && r.contains(&format!("Acct-Status-Type = {status}")))
+    };
+    ensure!(rig::wait_for(10, || detail("Start") && detail("Stop")), "no Start and Stop for {id} in the RadSec detail file:\n{}", rig.fr.detail("radsec"));
+    ensure!(rig.records(&id).is_empty(), "accounting for {id} went over UDP too");
+    Ok(())
 }
 
 fn pap_radius_session(rig: &Rig, name: &str) -> Result<(), String> {

@@ -34,7 +34,7 @@ enum Pppd {
 /// local first, accounting, Session-Timeout, a Disconnect, an outage of
 /// the accounting server, PPPoE).
 const CORE_2_5: &str = "pap_radius_session,chap_md5_radius,mschapv1_radius,mschapv2_mppe_radius,local_chap_first,local_pap_first,\
-local_static_addresses,ipv6_,session_timeout,traffic_limit,dm_disconnect_by_user,dm_spool_outage,pppoe_,radius_so_drop_in";
+local_static_addresses,ipv6_,session_timeout,traffic_limit,dm_disconnect_by_user,dm_spool_outage,radsec_session,pppoe_,radius_so_drop_in";
 
 fn target_dir() -> PathBuf {
     // tests/ → the workspace's target/<profile>/
@@ -151,6 +151,7 @@ scenarios!(
     dm_coa_hook,
     dm_lost_session_stop,
     dm_spool_outage,
+    radsec_session,
     dm_replay_from_another_port,
     dm_coa_burst_answered,
     unprivileged_options_refused,
@@ -174,6 +175,7 @@ scenarios_2_5!(
     traffic_limit,
     dm_disconnect_by_user,
     dm_spool_outage,
+    radsec_session,
     pppoe_kernel_mode,
     radius_so_drop_in,
 );
