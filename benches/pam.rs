@@ -292,4 +292,33 @@ fn main() {
         bench.contender("pam_radius_auth.so, 8 s back end, timeout 3", &reference, &format!("conf={}", slow_legacy.display()), "slow-mfa", "slow-mfa-pw"),
     ];
     report(&format!("slow is not dead: an 8 s back end, defaults ({slow_rounds} rounds):"), &line, &bench.interleaved(&line, slow_rounds));
+
+    // RadSec against the same FreeRADIUS as UDP (one more instance of it,
+    // with TLS listeners): each PAM login its own TCP connection and TLS
+    // handshake. The server lets this client keep 4096 connections, as
+    // FreeRADIUS keeps each for seconds after it closes (its stock 16
+    // would make this a measure of the back-off).
+    let pki = radius_testbed::pki::Pki::generate();
+    let (tls_fr, ports) = FreeRadius::start_radsec_with(&pki, &[], Some(4096));
+    let udp = toml_config(dir, "radsec-udp.toml", &state, &[(tls_fr.modern_auth, tls_fr.modern_acct)]);
+    let radsec = dir.join("radsec.toml");
+    std::fs::write(
+        &radsec,
+        format!(
+            "[client]\nstate_dir = \"{}\"\n[[server]]\naddress = \"127.0.0.1\"\nprotocol = \"radsec\"\nauth_port = {1}\nacct_port = {1}\n\
+             certificate = \"{2}\"\nprivate_key = \"{3}\"\nca_file = \"{4}\"\nserver_name = \"{5}\"\n",
+            state.display(),
+            ports.good,
+            pki.client.cert.display(),
+            pki.client.key.display(),
+            pki.ca.display(),
+            radius_testbed::pki::SERVER_NAME
+        ),
+    )
+    .unwrap();
+    let line = [
+        bench.contender("pam_radius_rs.so, UDP", &ours, &format!("conf={}", udp.display()), "alice", "alice-password"),
+        bench.contender("pam_radius_rs.so, RadSec (TLS 1.3, a connection per login)", &ours, &format!("conf={}", radsec.display()), "alice", "alice-password"),
+    ];
+    report(&format!("login over RadSec vs UDP, the same FreeRADIUS ({n} rounds):"), &line, &bench.interleaved(&line, n));
 }

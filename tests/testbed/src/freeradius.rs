@@ -308,7 +308,7 @@ pub struct RadsecPorts {
     pub expired: u16,
 }
 
-fn radsec_conf(pki: &crate::pki::Pki, ports: RadsecPorts) -> String {
+fn radsec_conf(pki: &crate::pki::Pki, ports: RadsecPorts, client_connections: Option<u32>) -> String {
     let listens = [
         (ports.good, &pki.server),
         (ports.rogue, &pki.rogue_server),
@@ -317,8 +317,10 @@ fn radsec_conf(pki: &crate::pki::Pki, ports: RadsecPorts) -> String {
     .iter()
     .map(|(port, pair)| tls_listen(*port, pair, &pki.ca))
     .collect::<String>();
+    // Stock: no limit section, so 16 connections per client.
+    let limit = client_connections.map(|n| format!("    limit {{\n      max_connections = {n}\n    }}\n")).unwrap_or_default();
     format!(
-        "clients radsec_clients {{\n  client lo4 {{\n    ipaddr = 127.0.0.1\n    proto = tls\n    secret = radsec\n  }}\n}}\n{}",
+        "clients radsec_clients {{\n  client lo4 {{\n    ipaddr = 127.0.0.1\n    proto = tls\n    secret = radsec\n{limit}  }}\n}}\n{}",
         site("radsec", &listens, true)
     )
 }
@@ -478,7 +480,15 @@ impl FreeRadius {
 
     /// As [`FreeRadius::start`], with RadSec listeners too (virtual server
     /// `radsec`, detail file `radsec`) using `pki`'s certificates.
+    /// A client may hold FreeRADIUS's stock 16 connections.
     pub fn start_radsec(pki: &crate::pki::Pki) -> (FreeRadius, RadsecPorts) {
+        Self::start_radsec_with(pki, &["-xx"], None)
+    }
+
+    /// As [`FreeRadius::start_radsec`] with `flags` (none: quiet, for the
+    /// benchmarks) and, if given, `client_connections` allowed per client
+    /// instead of the stock 16.
+    pub fn start_radsec_with(pki: &crate::pki::Pki, flags: &[&str], client_connections: Option<u32>) -> (FreeRadius, RadsecPorts) {
         ensure_installed();
         for _ in 0..3 {
             let ports = RadsecPorts {
@@ -486,7 +496,7 @@ impl FreeRadius {
                 rogue: free_tcp_port(),
                 expired: free_tcp_port(),
             };
-            if let Some(fr) = Self::try_start(&["-xx"], Some(radsec_conf(pki, ports))) {
+            if let Some(fr) = Self::try_start(flags, Some(radsec_conf(pki, ports, client_connections))) {
                 return (fr, ports);
             }
         }
