@@ -205,6 +205,12 @@ fn cli_login_and_monitor_over_radsec() {
         monitor.status.success() && shown.contains("tls-failures") && shown.contains("accepts"),
         "{shown}"
     );
+    let check = Command::new(our_binary("radius-rs")).arg("--config").arg(&file.path).arg("check-config").output().unwrap();
+    assert!(check.status.success() && text(&check).contains("RadSec: TLS 1.2/1.3, server name `radius.test`"), "{}", text(&check));
+    // A key that is not there is found by check-config, not at a login.
+    let broken = conf("", &radsec_server(pki, ports.good, &Pair { cert: pki.client.cert.clone(), key: "/nonexistent/nas.key".into() }, SERVER_NAME));
+    let check = Command::new(our_binary("radius-rs")).arg("--config").arg(&broken.path).arg("check-config").output().unwrap();
+    assert!(!check.status.success() && text(&check).contains("private_key /nonexistent/nas.key"), "{}", text(&check));
 }
 
 /// A server certificate from an unknown CA, an expired one, and one not
@@ -373,4 +379,30 @@ fn a_burst_of_50_concurrent_pam_logins() {
         "the burst met the stock connection limit"
     );
     assert_eq!(log.matches("Login OK: [alice]").count(), 50);
+}
+
+/// A process that sends several requests (a PPP session's accounting,
+/// radius-rs-dmd draining the spool) keeps one connection: the login and
+/// its Start and Stop arrive from the same TCP source port.
+#[test]
+fn one_connection_carries_a_process_s_requests() {
+    use radius_core::accounting::{AccountingRecord, AcctStatus};
+    use radius_core::packet::attr;
+    let (pki, fr, ports) = shared();
+    let file = conf("nas_identifier = \"kept-connection\"", &radsec_server(pki, ports.good, &pki.client, SERVER_NAME));
+    let mut client = Client::new(Config::load(&file.path).unwrap(), Box::new(CapturedLog::default()));
+    let request = AuthRequest::new("alice", Credentials::pap(Secret::from("alice-password")), Service::Login);
+    assert!(client.authenticate(&request, &mut radius_core::client::NoChallenge).unwrap().is_accept());
+    for status in [AcctStatus::Start, AcctStatus::Stop] {
+        client.account(&AccountingRecord::new(status, Service::Login).text(attr::ACCT_SESSION_ID, "kept-1")).expect("accounted");
+    }
+    let log = fr.debug_log();
+    let ports: std::collections::BTreeSet<&str> = log
+        .split("Received ")
+        .filter(|b| b.contains("NAS-Identifier = \"kept-connection\""))
+        .filter_map(|b| b.split(" from 127.0.0.1:").nth(1)?.split(' ').next())
+        .collect();
+    let requests = log.split("Received ").filter(|b| b.contains("NAS-Identifier = \"kept-connection\"")).count();
+    assert_eq!(requests, 3, "the login, the Start and the Stop");
+    assert_eq!(ports.len(), 1, "one connection, one source port: {ports:?}");
 }

@@ -30,6 +30,23 @@ pub fn run(path: &Path) -> Verdict {
             if s.require_message_authenticator { "required" } else { "optional" },
             if s.accounting_backup { ", accounting backup" } else { "" },
         );
+        if let Some(tls) = &s.tls {
+            // Read as every process will at its first request: a file that
+            // does not load fails here, not at a login.
+            match radius_core::transport::tls::client_config(tls) {
+                Ok(_) => println!(
+                    "  RadSec: TLS 1.2/1.3, server name `{}`, trust {}, our certificate {}",
+                    tls.server_name,
+                    tls.ca_file.display(),
+                    tls.certificate.display()
+                ),
+                Err(e) => {
+                    println!("  RadSec: {e}");
+                    eprintln!("radius-rs: error: server {}: {e}", s.index);
+                    return Verdict::Error;
+                }
+            }
+        }
     }
     let a = &config.accounting;
     if !a.spool {
