@@ -2,11 +2,11 @@
 # The core and PAM suites once more, inside the Debian trixie root
 # (scripts/in-trixie.sh): against trixie's FreeRADIUS 3.2.7, whose
 # post-BlastRADIUS behaviour differs from bookworm's 3.2.1 (it signs every
-# reply), and its libpam 1.7 and pamtester. The binaries are the ones
+# reply) and whose RadSec listener is newer, and its libpam 1.7 and pamtester. The binaries are the ones
 # `cargo test` built here; their output goes to stdout like cargo test's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-suites=(auth_methods challenge failover blastradius accounting hardening slow_is_not_dead pam_module pam_robustness)
+suites=(auth_methods challenge failover blastradius accounting hardening slow_is_not_dead pam_module pam_robustness radsec)
 args=()
 for s in "${suites[@]}"; do args+=(--test "$s"); done
 mapfile -t binaries < <(cargo test --no-run --message-format=json -p radius-rs-integration "${args[@]}" 2>/dev/null |
