@@ -200,6 +200,11 @@ fn cli_login_and_monitor_over_radsec() {
         monitor.status.success() && shown.contains("tls-failures") && shown.contains("accepts"),
         "{shown}"
     );
+    // A server that speaks TLS 1.2 at most.
+    let tls12 = conf("", &radsec_server(pki, ports.tls12, &pki.client, SERVER_NAME));
+    let (ok, out) = cli_login(&tls12.path, "alice", "alice-password", "mschapv2");
+    assert!(ok && out.contains("authenticator response: valid"), "TLS 1.2: {out}");
+    assert!(_fr.debug_log().contains("TLS 1.2 Handshake, Finished"), "the TLS 1.2 listener negotiated 1.2");
     let check = Command::new(our_binary("radius-rs")).arg("--config").arg(&file.path).arg("check-config").output().unwrap();
     assert!(check.status.success() && text(&check).contains("RadSec: TLS 1.2/1.3, server name `radius.test`"), "{}", text(&check));
     // A key that is not there is found by check-config, not at a login.
@@ -216,7 +221,7 @@ fn cli_login_and_monitor_over_radsec() {
 #[test]
 fn bad_certificates_are_refused_naming_what_did_not_match() {
     let (pki, _fr, ports) = shared();
-    let cases: [(&str, String, &str); 4] = [
+    let cases: [(&str, String, &str); 5] = [
         (
             "unknown CA",
             radsec_server(pki, ports.rogue, &pki.client, SERVER_NAME),
@@ -235,6 +240,12 @@ fn bad_certificates_are_refused_naming_what_did_not_match() {
         (
             "client refused",
             radsec_server(pki, ports.good, &pki.rogue_client, SERVER_NAME),
+            "refused our certificate",
+        ),
+        (
+            // Under TLS 1.2 the server judges our certificate inside the handshake.
+            "client refused, TLS 1.2",
+            radsec_server(pki, ports.tls12, &pki.rogue_client, SERVER_NAME),
             "refused our certificate",
         ),
     ];

@@ -171,7 +171,7 @@ fn udp_listens(auth: u16, acct: u16, clients: &str) -> String {
 /// A client may hold many connections, and the listener many clients: a
 /// stock 16 per client is too few for a burst of logins, each its own
 /// process and connection, which the server keeps for seconds after they close.
-fn tls_listen(port: u16, server: &crate::pki::Pair, ca: &Path) -> String {
+fn tls_listen(port: u16, server: &crate::pki::Pair, ca: &Path, max_version: &str) -> String {
     format!(
         r#"  listen {{
     type = auth+acct
@@ -191,7 +191,7 @@ fn tls_listen(port: u16, server: &crate::pki::Pair, ca: &Path) -> String {
       fragment_size = 8192
       cipher_list = "DEFAULT"
       tls_min_version = "1.2"
-      tls_max_version = "1.3"
+      tls_max_version = "{max_version}"
       require_client_cert = yes
       cache {{
         enable = no
@@ -306,6 +306,8 @@ pub struct RadsecPorts {
     pub rogue: u16,
     /// An expired server certificate.
     pub expired: u16,
+    /// The good certificate, TLS 1.2 at most.
+    pub tls12: u16,
 }
 
 fn radsec_conf(pki: &crate::pki::Pki, ports: RadsecPorts, client_connections: Option<u32>) -> String {
@@ -315,7 +317,8 @@ fn radsec_conf(pki: &crate::pki::Pki, ports: RadsecPorts, client_connections: Op
         (ports.expired, &pki.expired_server),
     ]
     .iter()
-    .map(|(port, pair)| tls_listen(*port, pair, &pki.ca))
+    .map(|(port, pair)| tls_listen(*port, pair, &pki.ca, "1.3"))
+    .chain([tls_listen(ports.tls12, &pki.server, &pki.ca, "1.2")])
     .collect::<String>();
     // Stock: no limit section, so 16 connections per client.
     let limit = client_connections.map(|n| format!("    limit {{\n      max_connections = {n}\n    }}\n")).unwrap_or_default();
@@ -495,6 +498,7 @@ impl FreeRadius {
                 good: free_tcp_port(),
                 rogue: free_tcp_port(),
                 expired: free_tcp_port(),
+                tls12: free_tcp_port(),
             };
             if let Some(fr) = Self::try_start(flags, Some(radsec_conf(pki, ports, client_connections))) {
                 return (fr, ports);

@@ -375,11 +375,14 @@ pub fn exchange<N: Network>(
                     // A server already marked dead, tried because every one is,
                     // said so when it was marked: once per dead_time, not per request.
                     let already = position >= alive.len();
+                    let verdict = match (already, ctx.dead_time.is_zero()) {
+                        (_, true) => "it is dead for this request (dead_time = 0: not marked)".to_string(),
+                        (true, false) => format!("still dead for {:?}", ctx.dead_time),
+                        (false, false) => format!("marking it dead for {:?}", ctx.dead_time),
+                    };
                     ctx.log.log(if already { Level::Debug } else { Level::Warning }, &format!(
-                        "RADIUS server {} ({addr}): {failure}; {} dead for {:?}",
-                        server.name,
-                        if already { "still" } else { "marking it" },
-                        ctx.dead_time
+                        "RADIUS server {} ({addr}): {failure}; {verdict}",
+                        server.name
                     ));
                     if !ctx.dead_time.is_zero() {
                         let until = millis(network.wall_clock() + ctx.dead_time);
