@@ -444,6 +444,26 @@ pub fn ensure_installed() {
     assert!(ok, "FreeRADIUS is not installed and apt-get install freeradius failed");
 }
 
+/// A server started on ports an earlier one had is not that server: what
+/// the clients' default state_dir (/run/radius_rs, used by every test with
+/// a pam_radius_auth.conf, which names none) remembers of those ports goes
+/// (a "signs its replies" mark would refuse an unsigned server's replies).
+fn forget_earlier_servers(ports: &[u16]) {
+    let mut all: Vec<u16> = ports.to_vec();
+    all.extend(ports.iter().map(|p| p.saturating_add(1)));
+    for kind in ["signs", "dead", "counters"] {
+        let Ok(entries) = fs::read_dir(Path::new("/run/radius_rs").join(kind)) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // ADDRESS-AUTH-ACCT (counters, signs) or ADDRESS_PORT (dead): the last numbers are ports.
+            let ports: Vec<u16> = name.rsplit(['-', '_']).take(2).filter_map(|t| t.parse().ok()).collect();
+            if ports.iter().any(|n| all.contains(n)) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
 /// A free TCP port on 127.0.0.1 (bound then released).
 pub fn free_tcp_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -520,6 +540,7 @@ impl FreeRadius {
     fn try_start(flags: &[&str], radsec: Option<String>) -> Option<FreeRadius> {
         let dir = tempfile::Builder::new().prefix("freeradius-").tempdir().expect("tempdir");
         let ports = four_free_ports();
+        forget_earlier_servers(&ports);
         fs::write(dir.path().join("radiusd.conf"), radiusd_conf(dir.path(), ports, radsec)).expect("write conf");
         fs::write(dir.path().join("users"), USERS).expect("write users");
         fs::write(dir.path().join("acct_users"), "").expect("write acct_users");
