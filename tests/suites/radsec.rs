@@ -412,3 +412,22 @@ fn one_connection_carries_a_process_s_requests() {
     assert_eq!(requests, 3, "the login, the Start and the Stop");
     assert_eq!(ports.len(), 1, "one connection, one source port: {ports:?}");
 }
+
+/// Slow is not dead over a stream too: a back end that takes 8 s (an MFA
+/// push) is waited for with every timing at its default, because the
+/// server answers Status-Server on the same connection meanwhile; the
+/// answer counts as slow, the server is not marked dead.
+#[test]
+fn a_slow_back_end_over_radsec_is_waited_for() {
+    let (pki, _fr, ports) = shared();
+    let file = conf("", &radsec_server(pki, ports.good, &pki.client, SERVER_NAME));
+    let started = Instant::now();
+    let (accepted, log, config) = core_login(&file.path, "slow-mfa", "slow-mfa-pw");
+    assert!(accepted, "{:?}", log.0.lock().unwrap());
+    assert!(started.elapsed() >= Duration::from_secs(8), "{:?}", started.elapsed());
+    assert!(log.contains("was slow"), "{:?}", log.0.lock().unwrap());
+    let state = FileState::open(&config.client.state_dir);
+    let snap = Counters::new(&state).snapshot(&config.servers[0]).unwrap();
+    assert_eq!((snap.get(Counter::SlowAnswers), snap.get(Counter::Resends), snap.get(Counter::Timeouts)), (1, 0, 0));
+    assert!(snap.get(Counter::Probes) >= 1);
+}

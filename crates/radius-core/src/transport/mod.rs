@@ -545,7 +545,13 @@ impl<N: Network> Wait<'_, '_, N> {
         let retries = self.ctx.retries;
         let start = self.network.now();
         if let Err(e) = self.link.send(&self.request.bytes) {
-            return Ok(Err(ServerFailure::Socket(e)));
+            // A kept connection the server has since closed: a new one, once.
+            if !self.link.reused() {
+                return Ok(Err(ServerFailure::Socket(e)));
+            }
+            if let Err(failure) = self.closed(Some(e.to_string()), false, deadline) {
+                return Ok(Err(failure));
+            }
         }
         // Counted once it is out, while the server works on it.
         let sent_counter = if self.request.kind == RequestKind::Accounting { Counter::AcctRequests } else { Counter::Requests };

@@ -142,7 +142,7 @@ impl TlsLink {
                 if heard.read == 0
                     && matches!(
                         e.kind(),
-                        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
+                        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
                     )
                 {
                     return Err(OpenError::Busy);
@@ -345,7 +345,7 @@ fn handshake_failure(e: &io::Error, settings: &TlsSettings, timeout: Duration) -
         Some(other) => format!("TLS handshake failed: {other}"),
         None => match e.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => format!("the TLS handshake did not finish in {timeout:?}"),
-            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset => {
+            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {
                 "the server closed the connection during the TLS handshake: it refused our certificate".into()
             }
             _ => format!("TLS handshake failed: {e}"),
