@@ -24,11 +24,15 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// One FreeRADIUS with RadSec listeners for the tests that do not stop it.
+/// These tests run at once and each login is a connection the server
+/// keeps for seconds: this client may hold 256, so that no test meets the
+/// connection limit another one filled (the burst test has its own
+/// server, with the stock 16).
 fn shared() -> &'static (Pki, FreeRadius, RadsecPorts) {
     static SERVER: OnceLock<(Pki, FreeRadius, RadsecPorts)> = OnceLock::new();
     SERVER.get_or_init(|| {
         let pki = Pki::generate();
-        let (fr, ports) = FreeRadius::start_radsec(&pki);
+        let (fr, ports) = FreeRadius::start_radsec_with(&pki, &["-xx"], Some(256));
         (pki, fr, ports)
     })
 }
