@@ -302,20 +302,8 @@ fn main() {
     let (tls_fr, ports) = FreeRadius::start_radsec_with(&pki, &[], Some(4096));
     let udp = toml_config(dir, "radsec-udp.toml", &state, &[(tls_fr.modern_auth, tls_fr.modern_acct)]);
     let radsec = dir.join("radsec.toml");
-    std::fs::write(
-        &radsec,
-        format!(
-            "[client]\nstate_dir = \"{}\"\n[[server]]\naddress = \"127.0.0.1\"\nprotocol = \"radsec\"\nauth_port = {1}\nacct_port = {1}\n\
-             certificate = \"{2}\"\nprivate_key = \"{3}\"\nca_file = \"{4}\"\nserver_name = \"{5}\"\n",
-            state.display(),
-            ports.good,
-            pki.client.cert.display(),
-            pki.client.key.display(),
-            pki.ca.display(),
-            radius_testbed::pki::SERVER_NAME
-        ),
-    )
-    .unwrap();
+    let server = pki.server_toml(ports.good, &pki.client, radius_testbed::pki::SERVER_NAME);
+    std::fs::write(&radsec, format!("[client]\nstate_dir = \"{}\"\n{server}", state.display())).unwrap();
     let line = [
         bench.contender("pam_radius_rs.so, UDP", &ours, &format!("conf={}", udp.display()), "alice", "alice-password"),
         bench.contender("pam_radius_rs.so, RadSec (TLS 1.3, a connection per login)", &ours, &format!("conf={}", radsec.display()), "alice", "alice-password"),

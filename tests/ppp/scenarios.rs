@@ -97,15 +97,7 @@ fn radsec_session(rig: &Rig, name: &str) -> Result<(), String> {
     let (head, rest) = text.split_once("[[server]]").ok_or("no [[server]] in the rig's config")?;
     let tail = &rest[rest.find("[ppp]").ok_or("no [ppp] in the rig's config")?..];
     let pki = &rig.pki;
-    let server = format!(
-        "[[server]]\naddress = \"127.0.0.1\"\nprotocol = \"radsec\"\nauth_port = {0}\nacct_port = {0}\n\
-         certificate = \"{1}\"\nprivate_key = \"{2}\"\nca_file = \"{3}\"\nserver_name = \"{4}\"\n\n",
-        rig.radsec.good,
-        pki.client.cert.display(),
-        pki.client.key.display(),
-        pki.ca.display(),
-        radius_testbed::pki::SERVER_NAME
-    );
+    let server = pki.server_toml(rig.radsec.good, &pki.client, radius_testbed::pki::SERVER_NAME) + "\n";
     let config = rig.out.join("radsec.toml");
     std::fs::write(&config, format!("{head}{server}{tail}")).map_err(|e| e.to_string())?;
     rig::shell(&format!("chmod 600 {}", config.display()))?;

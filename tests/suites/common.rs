@@ -4,7 +4,7 @@
 
 use radius_core::log::StderrLog;
 use radius_core::{Client, Config};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A written config and the temp dir holding it (and `state_dir`).
 pub struct TestConfig {
@@ -33,6 +33,14 @@ impl TestConfig {
     pub fn client(&self) -> Client {
         Client::new(self.config(), Box::new(StderrLog { debug: true }))
     }
+}
+
+/// A binary of this build (target/<profile>/NAME).
+pub fn our_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let bin = exe.parent().and_then(Path::parent).expect("target/<profile>").join(name);
+    assert!(bin.exists(), "{} is missing: `cargo build --workspace` first (scripts/test.sh does)", bin.display());
+    bin
 }
 
 /// A `[[server]]` table.

@@ -9,7 +9,7 @@
 mod common;
 mod pam_support;
 
-use common::CapturedLog;
+use common::{our_binary, CapturedLog};
 use pam_support::{ConfFile, Module, PamService};
 use radius_core::auth::Credentials;
 use radius_core::counters::{Counter, Counters};
@@ -18,7 +18,7 @@ use radius_core::{AuthRequest, Client, Config, Secret, Service};
 use radius_testbed::freeradius::RadsecPorts;
 use radius_testbed::pki::{Pair, Pki, SERVER_NAME};
 use radius_testbed::FreeRadius;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -37,17 +37,6 @@ fn shared() -> &'static (Pki, FreeRadius, RadsecPorts) {
     })
 }
 
-/// A `[[server]]` for RadSec on `port`, presenting `client`.
-fn radsec_server(pki: &Pki, port: u16, client: &Pair, server_name: &str) -> String {
-    format!(
-        "[[server]]\naddress = \"127.0.0.1\"\nprotocol = \"radsec\"\nauth_port = {port}\nacct_port = {port}\n\
-         certificate = \"{}\"\nprivate_key = \"{}\"\nca_file = \"{}\"\nserver_name = \"{server_name}\"\n",
-        client.cert.display(),
-        client.key.display(),
-        pki.ca.display()
-    )
-}
-
 /// Our TOML with `servers` (state and spool in the file's directory).
 fn conf(client: &str, servers: &str) -> ConfFile {
     let file = ConfFile::write("radius.toml", "");
@@ -59,14 +48,6 @@ fn conf(client: &str, servers: &str) -> ConfFile {
     );
     std::fs::write(&file.path, text).unwrap();
     file
-}
-
-fn our_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>")
-        .join(name)
 }
 
 fn cli_login(config: &Path, user: &str, password: &str, method: &str) -> (bool, String) {
@@ -131,7 +112,7 @@ fn pam_logins_and_accounting_over_radsec() {
     let (pki, fr, ports) = shared();
     let file = conf(
         "",
-        &radsec_server(pki, ports.good, &pki.client, SERVER_NAME),
+        &pki.server_toml(ports.good, &pki.client, SERVER_NAME),
     );
     for method in ["pap", "mschapv2"] {
         let svc = PamService::single(
@@ -182,7 +163,7 @@ fn cli_login_and_monitor_over_radsec() {
     let (pki, _fr, ports) = shared();
     let file = conf(
         "",
-        &radsec_server(pki, ports.good, &pki.client, SERVER_NAME),
+        &pki.server_toml(ports.good, &pki.client, SERVER_NAME),
     );
     let (ok, out) = cli_login(&file.path, "alice", "alice-password", "pap");
     assert!(
@@ -205,14 +186,14 @@ fn cli_login_and_monitor_over_radsec() {
         "{shown}"
     );
     // A server that speaks TLS 1.2 at most.
-    let tls12 = conf("", &radsec_server(pki, ports.tls12, &pki.client, SERVER_NAME));
+    let tls12 = conf("", &pki.server_toml(ports.tls12, &pki.client, SERVER_NAME));
     let (ok, out) = cli_login(&tls12.path, "alice", "alice-password", "mschapv2");
     assert!(ok && out.contains("authenticator response: valid"), "TLS 1.2: {out}");
     assert!(_fr.debug_log().contains("TLS 1.2 Handshake, Finished"), "the TLS 1.2 listener negotiated 1.2");
     let check = Command::new(our_binary("radius-rs")).arg("--config").arg(&file.path).arg("check-config").output().unwrap();
     assert!(check.status.success() && text(&check).contains("RadSec: TLS 1.2/1.3, server name `radius.test`"), "{}", text(&check));
     // A key that is not there is found by check-config, not at a login.
-    let broken = conf("", &radsec_server(pki, ports.good, &Pair { cert: pki.client.cert.clone(), key: "/nonexistent/nas.key".into() }, SERVER_NAME));
+    let broken = conf("", &pki.server_toml(ports.good, &Pair { cert: pki.client.cert.clone(), key: "/nonexistent/nas.key".into() }, SERVER_NAME));
     let check = Command::new(our_binary("radius-rs")).arg("--config").arg(&broken.path).arg("check-config").output().unwrap();
     assert!(!check.status.success() && text(&check).contains("private_key /nonexistent/nas.key"), "{}", text(&check));
 }
@@ -228,28 +209,28 @@ fn bad_certificates_are_refused_naming_what_did_not_match() {
     let cases: [(&str, String, &str); 5] = [
         (
             "unknown CA",
-            radsec_server(pki, ports.rogue, &pki.client, SERVER_NAME),
+            pki.server_toml(ports.rogue, &pki.client, SERVER_NAME),
             "not signed by a CA in ca_file",
         ),
         (
             "expired",
-            radsec_server(pki, ports.expired, &pki.client, SERVER_NAME),
+            pki.server_toml(ports.expired, &pki.client, SERVER_NAME),
             "the server's certificate expired at 2020-01-01",
         ),
         (
             "wrong name",
-            radsec_server(pki, ports.good, &pki.client, "other.test"),
+            pki.server_toml(ports.good, &pki.client, "other.test"),
             "is not for server_name `other.test`: it names",
         ),
         (
             "client refused",
-            radsec_server(pki, ports.good, &pki.rogue_client, SERVER_NAME),
+            pki.server_toml(ports.good, &pki.rogue_client, SERVER_NAME),
             "refused our certificate",
         ),
         (
             // Under TLS 1.2 the server judges our certificate inside the handshake.
             "client refused, TLS 1.2",
-            radsec_server(pki, ports.tls12, &pki.rogue_client, SERVER_NAME),
+            pki.server_toml(ports.tls12, &pki.rogue_client, SERVER_NAME),
             "refused our certificate",
         ),
     ];
@@ -290,7 +271,7 @@ fn failover_from_a_stopped_radsec_server_and_back() {
     let udp = FreeRadius::start();
     let servers = format!(
         "{}{}",
-        radsec_server(&pki, ports.good, &pki.client, SERVER_NAME),
+        pki.server_toml(ports.good, &pki.client, SERVER_NAME),
         common::server("127.0.0.1", udp.modern_auth, udp.modern_acct, "")
     );
     let file = conf("timeout = \"1s\"\ndead_time = \"2s\"", &servers);
@@ -353,7 +334,7 @@ fn a_burst_of_50_concurrent_pam_logins() {
     let pki = &pki;
     let file = conf(
         "",
-        &radsec_server(pki, ports.good, &pki.client, SERVER_NAME),
+        &pki.server_toml(ports.good, &pki.client, SERVER_NAME),
     );
     let svc = PamService::single(Module::Ours, &file.arg());
     let started = Instant::now();
@@ -399,7 +380,7 @@ fn one_connection_carries_a_process_s_requests() {
     use radius_core::accounting::{AccountingRecord, AcctStatus};
     use radius_core::packet::attr;
     let (pki, fr, ports) = shared();
-    let file = conf("nas_identifier = \"kept-connection\"", &radsec_server(pki, ports.good, &pki.client, SERVER_NAME));
+    let file = conf("nas_identifier = \"kept-connection\"", &pki.server_toml(ports.good, &pki.client, SERVER_NAME));
     let mut client = Client::new(Config::load(&file.path).unwrap(), Box::new(CapturedLog::default()));
     let request = AuthRequest::new("alice", Credentials::pap(Secret::from("alice-password")), Service::Login);
     assert!(client.authenticate(&request, &mut radius_core::client::NoChallenge).unwrap().is_accept());
@@ -424,7 +405,7 @@ fn one_connection_carries_a_process_s_requests() {
 #[test]
 fn a_slow_back_end_over_radsec_is_waited_for() {
     let (pki, _fr, ports) = shared();
-    let file = conf("", &radsec_server(pki, ports.good, &pki.client, SERVER_NAME));
+    let file = conf("", &pki.server_toml(ports.good, &pki.client, SERVER_NAME));
     let started = Instant::now();
     let (accepted, log, config) = core_login(&file.path, "slow-mfa", "slow-mfa-pw");
     assert!(accepted, "{:?}", log.0.lock().unwrap());

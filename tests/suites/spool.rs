@@ -6,8 +6,10 @@
 //! leaves only whole records and loses none it was told was kept. A spool
 //! directory others can write in is refused, never written.
 
+mod common;
 mod pam_support;
 
+use common::our_binary;
 use pam_support::{ConfFile, Module, PamService};
 use radius_core::accounting::{AccountingRecord, AcctStatus};
 use radius_core::log::StderrLog;
@@ -20,13 +22,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-/// A binary of this build (target/<profile>/NAME).
-fn our_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    let bin = exe.parent().and_then(Path::parent).expect("target/<profile>").join(name);
-    assert!(bin.exists(), "{} is missing: `cargo build --workspace` first (scripts/test.sh does)", bin.display());
-    bin
-}
 
 /// The records of a detail file: (Acct-Session-Id, Acct-Status-Type) → their Acct-Delay-Times.
 fn detail_records(detail: &str) -> BTreeMap<(String, String), Vec<u32>> {

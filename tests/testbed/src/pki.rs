@@ -101,6 +101,18 @@ impl Ca {
 }
 
 impl Pki {
+    /// A `[[server]]` table for a RadSec listener on 127.0.0.1:`port`,
+    /// presenting `client` and expecting `server_name`, trusting `self.ca`.
+    pub fn server_toml(&self, port: u16, client: &Pair, server_name: &str) -> String {
+        format!(
+            "[[server]]\naddress = \"127.0.0.1\"\nprotocol = \"radsec\"\nauth_port = {port}\nacct_port = {port}\n\
+             certificate = \"{}\"\nprivate_key = \"{}\"\nca_file = \"{}\"\nserver_name = \"{server_name}\"\n",
+            client.cert.display(),
+            client.key.display(),
+            self.ca.display()
+        )
+    }
+
     /// Makes every certificate.
     pub fn generate() -> Pki {
         let dir = tempfile::Builder::new()

@@ -139,12 +139,7 @@ impl TlsLink {
                 // Closed before the server said a word: FreeRADIUS at its
                 // connection limit for us ("Ignoring new connection due to
                 // client max_connections"), not a judgement of our certificate.
-                if heard.read == 0
-                    && matches!(
-                        e.kind(),
-                        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
-                    )
-                {
+                if heard.read == 0 && closed_by_peer(&e) {
                     return Err(OpenError::Busy);
                 }
                 return Err(OpenError::Tls(handshake_failure(&e, settings, timeout)));
@@ -167,14 +162,6 @@ impl TlsLink {
     /// The server's address.
     pub fn peer(&self) -> SocketAddr {
         self.to
-    }
-
-    /// The negotiated protocol version, e.g. `TLSv1_3`.
-    pub fn version(&self) -> Option<String> {
-        self.stream
-            .conn
-            .protocol_version()
-            .map(|v| format!("{v:?}"))
     }
 
     /// Whether the server has closed (or written to) the idle connection:
@@ -241,12 +228,7 @@ impl Link for TlsLink {
                     return Received::TimedOut
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => return Received::Interrupted,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
-                    ) =>
-                {
+                Err(e) if closed_by_peer(&e) => {
                     return Received::Closed(None)
                 }
                 Err(e) => {
@@ -308,6 +290,12 @@ impl Write for Counted<'_> {
     }
 }
 
+/// The server closed its end: EOF without close_notify, a reset, or a
+/// write into a connection it had closed.
+fn closed_by_peer(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe)
+}
+
 fn tls_error(e: &io::Error) -> Option<&rustls::Error> {
     e.get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
@@ -343,11 +331,9 @@ fn handshake_failure(e: &io::Error, settings: &TlsSettings, timeout: Duration) -
         },
         Some(rustls::Error::AlertReceived(alert)) => format!("the server ended the handshake: {}", alert_text(*alert)),
         Some(other) => format!("TLS handshake failed: {other}"),
+        None if closed_by_peer(e) => "the server closed the connection during the TLS handshake: it refused our certificate".into(),
         None => match e.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => format!("the TLS handshake did not finish in {timeout:?}"),
-            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {
-                "the server closed the connection during the TLS handshake: it refused our certificate".into()
-            }
             _ => format!("TLS handshake failed: {e}"),
         },
     }
