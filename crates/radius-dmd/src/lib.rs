@@ -2,6 +2,7 @@
 //! the radius_rs session registry.
 //!
 //! - [`admission`]: which datagrams are requests (client, authenticators, Event-Timestamp);
+//! - [`datagrams`]: requests in and answers out, a batch per system call;
 //! - [`dedup`]: duplicates get the answer already sent;
 //! - [`nas_identity`]: is the request for this NAS;
 //! - [`plan`]: what a request asks, and which sessions it names;
@@ -15,6 +16,7 @@
 
 pub mod actions;
 pub mod admission;
+pub mod datagrams;
 pub mod dedup;
 pub mod hook;
 pub mod log;

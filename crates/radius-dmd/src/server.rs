@@ -1,11 +1,12 @@
-//! The daemon's loop: UDP sockets on `[incoming] listen`, one request at a
-//! time through admission, duplicate detection, NAS identification and
+//! The daemon's loop: UDP sockets on `[incoming] listen`, requests taken
+//! and answered in batches (`datagrams`), each through admission, duplicate detection, NAS identification and
 //! the plan, then the action and the answer. CoA waits for pppd to take
 //! the change, so each CoA runs on its own thread; Disconnects are
 //! answered inline. A background thread sends Stops for lost sessions.
 
 use crate::actions;
 use crate::admission;
+use crate::datagrams::{Direct, Inbox, Outbox, Outgoing};
 use crate::dedup::{Dedup, RequestKey, Seen};
 use radius_core::packet::error_cause::ErrorCause;
 use crate::hook::Hook;
@@ -96,12 +97,6 @@ fn record_drop(shared: &Shared, d: &admission::Dropped, from: SocketAddr) {
     shared.log.log(Level::Warning, &format!("request from {from} dropped: {d}"));
 }
 
-fn send(socket: &UdpSocket, bytes: &[u8], to: SocketAddr, log: &dyn Log) {
-    if let Err(e) = socket.send_to(bytes, to) {
-        log.log(Level::Warning, &format!("cannot answer {to}: {e}"));
-    }
-}
-
 /// An admitted request waiting for its answer.
 #[derive(Debug, Clone)]
 pub struct Admission {
@@ -133,7 +128,7 @@ pub enum Decision {
 pub const MAX_COA_IN_FLIGHT: usize = 16;
 
 /// Answers an admitted request with `outcome`, remembering the answer.
-fn answer(shared: &Shared, socket: &UdpSocket, admission: &Admission, outcome: Result<(), ErrorCause>) {
+fn answer(shared: &Shared, out: &mut dyn Outgoing, admission: &Admission, outcome: Result<(), ErrorCause>) {
     let request = &admission.request;
     let coa = request.header.code == code::COA_REQUEST;
     let counter = match (coa, outcome.is_ok()) {
@@ -148,10 +143,10 @@ fn answer(shared: &Shared, socket: &UdpSocket, admission: &Admission, outcome: R
     }
     match respond::encode(request, outcome, admission.client.secret.expose()) {
         Ok(bytes) => {
-            send(socket, &bytes, admission.to, shared.log.as_ref());
             if let Ok(mut d) = shared.dedup.lock() {
-                d.answered(admission.key, bytes);
+                d.answered(admission.key, bytes.clone());
             }
+            out.send(bytes, admission.to);
         }
         Err(e) => shared.log.log(Level::Error, &format!("cannot encode the answer to {}: {e}", admission.to)),
     }
@@ -245,17 +240,21 @@ fn run_coa(shared: &Shared, socket: &UdpSocket, admission: &Admission, selector:
         Err(c) => c.name().to_string(),
     };
     shared.log.log(Level::Info, &format!("CoA-Request from {} ({}): {verdict}", admission.to, selector.describe()));
-    answer(shared, socket, admission, outcome);
+    let mut direct = Direct { socket, failures: Vec::new() };
+    answer(shared, &mut direct, admission, outcome);
+    for f in direct.failures {
+        shared.log.log(Level::Warning, &f);
+    }
 }
 
 /// Handles one datagram: the decision, carried out. Every admitted
-/// request is answered; a CoA runs on its own thread, at most
-/// [`MAX_COA_IN_FLIGHT`] at once.
-pub fn handle(shared: &Arc<Shared>, socket: &UdpSocket, datagram: &[u8], from: SocketAddr) {
+/// request is answered (through `out`; a CoA from its own thread, at most
+/// [`MAX_COA_IN_FLIGHT`] at once, on `socket`).
+pub fn handle(shared: &Arc<Shared>, socket: &UdpSocket, out: &mut dyn Outgoing, datagram: &[u8], from: SocketAddr) {
     match decide(shared, datagram, from) {
         Decision::Drop => {}
-        Decision::Resend(bytes, to) => send(socket, &bytes, to, shared.log.as_ref()),
-        Decision::Answer(admission, outcome) => answer(shared, socket, &admission, outcome),
+        Decision::Resend(bytes, to) => out.send(bytes, to),
+        Decision::Answer(admission, outcome) => answer(shared, out, &admission, outcome),
         Decision::Coa(admission, selector, changes) => {
             let busy = shared.coa_in_flight.fetch_add(1, Ordering::SeqCst) >= MAX_COA_IN_FLIGHT;
             let slot = Slot(Arc::clone(shared));
@@ -263,10 +262,10 @@ pub fn handle(shared: &Arc<Shared>, socket: &UdpSocket, datagram: &[u8], from: S
                 shared.log.log(Level::Warning, &format!(
                     "CoA-Request from {from}: {MAX_COA_IN_FLIGHT} CoAs already wait on pppd; answered NAK (Resources-Unavailable)"
                 ));
-                return answer(shared, socket, &admission, Err(ErrorCause::ResourcesUnavailable));
+                return answer(shared, out, &admission, Err(ErrorCause::ResourcesUnavailable));
             }
             let Ok(thread_socket) = socket.try_clone() else {
-                return answer(shared, socket, &admission, Err(ErrorCause::ResourcesUnavailable));
+                return answer(shared, out, &admission, Err(ErrorCause::ResourcesUnavailable));
             };
             let work = {
                 let admission = admission.clone();
@@ -277,7 +276,7 @@ pub fn handle(shared: &Arc<Shared>, socket: &UdpSocket, datagram: &[u8], from: S
             };
             if let Err(e) = std::thread::Builder::new().name("coa".into()).spawn(work) {
                 shared.log.log(Level::Error, &format!("CoA-Request from {from}: cannot start its work ({e}); answered NAK"));
-                answer(shared, socket, &admission, Err(ErrorCause::ResourcesUnavailable));
+                answer(shared, out, &admission, Err(ErrorCause::ResourcesUnavailable));
             }
         }
     }
@@ -340,7 +339,8 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
         std::thread::spawn(move || sweep_loop(&shared, &stopping))
     };
 
-    let mut batch = Batch::default();
+    let mut inbox = Inbox::new(MAX_LEN);
+    let mut outbox = Outbox::default();
     let mut last_flush = Instant::now();
     loop {
         let mut fds: Vec<PollFd> = sockets.iter().map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN)).collect();
@@ -366,18 +366,24 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
             // Drain the socket in batches: the registry is looked at once
             // per batch, after all of it was received.
             loop {
-                let drained = receive_batch(socket, &mut batch, shared.log.as_ref());
-                if batch.is_empty() {
+                let drained = inbox.receive(socket).unwrap_or_else(|e| {
+                    shared.log.log(Level::Warning, &format!("receive: {e}"));
+                    true
+                });
+                if inbox.is_empty() {
                     break;
                 }
                 if let Ok(mut registry) = shared.registry.lock() {
                     registry.hold(shared.log.as_ref());
                 }
-                for (datagram, from) in batch.datagrams() {
-                    handle(&shared, socket, datagram, from);
+                for (datagram, from) in inbox.datagrams() {
+                    handle(&shared, socket, &mut outbox, datagram, from);
                 }
                 if let Ok(mut registry) = shared.registry.lock() {
                     registry.release();
+                }
+                for failure in outbox.flush(socket) {
+                    shared.log.log(Level::Warning, &failure);
                 }
                 if drained {
                     break;
@@ -403,48 +409,6 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
         shared.log.log(Level::Info, &format!("{live} sessions are still live: Accounting-Off not sent (it would end them on the server)"));
     }
     Ok(())
-}
-
-/// Datagrams received together, with their sources; buffers are reused.
-#[derive(Default)]
-struct Batch {
-    buffers: Vec<Vec<u8>>,
-    items: Vec<(usize, SocketAddr)>,
-}
-
-impl Batch {
-    fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// Each datagram and its source, in the order received.
-    fn datagrams(&self) -> impl Iterator<Item = (&[u8], SocketAddr)> {
-        self.buffers.iter().zip(&self.items).map(|(b, (n, from))| (b.get(..*n).unwrap_or(&[]), *from))
-    }
-}
-
-/// Most datagrams handled per look at the registry.
-const BATCH: usize = 32;
-
-/// Receives up to [`BATCH`] waiting datagrams into `batch`; true when the
-/// socket has no more.
-fn receive_batch(socket: &UdpSocket, batch: &mut Batch, log: &dyn Log) -> bool {
-    batch.items.clear();
-    while batch.items.len() < BATCH {
-        let i = batch.items.len();
-        if batch.buffers.len() == i {
-            batch.buffers.push(vec![0u8; MAX_LEN + 1]);
-        }
-        match socket.recv_from(&mut batch.buffers[i]) {
-            Ok((n, from)) => batch.items.push((n, from)),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
-            Err(e) => {
-                log.log(Level::Warning, &format!("receive: {e}"));
-                return true;
-            }
-        }
-    }
-    false
 }
 
 /// A shared log as the core's boxed log.
