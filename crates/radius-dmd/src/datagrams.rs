@@ -3,6 +3,7 @@
 //! that is two system calls for many requests, where one `recvfrom` and
 //! one `sendto` each would cost more than all the work on a request.
 
+use radius_core::log::{Level, Log};
 use nix::sys::socket::{recvmmsg, sendmmsg, ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage};
 use std::io::{IoSlice, IoSliceMut};
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6, UdpSocket};
@@ -49,14 +50,16 @@ impl Inbox {
             Err(nix::Error::EAGAIN) => return Ok(true),
             Err(e) => return Err(e.into()),
         };
+        let mut slots = 0;
         for m in received {
+            slots += 1;
             // A datagram whose source is neither IPv4 nor IPv6 cannot be answered; it is skipped.
             if let Some(from) = m.address.as_ref().and_then(socket_addr) {
                 self.items.push((m.bytes, from));
             }
         }
-        // An entry skipped above still took a slot: count slots, not items.
-        Ok(self.items.len() < BATCH)
+        // A skipped datagram still took a slot: a full batch means more may wait.
+        Ok(slots < BATCH)
     }
 
     /// True when the last [`Inbox::receive`] took nothing.
@@ -76,19 +79,24 @@ pub trait Outgoing {
     fn send(&mut self, bytes: Vec<u8>, to: SocketAddr);
 }
 
-/// Answers sent one by one, at once (a CoA's thread).
-#[derive(Debug)]
+/// Answers sent one by one, at once (a CoA's thread); a failure is logged.
 pub struct Direct<'a> {
     /// The socket the request came in on.
     pub socket: &'a UdpSocket,
-    /// What could not be sent, for the log.
-    pub failures: Vec<String>,
+    /// Where a failure goes.
+    pub log: &'a dyn Log,
+}
+
+impl std::fmt::Debug for Direct<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Direct").field("socket", &self.socket).finish_non_exhaustive()
+    }
 }
 
 impl Outgoing for Direct<'_> {
     fn send(&mut self, bytes: Vec<u8>, to: SocketAddr) {
         if let Err(e) = self.socket.send_to(&bytes, to) {
-            self.failures.push(format!("cannot answer {to}: {e}"));
+            self.log.log(Level::Warning, &format!("cannot answer {to}: {e}"));
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The daemon's loop: UDP sockets on `[incoming] listen`, requests taken
-//! and answered in batches (`datagrams`), each through admission, duplicate detection, NAS identification and
-//! the plan, then the action and the answer. CoA waits for pppd to take
+//! and answered in batches (`datagrams`), each through admission,
+//! duplicate detection, NAS identification and the plan, then the action
+//! and the answer. CoA waits for pppd to take
 //! the change, so each CoA runs on its own thread; Disconnects are
 //! answered inline. A background thread sends Stops for lost sessions.
 
@@ -240,11 +241,7 @@ fn run_coa(shared: &Shared, socket: &UdpSocket, admission: &Admission, selector:
         Err(c) => c.name().to_string(),
     };
     shared.log.log(Level::Info, &format!("CoA-Request from {} ({}): {verdict}", admission.to, selector.describe()));
-    let mut direct = Direct { socket, failures: Vec::new() };
-    answer(shared, &mut direct, admission, outcome);
-    for f in direct.failures {
-        shared.log.log(Level::Warning, &f);
-    }
+    answer(shared, &mut Direct { socket, log: shared.log.as_ref() }, admission, outcome);
 }
 
 /// Handles one datagram: the decision, carried out. Every admitted
