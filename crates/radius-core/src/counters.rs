@@ -89,9 +89,20 @@ pub fn add(state: &dyn SharedState, server: &Server, deltas: &[(Counter, i64)]) 
         .map(|_| ())
 }
 
-/// Records an answered request in one update: one fewer pending, its kind
-/// of answer, the RTT, and whether it came after a wait on a working server.
-pub fn answered(state: &dyn SharedState, server: &Server, kind: Counter, rtt: Duration, slow: bool) -> Result<(), StateError> {
+/// How a request's sending stands in the counters when its answer comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// Counted as sent and pending: the answer takes it off `pending`.
+    Pending,
+    /// Not counted yet (it was answered at once): the answer counts it
+    /// sent too, with this counter (`requests` or `acct-requests`).
+    Uncounted(Counter),
+}
+
+/// Records an answered request in one update: its sending (off `pending`,
+/// or counted now), its kind of answer, the RTT, and whether it came after
+/// a wait on a working server.
+pub fn answered(state: &dyn SharedState, server: &Server, sent: Sent, kind: Counter, rtt: Duration, slow: bool) -> Result<(), StateError> {
     let micros = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX);
     state
         .update(&server_key(server), &mut |r| {
@@ -100,7 +111,10 @@ pub fn answered(state: &dyn SharedState, server: &Server, kind: Counter, rtt: Du
                     *slot = f(*slot);
                 }
             };
-            bump(Counter::Pending, &|v| v.saturating_sub(1));
+            match sent {
+                Sent::Pending => bump(Counter::Pending, &|v| v.saturating_sub(1)),
+                Sent::Uncounted(c) => bump(c, &|v| v.saturating_add(1)),
+            }
             bump(kind, &|v| v.saturating_add(1));
             bump(Counter::LastRequestRttMicros, &|_| micros);
             if slow {

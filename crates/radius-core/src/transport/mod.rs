@@ -45,7 +45,7 @@ pub mod tls;
 pub mod udp;
 
 use crate::config::{unmapped, Server};
-use crate::counters::{self, Counter};
+use crate::counters::{self, Counter, Sent};
 use crate::log::{Level, Log};
 use crate::packet::request::{self, EncodeError};
 use crate::packet::{self, code, AttributeList, EncodedRequest, Reply, RequestKind};
@@ -61,6 +61,10 @@ pub const MAX_RESEND_GAP: Duration = Duration::from_secs(16);
 pub const MIN_PROBE_GAP: Duration = Duration::from_secs(1);
 /// How many probes a wait keeps to match replies against.
 const PROBES_KEPT: usize = 8;
+/// How long a request may wait before it shows as `pending` (and `requests`)
+/// in the shared counters. One answered sooner is counted with its answer,
+/// in one update of the counter file instead of two.
+pub const PENDING_AFTER: Duration = Duration::from_millis(20);
 
 /// What one wait for a datagram gave.
 #[derive(Debug)]
@@ -353,7 +357,13 @@ pub fn exchange<N: Network>(
     let deadline = network.now() + ctx.max_wait;
     let now_ms = millis(network.wall_clock());
     let is_dead = |s: &Server| ctx.state.mark(MarkKind::Dead, &dead_key(endpoint(s, kind))).is_some_and(|until| until > now_ms);
-    let (alive, dead): (Vec<&Server>, Vec<&Server>) = servers.iter().copied().partition(|s| !is_dead(s));
+    // With one server a mark cannot change who is asked, or when: it is
+    // read only if that server fails (to say "still dead" rather than mark
+    // it again). An answer then leaves a mark to expire instead of clearing it.
+    let (alive, dead): (Vec<&Server>, Vec<&Server>) = match servers {
+        [only] => (vec![*only], Vec::new()),
+        _ => servers.iter().copied().partition(|s| !is_dead(s)),
+    };
     for s in &dead {
         ctx.log.log(Level::Debug, &format!("skipping server {} ({}): marked dead", s.name, endpoint(s, kind)));
     }
@@ -374,7 +384,7 @@ pub fn exchange<N: Network>(
                 if failure.is_dead() {
                     // A server already marked dead, tried because every one is,
                     // said so when it was marked: once per dead_time, not per request.
-                    let already = position >= alive.len();
+                    let already = position >= alive.len() || (servers.len() == 1 && is_dead(server));
                     let verdict = match (already, ctx.dead_time.is_zero()) {
                         (_, true) => "it is dead for this request (dead_time = 0: not marked)".to_string(),
                         (true, false) => format!("still dead for {:?}", ctx.dead_time),
@@ -439,12 +449,16 @@ fn try_server<N: Network>(
         request,
         probes: Vec::new(),
         buf: vec![0u8; packet::wire::MAX_LEN],
-        sent: false,
+        sent: None,
     };
     let outcome = wait.run(deadline);
-    // An answer leaves `pending` in the same update that counts it.
-    if wait.sent && !matches!(outcome, Ok(Ok(_))) {
-        count(ctx, server, &[(Counter::Pending, -1)]);
+    // An answer counts itself (and its sending) in one update.
+    if !matches!(outcome, Ok(Ok(_))) {
+        match wait.sent {
+            Some(Sent::Pending) => count(ctx, server, &[(Counter::Pending, -1)]),
+            Some(Sent::Uncounted(sent)) => count(ctx, server, &[(sent, 1)]),
+            None => {}
+        }
     }
     if matches!(outcome, Ok(Ok(_))) {
         let Wait { network, link, .. } = wait;
@@ -534,8 +548,8 @@ struct Wait<'n, 'c, N: Network> {
     request: EncodedRequest,
     probes: Vec<EncodedRequest>,
     buf: Vec<u8>,
-    /// The request went out (and was counted).
-    sent: bool,
+    /// The request went out, and how it is counted so far.
+    sent: Option<Sent>,
 }
 
 impl<N: Network> Wait<'_, '_, N> {
@@ -553,10 +567,11 @@ impl<N: Network> Wait<'_, '_, N> {
                 return Ok(Err(failure));
             }
         }
-        // Counted once it is out, while the server works on it.
+        // Counted with its answer when one comes within PENDING_AFTER (one
+        // update, not two), else as pending then, while the server works.
         let sent_counter = if self.request.kind == RequestKind::Accounting { Counter::AcctRequests } else { Counter::Requests };
-        count(self.ctx, self.server, &[(Counter::Pending, 1), (sent_counter, 1)]);
-        self.sent = true;
+        self.sent = Some(Sent::Uncounted(sent_counter));
+        let pending_from = start + PENDING_AFTER;
         // Phase 1: waits of `timeout`, counted by `window`. Unanswered ones
         // are timeouts only if the server proves silent; waits on a server
         // that turns out to be working are part of its slow answer.
@@ -580,11 +595,14 @@ impl<N: Network> Wait<'_, '_, N> {
                     None => self.silent(silent_waits, waited, probing),
                 }));
             }
-            let wake = match working {
+            let mut wake = match working {
                 None => window_end,
                 Some(_) => (last_resend + resend_gap).min(next_probe),
             }
             .min(deadline);
+            if matches!(self.sent, Some(Sent::Uncounted(_))) {
+                wake = wake.min(pending_from);
+            }
             match self.receive(wake.saturating_duration_since(now)) {
                 Event::Answer(reply) => return Ok(Ok(self.answered(reply, start, working))),
                 Event::Alive => {
@@ -614,6 +632,12 @@ impl<N: Network> Wait<'_, '_, N> {
                 Event::Nothing => {}
             }
             let now = self.network.now();
+            if let Some(Sent::Uncounted(sent)) = self.sent {
+                if now >= pending_from {
+                    count(self.ctx, self.server, &[(Counter::Pending, 1), (sent, 1)]);
+                    self.sent = Some(Sent::Pending);
+                }
+            }
             match working {
                 None if now >= window_end => {
                     window += 1;
@@ -709,7 +733,8 @@ impl<N: Network> Wait<'_, '_, N> {
 
     fn answered(&self, reply: Reply, start: Instant, working: Option<Instant>) -> Reply {
         let rtt = self.network.now().duration_since(start);
-        report_state(self.ctx.log, counters::answered(self.ctx.state, self.server, answer_counter(reply.code), rtt, working.is_some()));
+        let sent = self.sent.unwrap_or(Sent::Pending);
+        report_state(self.ctx.log, counters::answered(self.ctx.state, self.server, sent, answer_counter(reply.code), rtt, working.is_some()));
         let what = code::name(reply.code);
         if working.is_some() {
             self.ctx.log.log(Level::Info, &format!(

@@ -9,7 +9,7 @@ use crate::counters::Snapshot;
 use crate::log::Log;
 use crate::packet::{attr, request, wire};
 use crate::secret::Secret;
-use crate::state::MemoryState;
+use crate::state::{MemoryState, Record};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
@@ -241,13 +241,13 @@ impl Run {
     }
 }
 
-fn run_with(cfg: &Config, state: &MemoryState, scripts: &[(u16, Script)], max_wait: Duration) -> Run {
+fn run_with(cfg: &Config, state: &dyn SharedState, scripts: &[(u16, Script)], max_wait: Duration) -> Run {
     run_on(cfg, state, scripts, max_wait, false, 0).0
 }
 
 /// As [`run_with`], over streams when `stream`, the first `busy` opens
 /// refused as busy; also how many opens there were.
-fn run_on(cfg: &Config, state: &MemoryState, scripts: &[(u16, Script)], max_wait: Duration, stream: bool, busy: u32) -> (Run, u32) {
+fn run_on(cfg: &Config, state: &dyn SharedState, scripts: &[(u16, Script)], max_wait: Duration, stream: bool, busy: u32) -> (Run, u32) {
     let log = Lines::default();
     let ctx = ExchangeContext {
         state,
@@ -550,4 +550,79 @@ fn nas_address_is_the_source_unless_configured() {
         nas_ips("nas_ip_address = \"198.51.100.1\""),
         vec![(code::ACCESS_REQUEST, Some(vec![198, 51, 100, 1])), (code::ACCOUNTING_REQUEST, Some(vec![198, 51, 100, 1]))]
     );
+}
+
+/// A store that keeps every record an update left, in order.
+#[derive(Default)]
+struct Recording {
+    inner: MemoryState,
+    updates: RefCell<Vec<Record>>,
+}
+
+impl SharedState for Recording {
+    fn update(&self, name: &str, change: &mut dyn FnMut(&mut Record)) -> Result<Record, StateError> {
+        let r = self.inner.update(name, change)?;
+        self.updates.borrow_mut().push(r);
+        Ok(r)
+    }
+    fn read(&self, name: &str) -> Result<Record, StateError> {
+        self.inner.read(name)
+    }
+    fn mark(&self, kind: MarkKind, key: &str) -> Option<u64> {
+        self.inner.mark(kind, key)
+    }
+    fn set_mark(&self, kind: MarkKind, key: &str, value: u64) -> Result<(), StateError> {
+        self.inner.set_mark(kind, key, value)
+    }
+    fn clear_mark(&self, kind: MarkKind, key: &str) -> Result<(), StateError> {
+        self.inner.clear_mark(kind, key)
+    }
+}
+
+/// A request answered within PENDING_AFTER costs one counter update (sent
+/// and answered together); one that waits longer shows as pending while
+/// it waits, and its answer takes it off. Either way each is counted once.
+#[test]
+fn a_quick_answer_is_one_update_a_slow_one_shows_pending() {
+    let quick = Recording::default();
+    let r = run_with(&config(""), &quick, &[(1, accept_after(Duration::from_millis(2)))], Duration::from_secs(10));
+    assert_eq!(r.result.unwrap().server_index, 0);
+    let updates = quick.updates.borrow();
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    let at = |c: Counter| updates[0][c as usize];
+    assert_eq!((at(Counter::Requests), at(Counter::Accepts), at(Counter::Pending), at(Counter::LastRequestRttMicros)), (1, 1, 0, 2000));
+
+    let slow = Recording::default();
+    let r = run_with(&config(""), &slow, &[(1, accept_after(Duration::from_millis(200)))], Duration::from_secs(10));
+    assert_eq!(r.result.unwrap().server_index, 0);
+    let updates = slow.updates.borrow();
+    assert_eq!(updates.len(), 2, "{updates:?}");
+    assert_eq!((updates[0][Counter::Requests as usize], updates[0][Counter::Pending as usize]), (1, 1), "pending while it waits");
+    assert_eq!((updates[1][Counter::Requests as usize], updates[1][Counter::Accepts as usize], updates[1][Counter::Pending as usize]), (1, 1, 0));
+
+    // Refused at once: sent, counted once, never pending.
+    let refused = Recording::default();
+    let _ = run_with(&config(""), &refused, &[(1, Script::Refuse), (3, Script::Refuse)], Duration::from_secs(10));
+    let c = counters::snapshot(&refused, &config("").servers[0]).unwrap();
+    assert_eq!((c.get(Counter::Requests), c.get(Counter::Pending)), (1, 0));
+}
+
+/// One server: its dead mark is not read before asking it (it is asked
+/// either way), yet a dead server failing again is "still dead" at debug
+/// level, not a new warning.
+#[test]
+fn a_lone_server_still_dead_is_not_warned_about_again() {
+    let text = "[client]\nretries = 2\ntimeout = \"300ms\"\n\
+                [[server]]\naddress = \"127.0.0.1\"\nauth_port = 1\nsecret = \"a-long-enough-secret\"\n";
+    let cfg = Config::from_toml(text, Path::new("t.toml")).unwrap();
+    let state = MemoryState::new();
+    let first = run_with(&cfg, &state, &[(1, Script::Silent)], Duration::from_secs(60));
+    assert!(first.result.is_err());
+    assert!(first.log.contains("Warning: RADIUS server") && first.log.contains("marking it dead"), "{:?}", first.log.0.borrow());
+    let again = run_with(&cfg, &state, &[(1, Script::Silent)], Duration::from_secs(60));
+    assert!(again.result.is_err());
+    assert!(!again.log.contains("Warning: RADIUS server"), "{:?}", again.log.0.borrow());
+    assert!(again.log.contains("still dead"), "{:?}", again.log.0.borrow());
+    let back = run_with(&cfg, &state, &[(1, accept_after(Duration::from_millis(2)))], Duration::from_secs(60));
+    assert_eq!(back.result.unwrap().server_index, 0, "a lone dead server is still asked, and its answer taken");
 }
