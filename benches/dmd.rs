@@ -9,6 +9,8 @@
 //! The "pppd" processes are copies of sleep(1) named pppd, so the daemon's
 //! pid checks (name, start time) and SIGTERM are the real ones.
 
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use radius_core::packet::{code, dynauth};
 use radius_host::sessions::{self, PppSession};
 use std::collections::HashMap;
@@ -215,6 +217,31 @@ fn versus(name: &str, ours: &Tally, echo: &Tally) {
     println!("  {:<40} {:.2} of the echo loop's rate", "", ours.rate() / echo.rate());
 }
 
+/// What the match path costs on this machine without any daemon: for
+/// each of `n` fresh "pppd" processes, the pid check (its /proc stat read)
+/// and the SIGTERM, in a bare loop, while the kernel ends each process.
+/// No daemon that checks and signals can match sessions faster.
+fn kill_loop(n: usize) -> Tally {
+    let dir = tempfile::tempdir().unwrap();
+    let pppd = dir.path().join("pppd");
+    std::fs::copy("/bin/sleep", &pppd).unwrap();
+    let mut children: Vec<Child> = (0..n).map(|_| Command::new(&pppd).arg("600").stdin(Stdio::null()).spawn().unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut latencies = Vec::with_capacity(n);
+    let started = Instant::now();
+    for c in &children {
+        let t = Instant::now();
+        assert!(sessions::process_identity(c.id()).is_some_and(|(comm, _)| comm == "pppd"), "a pppd to signal");
+        kill(Pid::from_raw(c.id() as i32), Signal::SIGTERM).unwrap();
+        latencies.push(t.elapsed());
+    }
+    let elapsed = started.elapsed();
+    for c in &mut children {
+        let _ = c.wait();
+    }
+    Tally { latencies, elapsed }
+}
+
 fn nak_requests(n: usize) -> Vec<Vec<u8>> {
     (0..n).map(|i| request(i as u8, (1, format!("nobody-{i}").into_bytes()))).collect()
 }
@@ -230,6 +257,14 @@ fn main() {
         let (e, ours) = interleaved(&echo, &d.target, &matched, 4);
         versus("Disconnect, match (pid check, SIGTERM)", &ours, &e);
         println!("  matched sessions whose pppd got SIGTERM: {} of {MATCHED}", d.signalled(MATCHED));
+        let floor = kill_loop(MATCHED);
+        line("  floor: pid check + SIGTERM, bare loop", &floor);
+        println!(
+            "  {:<40} {:.2} of the echo loop's rate; radius-rs-dmd is {:.2} of the floor",
+            "",
+            floor.rate() / e.rate(),
+            ours.rate() / floor.rate()
+        );
     }
     println!("cost growth, the NAK path with 1 and with 100,000 sessions in the registry:");
     let mut rates = Vec::new();

@@ -313,6 +313,9 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
     }
 
     let sessions = Arc::new(SessionDir::open(&config.sessions.dir)?);
+    if let Err(e) = sessions.prepare_controls() {
+        log.log(Level::Warning, &format!("{}: {e}; Disconnect and CoA requests will fail", sessions.path().join("control").display()));
+    }
     let counters = Counters::new(&config.client.state_dir);
     if let Some(problem) = counters.problem() {
         log.log(Level::Warning, &format!("state_dir: {problem}; counters are not written"));
