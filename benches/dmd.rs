@@ -17,6 +17,8 @@ use std::collections::HashMap;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SESSIONS: usize = 10_000;
@@ -275,4 +277,34 @@ fn main() {
         rates.push(ours.rate() / e.rate());
     }
     println!("  100,000 sessions / 1 session: {:.2}", rates[1] / rates[0]);
+
+    // Sessions start and end while requests come (an ISP sees several a
+    // second): each is a change of the registry directory.
+    let d = Daemon::start(100_000, 0);
+    let stop = Arc::new(AtomicBool::new(false));
+    let churn = {
+        let (stop, path) = (Arc::clone(&stop), d.dir.path().join("sessions"));
+        std::thread::spawn(move || {
+            let registry = sessions::SessionDir::open(&path).unwrap();
+            let me = std::process::id();
+            let mut n = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                registry.write(&record(200_000 + n, me, None)).unwrap();
+                if n > 0 {
+                    registry.remove(&format!("ppp{}", 200_000 + n - 1), me).unwrap();
+                }
+                n += 1;
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            n
+        })
+    };
+    let (e, ours) = interleaved(&echo, &d.target, &nak_requests(NAK_REQUESTS / 2), CHUNKS);
+    stop.store(true, Ordering::Relaxed);
+    let changes = churn.join().unwrap();
+    println!(
+        "  100,000 sessions, one starting and one ending about every 2 ms ({changes} of each): {:>9.0} req/s ({:.2} of the echo loop's rate)",
+        ours.rate(),
+        ours.rate() / e.rate()
+    );
 }
