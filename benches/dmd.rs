@@ -190,9 +190,16 @@ impl Daemon {
         d
     }
 
-    /// How many of the matched sessions' "pppd" got their SIGTERM.
+    /// How many of the matched sessions' "pppd" got their SIGTERM: those
+    /// that have exited, given a few seconds to (the last ones signalled
+    /// may still be on their way out when the last answer arrives).
     fn signalled(&self, matched: usize) -> usize {
-        self.children.iter().skip(1).take(matched).filter(|c| !Path::new(&format!("/proc/{}", c.id())).exists() || is_zombie(c.id())).count()
+        let ended = || self.children.iter().skip(1).take(matched).filter(|c| !Path::new(&format!("/proc/{}", c.id())).exists() || is_zombie(c.id())).count();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while ended() < matched && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        ended()
     }
 }
 
