@@ -118,6 +118,18 @@ fn record(i: usize, pid: u32, start: Option<u64>) -> PppSession {
     s
 }
 
+/// A copy of sleep(1) named pppd in `dir`, for the daemon's pid checks.
+fn fake_pppd(dir: &Path) -> PathBuf {
+    let pppd = dir.join("pppd");
+    std::fs::copy("/bin/sleep", &pppd).unwrap();
+    pppd
+}
+
+/// One "pppd" that runs until it is signalled.
+fn start(pppd: &Path) -> Child {
+    Command::new(pppd).arg("600").stdin(Stdio::null()).spawn().unwrap()
+}
+
 fn daemon_binary() -> PathBuf {
     // target/release/deps/dmd-… → target/release/radius-rs-dmd
     let exe = std::env::current_exe().unwrap();
@@ -143,11 +155,10 @@ impl Daemon {
         let dir = tempfile::tempdir().unwrap();
         let sessions_dir = dir.path().join("sessions");
         let registry = sessions::SessionDir::open(&sessions_dir).unwrap();
-        let pppd = dir.path().join("pppd");
-        std::fs::copy("/bin/sleep", &pppd).unwrap();
+        let pppd = fake_pppd(dir.path());
         let mut children: Vec<Child> = Vec::new();
         let mut spawn = || {
-            let c = Command::new(&pppd).arg("600").stdin(Stdio::null()).spawn().unwrap();
+            let c = start(&pppd);
             let pid = c.id();
             children.push(c);
             (pid, sessions::process_identity(pid).map(|(_, s)| s))
@@ -232,9 +243,8 @@ fn versus(name: &str, ours: &Tally, echo: &Tally) {
 /// No daemon that checks and signals can match sessions faster.
 fn kill_loop(n: usize) -> Tally {
     let dir = tempfile::tempdir().unwrap();
-    let pppd = dir.path().join("pppd");
-    std::fs::copy("/bin/sleep", &pppd).unwrap();
-    let mut children: Vec<Child> = (0..n).map(|_| Command::new(&pppd).arg("600").stdin(Stdio::null()).spawn().unwrap()).collect();
+    let pppd = fake_pppd(dir.path());
+    let mut children: Vec<Child> = (0..n).map(|_| start(&pppd)).collect();
     std::thread::sleep(Duration::from_millis(500));
     let mut latencies = Vec::with_capacity(n);
     let started = Instant::now();

@@ -178,8 +178,6 @@ fn report(title: &str, contenders: &[Contender], outcomes: &[Outcome]) {
     }
 }
 
-/// Our TOML config: `servers` as (auth port, accounting port) on
-/// 127.0.0.1, everything else at its default, state in `state`.
 /// Writes a file holding shared secrets as an install leaves it: mode
 /// 0600 (a file others can read makes the module warn on every login).
 fn write_config(path: &Path, text: impl AsRef<[u8]>) -> std::io::Result<()> {
@@ -188,6 +186,8 @@ fn write_config(path: &Path, text: impl AsRef<[u8]>) -> std::io::Result<()> {
     std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?.write_all(text.as_ref())
 }
 
+/// Our TOML config: `servers` as (auth port, accounting port) on
+/// 127.0.0.1, everything else at its default, state in `state`.
 fn toml_config(dir: &Path, name: &str, state: &Path, servers: &[(u16, u16)]) -> PathBuf {
     let mut text = format!("[client]\nstate_dir = \"{}\"\n", state.display());
     for (auth, acct) in servers {

@@ -14,7 +14,7 @@ use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use nix::sys::stat::FileStat;
 use std::os::fd::AsRawFd;
 use radius_core::log::{Level, Log};
-use crate::sessions::{PppSession, SessionDir};
+use crate::sessions::{self, PppSession, SessionDir};
 use std::collections::{HashMap, HashSet};
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -85,8 +85,7 @@ pub struct RegistryCache {
     /// Refreshed for a batch of requests all received before the refresh
     /// (see [`RegistryCache::hold`]): no look at the directory until released.
     held: bool,
-    /// The directory's changes, by name, once the first full look is done
-    /// (None: not set up yet, or not available: the stamp is used).
+    /// How changes of the directory are learnt.
     watch: Watch,
 }
 
@@ -110,10 +109,6 @@ enum Changed {
     All,
 }
 
-fn is_record_name(name: &str) -> bool {
-    name.ends_with(".toml") && !name.starts_with('.')
-}
-
 /// The record files named by the events waiting in `watch`.
 fn drain(watch: &Inotify) -> Result<Changed, Errno> {
     let mut names = HashSet::new();
@@ -124,7 +119,7 @@ fn drain(watch: &Inotify) -> Result<Changed, Errno> {
                     if e.mask.intersects(AddWatchFlags::IN_Q_OVERFLOW | AddWatchFlags::IN_DELETE_SELF | AddWatchFlags::IN_MOVE_SELF | AddWatchFlags::IN_IGNORED) {
                         return Ok(Changed::All);
                     }
-                    if let Some(name) = e.name.as_ref().and_then(|n| n.to_str()).filter(|n| is_record_name(n)) {
+                    if let Some(name) = e.name.as_ref().and_then(|n| n.to_str()).filter(|n| sessions::is_record_file(n)) {
                         names.insert(name.to_string());
                     }
                 }
@@ -243,8 +238,8 @@ impl RegistryCache {
             return;
         }
         self.dir_stamp = Some(now);
-        let names = match self.dir.record_files() {
-            Ok(n) => n,
+        let names: HashSet<String> = match self.dir.record_files() {
+            Ok(n) => n.into_iter().collect(),
             Err(e) => {
                 log.log(Level::Error, &format!("cannot list the session registry {}: {e}", self.dir.path().display()));
                 self.files.clear();
@@ -252,34 +247,11 @@ impl RegistryCache {
                 return;
             }
         };
-        let mut fresh = HashMap::with_capacity(self.files.len());
-        for name in names {
-            let Ok(meta) = self.dir.dir().stat_entry(&name) else { continue };
-            let st = stamp(&meta);
-            match self.files.remove(&name) {
-                Some((old, record)) if old == st => {
-                    fresh.insert(name, (st, record));
-                }
-                previous => {
-                    if let Some((_, old)) = previous {
-                        self.unindex(&name, &old);
-                    }
-                    match self.dir.read_file(&name) {
-                        Ok(Some(record)) => {
-                            self.reindex(&name, &record);
-                            fresh.insert(name, (st, record));
-                        }
-                        Ok(None) => {}
-                        Err(err) => log.log(Level::Warning, &format!("skipping an unreadable session record: {err}")),
-                    }
-                }
-            }
+        // What is not listed was removed from the directory.
+        let gone: Vec<String> = self.files.keys().filter(|n| !names.contains(*n)).cloned().collect();
+        for name in gone.iter().chain(&names) {
+            self.look_at(name, log);
         }
-        // What is left was removed from the directory.
-        for (name, (_, old)) in std::mem::take(&mut self.files) {
-            self.unindex(&name, &old);
-        }
-        self.files = fresh;
     }
 
     fn reindex(&mut self, name: &str, record: &PppSession) {

@@ -88,6 +88,12 @@ fn record_name(ifname: &str) -> String {
     format!("{ifname}.toml")
 }
 
+/// Whether `name` in the registry directory is a record (`*.toml`, not a
+/// temporary file of one being written).
+pub fn is_record_file(name: &str) -> bool {
+    name.ends_with(".toml") && !name.starts_with('.')
+}
+
 fn control_name(ifname: &str) -> String {
     format!("{ifname}.control")
 }
@@ -127,9 +133,10 @@ impl SessionDir {
     }
 
     /// Makes (or checks) the control subdirectory now. A daemon does this
-    /// at start: made by its first Disconnect instead, the subdirectory
-    /// would change the registry directory, which makes the daemon look at
-    /// every record again.
+    /// at start, so a directory it cannot use is reported then; and made by
+    /// its first Disconnect instead, the subdirectory would change the
+    /// registry directory, which costs a look at every record where the
+    /// daemon follows the directory by its stamp (no inotify).
     pub fn prepare_controls(&self) -> io::Result<()> {
         self.controls().map(|_| ())
     }
@@ -171,7 +178,7 @@ impl SessionDir {
 
     /// The names of the record files (`*.toml`, not temporary files).
     pub fn record_files(&self) -> io::Result<Vec<String>> {
-        let mut names: Vec<String> = self.dir.names()?.into_iter().filter(|n| n.ends_with(".toml") && !n.starts_with('.')).collect();
+        let mut names: Vec<String> = self.dir.names()?.into_iter().filter(|n| is_record_file(n)).collect();
         names.sort();
         Ok(names)
     }
