@@ -229,3 +229,91 @@ pub fn bench_chap_secrets_growth(rig: &Rig, name: &str) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())
 }
+
+/// Which of the plugin's functions an authenticating pppd runs: a uprobe on
+/// the entry of each function in `functions` (`FILE_OFFSET_HEX NAME` lines,
+/// written by `scripts/hot-symbols.sh` from the link map), then a PAP, a
+/// CHAP and an MS-CHAPv2 session from start to hang-up. The names whose
+/// probe fired go to `hot-functions` for the linker's symbol order, grouped
+/// by the kinds of session that ran them, so that a session of one kind
+/// touches a stretch or two of the code and not the other kinds' functions
+/// between its own. Run by that script only.
+pub fn bench_hot_functions(rig: &Rig, name: &str) -> Result<(), String> {
+    let tracing = Path::new("/sys/kernel/tracing");
+    if !tracing.join("uprobe_events").exists() {
+        rig::shell("mount -t tracefs nodev /sys/kernel/tracing")?;
+    }
+    let list = std::fs::read_to_string(rig.out.join("functions")).map_err(|e| format!("functions: {e}"))?;
+    let mut functions: Vec<(u64, &str)> = Vec::new();
+    for line in list.lines() {
+        let (offset, symbol) = line.split_once(' ').ok_or_else(|| format!("functions: {line:?}"))?;
+        functions.push((u64::from_str_radix(offset, 16).map_err(|e| format!("functions: {line:?}: {e}"))?, symbol));
+    }
+    let plugin = std::fs::canonicalize(&rig.plugin).map_err(|e| e.to_string())?;
+    let mut offsets: Vec<u64> = functions.iter().map(|f| f.0).collect();
+    offsets.sort();
+    offsets.dedup();
+    let probes: String = offsets.iter().enumerate().map(|(i, o)| format!("p:rrs/f{i} {}:0x{o:x}\n", plugin.display())).collect();
+    std::fs::write(tracing.join("uprobe_events"), probes).map_err(|e| format!("uprobe_events: {e}"))?;
+    std::fs::write(tracing.join("events/rrs/enable"), "1").map_err(|e| format!("enable: {e}"))?;
+    // Hits so far of each probe, by offset ("  FILE EVENT HITS" per probe).
+    let hits = || -> Result<Vec<u64>, String> {
+        let profile = std::fs::read_to_string(tracing.join("uprobe_profile")).map_err(|e| format!("uprobe_profile: {e}"))?;
+        let mut hits = vec![0; offsets.len()];
+        for line in profile.lines() {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if let [_, event, count] = f[..] {
+                let bad = || format!("uprobe_profile: {line:?}");
+                let i: usize = event.trim_start_matches("rrs/").trim_start_matches('f').parse().map_err(|_| bad())?;
+                *hits.get_mut(i).ok_or_else(bad)? = count.parse().map_err(|_| bad())?;
+            }
+        }
+        Ok(hits)
+    };
+    let result = (|| {
+        // Bit k of ran[i]: the k-th kind of session ran the function at offsets[i].
+        let mut ran = vec![0u8; offsets.len()];
+        let mut before = hits()?;
+        for (k, (label, server, peer)) in [
+            ("pap", "require-pap 10.65.0.1:", "user ppp-alice password ppp-alice-pw"),
+            ("chap", "require-chap 10.65.0.1:", "user ppp-alice password ppp-alice-pw"),
+            ("mschapv2", "require-mschap-v2 require-mppe-128 10.65.0.1:", "user ppp-alice password ppp-alice-pw require-mppe-128"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut s = Session::start(rig, &format!("{name}-{label}"), server, peer);
+            ensure!(rig.wait_up("ppp0", 60), "{label}: the link never reached IP up\n{}", s.logs());
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            ensure!(s.hang_up().is_some(), "{label}: pppd did not end on hang-up\n{}", s.logs());
+            drop(s);
+            rig.cleanup();
+            let after = hits()?;
+            for (i, (a, b)) in after.iter().zip(&before).enumerate() {
+                if a > b {
+                    ran[i] |= 1 << k;
+                }
+            }
+            before = after;
+        }
+        ensure!(ran.iter().any(|&r| r != 0), "no probe fired in {} functions", offsets.len());
+        // Those of all three kinds first, then around the ring PAP,
+        // MS-CHAPv2, CHAP: each kind's functions lie in at most two
+        // stretches. File order within each group.
+        const GROUPS: [u8; 7] = [0b111, 0b011, 0b001, 0b101, 0b100, 0b110, 0b010];
+        let rank = |r: u8| GROUPS.iter().position(|&g| g == r).expect("every non-empty set of three kinds is a group");
+        let mut hot: Vec<(usize, u64, &str)> = Vec::new();
+        for &(offset, symbol) in &functions {
+            let r = ran[offsets.binary_search(&offset).expect("offsets holds every function's offset")];
+            if r != 0 {
+                hot.push((rank(r), offset, symbol));
+            }
+        }
+        hot.sort();
+        let text: String = hot.iter().map(|f| format!("{}\n", f.2)).collect();
+        std::fs::write(rig.out.join("hot-functions"), text).map_err(|e| e.to_string())
+    })();
+    let _ = std::fs::write(tracing.join("events/rrs/enable"), "0");
+    let _ = std::fs::write(tracing.join("uprobe_events"), "");
+    result
+}

@@ -41,8 +41,10 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("reference_radius_so", reference::compare),
 ];
 
-/// Scenarios for `scripts/bench.sh` only: run when the filter names them exactly.
-pub const BENCH: &[(&str, Scenario)] = &[("bench_chap_secrets_growth", reference::bench_chap_secrets_growth)];
+/// Scenarios run only when the filter names them exactly: for `scripts/bench.sh`
+/// and `scripts/hot-symbols.sh`.
+pub const BENCH: &[(&str, Scenario)] =
+    &[("bench_chap_secrets_growth", reference::bench_chap_secrets_growth), ("bench_hot_functions", reference::bench_hot_functions)];
 
 macro_rules! ensure {
     ($cond:expr, $($fmt:tt)+) => {
