@@ -10,9 +10,10 @@
 # under another profile would not do, its mangled names carry another hash),
 # boots the VM, puts a uprobe on the entry of every function, runs PAP, CHAP
 # and MS-CHAPv2 sessions from start to hang-up (scenario bench_hot_functions)
-# and lists the functions that ran, in their present order. Run it after changing what a
-# session runs; a stale list costs pages, not correctness (the linker skips
-# names it does not find, and places what the list misses after it).
+# and lists the functions that ran, grouped by the kinds of session that ran
+# them. Run it after changing what a session runs; a stale list costs pages,
+# not correctness (the linker skips names it does not find, and places what
+# the list misses after it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 list=pppd_plugin/hot-symbols.txt
