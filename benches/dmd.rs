@@ -198,6 +198,15 @@ impl Daemon {
             load(&d.target, &[request(i as u8, (1, format!("warm-up-{i}").into_bytes()))]).latencies.len() == 1
         });
         assert!(warm, "radius-rs-dmd does not answer:\n{}", std::fs::read_to_string(d.dir.path().join("dmd.log")).unwrap_or_default());
+        // And until its start-up sweep (every record read, every pppd
+        // checked, on its other thread) is over: what is measured is the
+        // daemon at work, not the daemon starting.
+        let log = || std::fs::read_to_string(d.dir.path().join("dmd.log")).unwrap_or_default();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !log().contains("live sessions: Accounting-On not sent") && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(log().contains("live sessions: Accounting-On not sent"), "radius-rs-dmd's start-up sweep did not end:\n{}", log());
         d
     }
 
