@@ -94,6 +94,12 @@ pub fn is_record_file(name: &str) -> bool {
     name.ends_with(".toml") && !name.starts_with('.')
 }
 
+/// Whose a record is: its one field [`SessionDir::remove`] needs.
+#[derive(Deserialize)]
+struct Owner {
+    pid: u32,
+}
+
 fn control_name(ifname: &str) -> String {
     format!("{ifname}.control")
 }
@@ -155,11 +161,16 @@ impl SessionDir {
     }
 
     /// Removes the record of `ifname` if it belongs to `pid` (a new pppd
-    /// may already have reused the interface name).
+    /// may already have reused the interface name); one that cannot be
+    /// read goes too. Only the record's pid is decoded: this runs in every
+    /// pppd at hang-up, and decoding the whole record there would put the
+    /// code for all of its fields among the pages each pppd maps.
     pub fn remove(&self, ifname: &str, pid: u32) -> io::Result<()> {
-        match self.read(ifname) {
-            Ok(Some(r)) if r.pid != pid => Ok(()),
-            _ => self.dir.remove(&record_name(ifname)),
+        let name = record_name(ifname);
+        let owner = self.dir.read(&name).ok().flatten().and_then(|bytes| from_toml::<Owner>(&bytes, Path::new(&name)).ok());
+        match owner {
+            Some(o) if o.pid != pid => Ok(()),
+            _ => self.dir.remove(&name),
         }
     }
 
@@ -285,6 +296,8 @@ mod tests {
         reg.remove("ppp0", 10).unwrap();
         assert!(!d.join("ppp0.toml").exists());
         reg.remove("ppp0", 10).unwrap();
+        reg.remove("broken", 10).unwrap();
+        assert!(!d.join("broken.toml").exists(), "a record that cannot be read goes");
         assert!(SessionDir::open(&dir.path().join("none")).unwrap().list().unwrap().is_empty());
     }
 
