@@ -130,6 +130,13 @@ fn start(pppd: &Path) -> Child {
     Command::new(pppd).arg("600").stdin(Stdio::null()).spawn().unwrap()
 }
 
+/// `[client] state_dir` (where a Disconnect leaves its control) in memory,
+/// as /run/radius_rs is on a systemd host; this machine's /run may be disk.
+/// The registry stays on disk, as /var/lib/radius_rs/sessions is.
+fn state_dir() -> tempfile::TempDir {
+    tempfile::tempdir_in("/dev/shm").or_else(|_| tempfile::tempdir()).unwrap()
+}
+
 fn daemon_binary() -> PathBuf {
     // target/release/deps/dmd-… → target/release/radius-rs-dmd
     let exe = std::env::current_exe().unwrap();
@@ -145,6 +152,7 @@ fn request(identifier: u8, attribute: (u8, Vec<u8>)) -> Vec<u8> {
 struct Daemon {
     target: String,
     dir: tempfile::TempDir,
+    state: tempfile::TempDir,
     children: Vec<Child>,
 }
 
@@ -153,8 +161,9 @@ impl Daemon {
         let daemon = daemon_binary();
         assert!(daemon.exists(), "{} is missing: cargo build --release --workspace", daemon.display());
         let dir = tempfile::tempdir().unwrap();
+        let state = state_dir();
         let sessions_dir = dir.path().join("sessions");
-        let registry = sessions::SessionDir::open(&sessions_dir).unwrap();
+        let registry = sessions::SessionDir::open(&sessions_dir, state.path()).unwrap();
         let pppd = fake_pppd(dir.path());
         let mut children: Vec<Child> = Vec::new();
         let mut spawn = || {
@@ -178,7 +187,7 @@ impl Daemon {
             format!(
                 "[client]\nstate_dir = \"{}\"\n[[server]]\naddress = \"127.0.0.1\"\nsecret = \"{}\"\nacct_port = 9\nauth_port = 9\n\
                  [sessions]\ndir = \"{}\"\n[incoming]\naccept = true\nport = {port}\nlisten = [\"127.0.0.1\"]\nstale_check = \"1h\"\n",
-                dir.path().join("state").display(),
+                state.path().display(),
                 String::from_utf8_lossy(SECRET),
                 sessions_dir.display()
             ),
@@ -191,7 +200,7 @@ impl Daemon {
             .spawn()
             .unwrap();
         children.push(dmd);
-        let d = Daemon { target: format!("127.0.0.1:{port}"), dir, children };
+        let d = Daemon { target: format!("127.0.0.1:{port}"), dir, state, children };
         // Wait until it listens and answers (having read the records once).
         let warm = (0..300).any(|i| {
             std::thread::sleep(Duration::from_millis(200));
@@ -309,9 +318,9 @@ fn main() {
     let d = Daemon::start(100_000, 0);
     let stop = Arc::new(AtomicBool::new(false));
     let churn = {
-        let (stop, path) = (Arc::clone(&stop), d.dir.path().join("sessions"));
+        let (stop, path, state) = (Arc::clone(&stop), d.dir.path().join("sessions"), d.state.path().to_path_buf());
         std::thread::spawn(move || {
-            let registry = sessions::SessionDir::open(&path).unwrap();
+            let registry = sessions::SessionDir::open(&path, &state).unwrap();
             let me = std::process::id();
             let mut n = 0usize;
             while !stop.load(Ordering::Relaxed) {

@@ -39,7 +39,7 @@ impl Setup {
     /// The session registry (opened and checked once).
     pub fn sessions(&self) -> Result<&SessionDir, String> {
         self.sessions
-            .get_or_init(|| SessionDir::open(&self.settings.config.sessions.dir).map_err(|e| e.to_string()))
+            .get_or_init(|| SessionDir::open(&self.settings.config.sessions.dir, &self.settings.config.client.state_dir).map_err(|e| e.to_string()))
             .as_ref()
             .map_err(Clone::clone)
     }

@@ -250,7 +250,7 @@ impl World {
     }
 
     fn sessions(&self) -> SessionDir {
-        SessionDir::open(&self.dir.path().join("sessions")).unwrap()
+        SessionDir::open(&self.dir.path().join("sessions"), &self.dir.path().join("state")).unwrap()
     }
 
     fn accounting(&self) -> Vec<AccountingRecord> {

@@ -210,7 +210,7 @@ fn sessions_and_disconnect() {
         process_start: sessions::process_identity(pid).map(|(_, t)| t),
         ..PppSession::example(ifname, user, pid)
     };
-    let reg = sessions::SessionDir::open(&dir).unwrap();
+    let reg = sessions::SessionDir::open(&dir, &s.dir.path().join("state")).unwrap();
     reg.write(&record("ppp0", "alice", alice.id())).unwrap();
     reg.write(&record("ppp1", "bob", bob.id())).unwrap();
     // A record naming this test process: the pid is not a pppd.

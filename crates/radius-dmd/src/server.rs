@@ -312,9 +312,9 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
         log.log(Level::Info, "[incoming] accept = false: no Disconnect/CoA requests are taken; lost-session Stops only");
     }
 
-    let sessions = Arc::new(SessionDir::open(&config.sessions.dir)?);
+    let sessions = Arc::new(SessionDir::open(&config.sessions.dir, &config.client.state_dir)?);
     if let Err(e) = sessions.prepare_controls() {
-        log.log(Level::Warning, &format!("{}: {e}; Disconnect and CoA requests will fail", sessions.path().join("control").display()));
+        log.log(Level::Warning, &format!("{}: {e}; Disconnect and CoA requests will fail", sessions.control_dir().display()));
     }
     let counters = Counters::new(&config.client.state_dir);
     if let Some(problem) = counters.problem() {

@@ -331,7 +331,7 @@ mod tests {
     #[test]
     fn follows_the_directory() {
         let dir = tempfile::tempdir().unwrap();
-        let reg = Arc::new(SessionDir::open(dir.path()).unwrap());
+        let reg = Arc::new(SessionDir::open(dir.path(), &dir.path().join(".state")).unwrap());
         let mut cache = RegistryCache::new(reg.clone());
         let alice = Selector { user: Some("alice".into()), ..Default::default() };
         assert!(cache.matching(&alice, &NullLog).is_empty());
@@ -352,7 +352,7 @@ mod tests {
     #[test]
     fn the_index_follows_the_records() {
         let dir = tempfile::tempdir().unwrap();
-        let reg = Arc::new(SessionDir::open(dir.path()).unwrap());
+        let reg = Arc::new(SessionDir::open(dir.path(), &dir.path().join(".state")).unwrap());
         let mut cache = RegistryCache::new(reg.clone());
         let mut a = record("ppp0", "alice");
         a.acct_session_id = "S-A".into();
@@ -392,7 +392,7 @@ mod tests {
     #[test]
     fn changes_are_followed_by_name() {
         let dir = tempfile::tempdir().unwrap();
-        let reg = Arc::new(SessionDir::open(dir.path()).unwrap());
+        let reg = Arc::new(SessionDir::open(dir.path(), &dir.path().join(".state")).unwrap());
         let mut cache = RegistryCache::new(reg.clone());
         reg.write(&record("ppp0", "alice")).unwrap();
         cache.refresh(&NullLog);

@@ -54,7 +54,7 @@ pub fn liveness(record: &PppSession) -> Liveness {
 }
 
 /// A change radius-rs-dmd leaves for a live session's pppd
-/// (`<dir>/control/<ifname>.control`); the plugin applies and removes it.
+/// (`<state_dir>/control/<ifname>.control`); the plugin applies and removes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Control {
     /// The pppd it is for (a control for another pid is ignored).
@@ -70,13 +70,17 @@ pub struct Control {
 }
 
 /// The registry directory, checked (see [`radius_core::trusted_dir`]): one
-/// record file per live session, `<ifname>.toml` (mode 0600), and the
-/// controls radius-rs-dmd leaves for a session's pppd in its subdirectory
-/// `control/`, so writing one does not change the registry directory
-/// itself (readers cache it by its mtime).
+/// record file per live session, `<ifname>.toml` (mode 0600); and the
+/// controls radius-rs-dmd leaves for a session's pppd, in `control/` of
+/// `[client] state_dir` (/run/radius_rs: memory on a systemd host). A
+/// control lives no longer than its pppd, so it has no business on the
+/// disk the records persist on (a reboot must keep those): a Disconnect
+/// then costs no journal write, however busy that disk, and writing one
+/// does not change the registry directory (readers cache it by its mtime).
 #[derive(Debug)]
 pub struct SessionDir {
     dir: TrustedDir,
+    state_dir: PathBuf,
     control: std::sync::OnceLock<Result<TrustedDir, String>>,
 }
 
@@ -114,11 +118,16 @@ fn from_toml<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &Path) -> io::R
 }
 
 impl SessionDir {
-    /// The registry under `dir` (made, mode 0700, when missing). A
+    /// The registry under `dir` (made, mode 0700, when missing), its
+    /// controls under `state_dir` (checked and made when first used). A
     /// directory that fails the checks is refused with an error naming it
     /// and what is wrong.
-    pub fn open(dir: &Path) -> Result<SessionDir, DirError> {
-        Ok(SessionDir { dir: TrustedDir::open(dir, Some(DIR_MODE))?, control: std::sync::OnceLock::new() })
+    pub fn open(dir: &Path, state_dir: &Path) -> Result<SessionDir, DirError> {
+        Ok(SessionDir {
+            dir: TrustedDir::open(dir, Some(DIR_MODE))?,
+            state_dir: state_dir.to_path_buf(),
+            control: std::sync::OnceLock::new(),
+        })
     }
 
     /// The directory.
@@ -133,23 +142,30 @@ impl SessionDir {
 
     fn controls(&self) -> io::Result<&TrustedDir> {
         self.control
-            .get_or_init(|| self.dir.subdir("control", Some(DIR_MODE)).map_err(|e| e.to_string()))
+            .get_or_init(|| {
+                TrustedDir::open(&self.state_dir, Some(DIR_MODE))
+                    .and_then(|d| d.subdir("control", Some(DIR_MODE)))
+                    .map_err(|e| e.to_string())
+            })
             .as_ref()
             .map_err(|e| io::Error::new(io::ErrorKind::PermissionDenied, e.clone()))
     }
 
-    /// Makes (or checks) the control subdirectory now. A daemon does this
-    /// at start, so a directory it cannot use is reported then; and made by
-    /// its first Disconnect instead, the subdirectory would change the
-    /// registry directory, which costs a look at every record where the
-    /// daemon follows the directory by its stamp (no inotify).
+    /// Makes (or checks) the control directory now. A daemon does this
+    /// at start, so a directory it cannot use is reported then, not at the
+    /// first Disconnect.
     pub fn prepare_controls(&self) -> io::Result<()> {
         self.controls().map(|_| ())
     }
 
+    /// The directory the controls live in.
+    pub fn control_dir(&self) -> PathBuf {
+        self.state_dir.join("control")
+    }
+
     /// Where the control of `ifname` lives (for messages).
     pub fn control_path(&self, ifname: &str) -> PathBuf {
-        self.path().join("control").join(control_name(ifname))
+        self.control_dir().join(control_name(ifname))
     }
 
     /// Writes `record` as `<ifname>.toml`, atomically and durably: a
@@ -250,28 +266,29 @@ mod tests {
         assert_eq!(liveness(&r), Liveness::Gone);
     }
 
-    /// Controls round-trip.
+    /// Controls round-trip, in `control/` of the state directory.
     #[test]
     fn controls() {
         let dir = tempfile::tempdir().unwrap();
-        let reg = SessionDir::open(dir.path()).unwrap();
+        let reg = SessionDir::open(&dir.path().join("sessions"), &dir.path().join("state")).unwrap();
         let c = Control { pid: 5, session_timeout: Some(30), class: Some(vec![hex(b"gold")]), ..Default::default() };
         assert_eq!(reg.read_control("ppp3").unwrap(), None);
         assert!(!reg.control_pending("ppp3"));
         reg.write_control("ppp3", &c).unwrap();
         assert!(reg.control_pending("ppp3"));
+        assert!(dir.path().join("state/control/ppp3.control").is_file());
+        assert_eq!(reg.control_path("ppp3"), dir.path().join("state/control/ppp3.control"));
         assert_eq!(reg.read_control("ppp3").unwrap(), Some(c));
         reg.remove_control("ppp3").unwrap();
         assert!(!reg.control_pending("ppp3"));
     }
 
-    /// Controls prepared at start: a Disconnect's control leaves the
-    /// registry directory as it was (a change of it is a full re-read).
+    /// A Disconnect's control leaves the registry directory as it was (a
+    /// change of it is a full re-read), even the first one.
     #[test]
-    fn prepared_controls_leave_the_registry_directory_alone() {
+    fn controls_leave_the_registry_directory_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let reg = SessionDir::open(dir.path()).unwrap();
-        reg.prepare_controls().unwrap();
+        let reg = SessionDir::open(&dir.path().join("sessions"), &dir.path().join("state")).unwrap();
         let before = reg.dir().stat().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         reg.write_control("ppp3", &Control { pid: 5, ..Default::default() }).unwrap();
@@ -283,7 +300,7 @@ mod tests {
     fn write_list_remove() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().join("sessions");
-        let reg = SessionDir::open(&d).unwrap();
+        let reg = SessionDir::open(&d, &dir.path().join("state")).unwrap();
         reg.write(&record("ppp1", 11)).unwrap();
         reg.write(&record("ppp0", 10)).unwrap();
         std::fs::write(d.join("broken.toml"), "pid = \"x\"").unwrap();
@@ -298,7 +315,7 @@ mod tests {
         reg.remove("ppp0", 10).unwrap();
         reg.remove("broken", 10).unwrap();
         assert!(!d.join("broken.toml").exists(), "a record that cannot be read goes");
-        assert!(SessionDir::open(&dir.path().join("none")).unwrap().list().unwrap().is_empty());
+        assert!(SessionDir::open(&dir.path().join("none"), &dir.path().join("state")).unwrap().list().unwrap().is_empty());
     }
 
     /// A registry directory another user owns is refused, naming it and why,
@@ -310,10 +327,16 @@ mod tests {
         let open = dir.path().join("open");
         std::fs::create_dir(&open).unwrap();
         std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
-        let e = SessionDir::open(&open).unwrap_err().to_string();
+        let e = SessionDir::open(&open, &dir.path().join("state")).unwrap_err().to_string();
         assert!(e.contains("open") && e.contains("writable by group or others"), "{e}");
+        // A state directory others may write to takes no control.
+        let reg = SessionDir::open(&dir.path().join("s2"), &open).unwrap();
+        let e = reg.write_control("ppp0", &Control { pid: 1, ..Default::default() }).unwrap_err().to_string();
+        assert!(e.contains("open") && e.contains("writable by group or others"), "{e}");
+        assert!(reg.prepare_controls().is_err());
+        assert!(!open.join("control").exists());
         let d = dir.path().join("sessions");
-        let reg = SessionDir::open(&d).unwrap();
+        let reg = SessionDir::open(&d, &dir.path().join("state")).unwrap();
         let target = dir.path().join("victim");
         std::fs::write(&target, "untouched").unwrap();
         std::os::unix::fs::symlink(&target, d.join("ppp0.toml")).unwrap();

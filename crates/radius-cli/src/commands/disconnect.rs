@@ -34,7 +34,7 @@ pub fn run(config: &Path, debug: bool, args: &Args) -> Verdict {
         framed_ip_address: args.ip,
         ..Default::default()
     };
-    let dir = match SessionDir::open(&config.sessions.dir) {
+    let dir = match SessionDir::open(&config.sessions.dir, &config.client.state_dir) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("radius-rs: error: {e}");

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub fn run(config: &Path) -> Verdict {
     let Some(config) = super::load_config(config) else { return Verdict::Error };
     let dir = &config.sessions.dir;
-    let records = match SessionDir::open(dir).map_err(|e| e.to_string()).and_then(|d| d.list().map_err(|e| e.to_string())) {
+    let records = match SessionDir::open(dir, &config.client.state_dir).map_err(|e| e.to_string()).and_then(|d| d.list().map_err(|e| e.to_string())) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("radius-rs: error: cannot read {}: {e}", dir.display());

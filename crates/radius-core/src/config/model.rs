@@ -289,7 +289,9 @@ pub struct ClientSection {
     pub called_id: String,
     /// NAS-Port when the service gives none (default 10).
     pub nas_port: u32,
-    /// Where counters and dead-server marks shared by all processes live.
+    /// Where counters and dead-server marks shared by all processes live,
+    /// and the changes radius-rs-dmd hands a session's pppd (`control/`).
+    /// None of it outlives a boot: memory (/run) is the place.
     pub state_dir: PathBuf,
 }
 
