@@ -193,3 +193,55 @@ fn a_sessions_directory_nobody_owns_is_refused() {
     assert!(text(&cli).contains(&why), "{}", text(&cli));
     assert!(files(&victim).is_empty());
 }
+
+/// A state directory `nobody` owns, with a `control` link it planted
+/// (where a Disconnect leaves the Admin-Reset cause for pppd): `radius-rs
+/// disconnect` still ends the session, writes nothing through the link,
+/// and says which directory it refused and why.
+#[test]
+fn a_control_link_in_a_state_directory_nobody_owns_is_not_followed() {
+    use radius_host::sessions::{self, PppSession, SessionDir};
+    let base = tempfile::tempdir().unwrap();
+    chmod(base.path(), 0o755);
+    let victim = base.path().join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    let state = base.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    std::os::unix::fs::chown(&state, Some(NOBODY), Some(NOBODY)).unwrap();
+    let planted = as_nobody(&["ln", "-s", &victim.display().to_string(), &state.join("control").display().to_string()]).status().unwrap();
+    assert!(planted.success());
+    let sessions_dir = base.path().join("sessions");
+    let config = base.path().join("radius.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[client]\nstate_dir = \"{}\"\n[[server]]\naddress = \"127.0.0.1\"\nsecret = \"{SECRET}\"\n[sessions]\ndir = \"{}\"\n",
+            state.display(),
+            sessions_dir.display()
+        ),
+    )
+    .unwrap();
+    chmod(&config, 0o600);
+    let pppd = base.path().join("pppd");
+    std::fs::copy("/bin/sleep", &pppd).unwrap();
+    let mut alice = Command::new(&pppd).arg("60").spawn().unwrap();
+    let record = PppSession {
+        process_start: sessions::process_identity(alice.id()).map(|(_, t)| t),
+        ..PppSession::example("ppp0", "alice", alice.id())
+    };
+    SessionDir::open(&sessions_dir, &state).unwrap().write(&record).unwrap();
+
+    let bin = pam_support::our_module().parent().unwrap().join("radius-rs");
+    let out = Command::new(bin).arg("--config").arg(&config).args(["disconnect", "--user", "alice"]).output().unwrap();
+    let why = format!("{} is owned by uid {NOBODY}, not root: refusing to write there", state.display());
+    assert!(text(&out).contains(&why), "{}", text(&out));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alice.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let ended = alice.try_wait().unwrap().is_some();
+    let _ = alice.kill();
+    let _ = alice.wait();
+    assert!(ended, "the session was not ended: {}", text(&out));
+    assert!(files(&victim).is_empty(), "root wrote through the planted link");
+}
