@@ -203,7 +203,10 @@ fn main() {
     let fr = FreeRadius::start_quiet();
     let files = tempfile::tempdir().unwrap();
     let dir = files.path();
-    let state = dir.join("state");
+    // state_dir in memory, as /run/radius_rs is on a systemd host (this
+    // machine's /run may be disk).
+    let state_mem = tempfile::tempdir_in("/dev/shm").or_else(|_| tempfile::tempdir()).unwrap();
+    let state = state_mem.path().join("state");
     let (ours, reference) = (our_module(), reference_module());
     let mut bench = Bench::new();
 
@@ -283,7 +286,7 @@ fn main() {
     // each, as on the first login after it went silent).
     let (_silent, silent_port) = silent_server();
     let alone = toml_config(dir, "alone.toml", &state, &[(fr.modern_auth, fr.modern_acct)]);
-    let silent_state = dir.join("silent-state");
+    let silent_state = state_mem.path().join("silent-state");
     let silent_first = toml_config(dir, "silent-first.toml", &silent_state, &[(silent_port, silent_port), (fr.modern_auth, fr.modern_acct)]);
     let silent_legacy = dir.join("silent-first.conf");
     write_config(&silent_legacy, format!("127.0.0.1:{silent_port} {SECRET} 3\n127.0.0.1:{} {SECRET} 3\n", fr.legacy_auth)).unwrap();
