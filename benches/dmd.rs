@@ -130,13 +130,6 @@ fn start(pppd: &Path) -> Child {
     Command::new(pppd).arg("600").stdin(Stdio::null()).spawn().unwrap()
 }
 
-/// `[client] state_dir` (where a Disconnect leaves its control) in memory,
-/// as /run/radius_rs is on a systemd host; this machine's /run may be disk.
-/// The registry stays on disk, as /var/lib/radius_rs/sessions is.
-fn state_dir() -> tempfile::TempDir {
-    tempfile::tempdir_in("/dev/shm").or_else(|_| tempfile::tempdir()).unwrap()
-}
-
 fn daemon_binary() -> PathBuf {
     // target/release/deps/dmd-… → target/release/radius-rs-dmd
     let exe = std::env::current_exe().unwrap();
@@ -161,7 +154,9 @@ impl Daemon {
         let daemon = daemon_binary();
         assert!(daemon.exists(), "{} is missing: cargo build --release --workspace", daemon.display());
         let dir = tempfile::tempdir().unwrap();
-        let state = state_dir();
+        // state_dir (where a Disconnect leaves its control) in memory; the
+        // registry stays on disk, as /var/lib/radius_rs/sessions is.
+        let state = radius_testbed::memory_tempdir();
         let sessions_dir = dir.path().join("sessions");
         let registry = sessions::SessionDir::open(&sessions_dir, state.path()).unwrap();
         let pppd = fake_pppd(dir.path());

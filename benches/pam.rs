@@ -203,9 +203,7 @@ fn main() {
     let fr = FreeRadius::start_quiet();
     let files = tempfile::tempdir().unwrap();
     let dir = files.path();
-    // state_dir in memory, as /run/radius_rs is on a systemd host (this
-    // machine's /run may be disk).
-    let state_mem = tempfile::tempdir_in("/dev/shm").or_else(|_| tempfile::tempdir()).unwrap();
+    let state_mem = radius_testbed::memory_tempdir();
     let state = state_mem.path().join("state");
     let (ours, reference) = (our_module(), reference_module());
     let mut bench = Bench::new();

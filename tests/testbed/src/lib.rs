@@ -27,3 +27,10 @@ pub fn free_port(ip: &str) -> u16 {
     let s = UdpSocket::bind(SocketAddr::new(ip.parse().expect("ip"), 0)).expect("bind");
     s.local_addr().expect("addr").port()
 }
+
+/// A directory in memory (tmpfs), as `[client] state_dir` (/run/radius_rs)
+/// is on a systemd host, where this machine's /run may be disk; a plain
+/// temporary directory where /dev/shm is missing.
+pub fn memory_tempdir() -> tempfile::TempDir {
+    tempfile::tempdir_in("/dev/shm").or_else(|_| tempfile::tempdir()).expect("a temporary directory")
+}
