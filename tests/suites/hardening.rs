@@ -66,6 +66,45 @@ impl Drop for Holders {
     }
 }
 
+/// A fresh directory others may walk into (mode 0755) holding `victim/`
+/// and `name/`, which `nobody` owns and where it has planted a link named
+/// `control` to the victim.
+struct PlantedControl {
+    base: tempfile::TempDir,
+    victim: PathBuf,
+    dir: PathBuf,
+}
+
+fn planted_control(name: &str) -> PlantedControl {
+    let base = tempfile::tempdir().unwrap();
+    chmod(base.path(), 0o755);
+    let victim = base.path().join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    let dir = base.path().join(name);
+    std::fs::create_dir(&dir).unwrap();
+    std::os::unix::fs::chown(&dir, Some(NOBODY), Some(NOBODY)).unwrap();
+    let planted = as_nobody(&["ln", "-s", &victim.display().to_string(), &dir.join("control").display().to_string()]).status().unwrap();
+    assert!(planted.success());
+    PlantedControl { base, victim, dir }
+}
+
+/// `radius.toml` in `base` (mode 0600): one server, `state_dir` and
+/// `[sessions] dir` as given.
+fn sessions_config(base: &Path, state_dir: &Path, sessions_dir: &Path) -> PathBuf {
+    let config = base.join("radius.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[client]\nstate_dir = \"{}\"\n[[server]]\naddress = \"127.0.0.1\"\nsecret = \"{SECRET}\"\n[sessions]\ndir = \"{}\"\n",
+            state_dir.display(),
+            sessions_dir.display()
+        ),
+    )
+    .unwrap();
+    chmod(&config, 0o600);
+    config
+}
+
 /// Every file under `dir`, recursively.
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -163,26 +202,8 @@ fn links_in_a_state_directory_nobody_owns_are_not_followed() {
 /// Nothing is written through the link.
 #[test]
 fn a_sessions_directory_nobody_owns_is_refused() {
-    let base = tempfile::tempdir().unwrap();
-    chmod(base.path(), 0o755);
-    let victim = base.path().join("victim");
-    std::fs::create_dir(&victim).unwrap();
-    let sessions = base.path().join("sessions");
-    std::fs::create_dir(&sessions).unwrap();
-    std::os::unix::fs::chown(&sessions, Some(NOBODY), Some(NOBODY)).unwrap();
-    let planted = as_nobody(&["ln", "-s", &victim.display().to_string(), &sessions.join("control").display().to_string()]).status().unwrap();
-    assert!(planted.success());
-    let config = base.path().join("radius.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[client]\nstate_dir = \"{}\"\n[[server]]\naddress = \"127.0.0.1\"\nsecret = \"{SECRET}\"\n[sessions]\ndir = \"{}\"\n",
-            base.path().join("state").display(),
-            sessions.display()
-        ),
-    )
-    .unwrap();
-    chmod(&config, 0o600);
+    let PlantedControl { base, victim, dir: sessions } = planted_control("sessions");
+    let config = sessions_config(base.path(), &base.path().join("state"), &sessions);
     let bin = |name: &str| pam_support::our_module().parent().unwrap().join(name);
     let dmd = Command::new("timeout").arg("10").arg(bin("radius-rs-dmd")).args(["--foreground", "--config"]).arg(&config).output().unwrap();
     assert_eq!(dmd.status.code(), Some(1), "radius-rs-dmd must refuse to run: {}", text(&dmd));
@@ -201,27 +222,9 @@ fn a_sessions_directory_nobody_owns_is_refused() {
 #[test]
 fn a_control_link_in_a_state_directory_nobody_owns_is_not_followed() {
     use radius_host::sessions::{self, PppSession, SessionDir};
-    let base = tempfile::tempdir().unwrap();
-    chmod(base.path(), 0o755);
-    let victim = base.path().join("victim");
-    std::fs::create_dir(&victim).unwrap();
-    let state = base.path().join("state");
-    std::fs::create_dir(&state).unwrap();
-    std::os::unix::fs::chown(&state, Some(NOBODY), Some(NOBODY)).unwrap();
-    let planted = as_nobody(&["ln", "-s", &victim.display().to_string(), &state.join("control").display().to_string()]).status().unwrap();
-    assert!(planted.success());
+    let PlantedControl { base, victim, dir: state } = planted_control("state");
     let sessions_dir = base.path().join("sessions");
-    let config = base.path().join("radius.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[client]\nstate_dir = \"{}\"\n[[server]]\naddress = \"127.0.0.1\"\nsecret = \"{SECRET}\"\n[sessions]\ndir = \"{}\"\n",
-            state.display(),
-            sessions_dir.display()
-        ),
-    )
-    .unwrap();
-    chmod(&config, 0o600);
+    let config = sessions_config(base.path(), &state, &sessions_dir);
     let pppd = base.path().join("pppd");
     std::fs::copy("/bin/sleep", &pppd).unwrap();
     let mut alice = Command::new(&pppd).arg("60").spawn().unwrap();
