@@ -87,6 +87,8 @@ pub struct SessionDir {
 /// Mode of the registry's directories and files: root only.
 const DIR_MODE: u32 = 0o700;
 const FILE_MODE: u32 = 0o600;
+/// The subdirectory of `[client] state_dir` the controls live in.
+const CONTROL_DIR: &str = "control";
 
 fn record_name(ifname: &str) -> String {
     format!("{ifname}.toml")
@@ -144,7 +146,7 @@ impl SessionDir {
         self.control
             .get_or_init(|| {
                 TrustedDir::open(&self.state_dir, Some(DIR_MODE))
-                    .and_then(|d| d.subdir("control", Some(DIR_MODE)))
+                    .and_then(|d| d.subdir(CONTROL_DIR, Some(DIR_MODE)))
                     .map_err(|e| e.to_string())
             })
             .as_ref()
@@ -160,7 +162,7 @@ impl SessionDir {
 
     /// The directory the controls live in.
     pub fn control_dir(&self) -> PathBuf {
-        self.state_dir.join("control")
+        self.state_dir.join(CONTROL_DIR)
     }
 
     /// Where the control of `ifname` lives (for messages).
