@@ -226,7 +226,10 @@ fn a_control_link_in_a_state_directory_nobody_owns_is_not_followed() {
     let sessions_dir = base.path().join("sessions");
     let config = sessions_config(base.path(), &state, &sessions_dir);
     let pppd = base.path().join("pppd");
-    std::fs::copy("/bin/sleep", &pppd).unwrap();
+    // A link, not a copy: a copy's write descriptor, inherited by a test
+    // forking on another thread, makes running it fail with ETXTBSY. The
+    // kernel names the process after the link ("pppd").
+    std::os::unix::fs::symlink("/bin/sleep", &pppd).unwrap();
     let mut alice = Command::new(&pppd).arg("60").spawn().unwrap();
     let record = PppSession {
         process_start: sessions::process_identity(alice.id()).map(|(_, t)| t),

@@ -202,7 +202,10 @@ fn sessions_and_disconnect() {
     let dir = s.dir.path().join("sessions");
     std::fs::write(&s.config, std::fs::read_to_string(&s.config).unwrap() + &format!("[sessions]\ndir = \"{}\"\n", dir.display())).unwrap();
     let pppd = s.dir.path().join("pppd");
-    std::fs::copy("/bin/sleep", &pppd).unwrap();
+    // A link, not a copy: a copy's write descriptor, inherited by a test
+    // forking on another thread, makes running it fail with ETXTBSY. The
+    // kernel names the process after the link ("pppd").
+    std::os::unix::fs::symlink("/bin/sleep", &pppd).unwrap();
     let spawn = || Command::new(&pppd).arg("60").spawn().unwrap();
     let (mut alice, mut bob) = (spawn(), spawn());
     let record = |ifname: &str, user: &str, pid: u32| PppSession {
