@@ -18,7 +18,7 @@
 
 use nix::errno::Errno;
 use nix::fcntl::{openat, readlinkat, renameat, AtFlags, OFlag};
-use nix::sys::stat::{fchmod, fstat, fstatat, mkdirat, FileStat, Mode, SFlag};
+use nix::sys::stat::{fchmod, fstat, fstatat, lstat, mkdirat, FileStat, Mode, SFlag};
 use nix::unistd::{unlinkat, UnlinkatFlags};
 use std::ffi::OsStr;
 use std::fs::File;
@@ -129,6 +129,9 @@ impl TrustedDir {
         } else {
             std::env::current_dir().map_err(|source| DirError::Io { path: path.to_path_buf(), source })?.join(path)
         };
+        if let Some(dir) = TrustedDir::open_existing(&absolute) {
+            return Ok(dir);
+        }
         let io_err = |p: &Path, e: Errno| DirError::Io { path: p.to_path_buf(), source: errno(e) };
         let root = nix::fcntl::open("/", DIR_FLAGS, Mode::empty()).map_err(|e| io_err(Path::new("/"), e))?;
         // Components still to walk, in order; links found on the way are spliced in.
@@ -185,6 +188,28 @@ impl TrustedDir {
             }
         }
         Ok(TrustedDir { fd, path: absolute })
+    }
+
+    /// The common case at a fraction of the walk's system calls (a login
+    /// opens state_dir every time): `absolute` and each directory on the
+    /// way exist and none is a link. Each ancestor is checked with one
+    /// `lstat` by path, from `/` down, so every name is looked up in a
+    /// directory already found to be changeable by root (or us) alone, or
+    /// sticky, where others cannot replace what is not theirs; the path
+    /// therefore resolves to what was checked when the directory itself is
+    /// opened (`O_NOFOLLOW`) and checked through its descriptor. Anything
+    /// else (a link, a missing directory, `..`, a failed check) is `None`,
+    /// for [`TrustedDir::open`]'s walk to follow or refuse with its reasons.
+    fn open_existing(absolute: &Path) -> Option<TrustedDir> {
+        let mut at = PathBuf::from("/");
+        for component in absolute.components().skip(1) {
+            let Component::Normal(name) = component else { return None };
+            check_dir(&lstat(at.as_path()).ok()?, &at, false).ok()?;
+            at.push(name);
+        }
+        let fd = nix::fcntl::open(&at, DIR_FLAGS, Mode::empty()).ok()?;
+        check_dir(&fstat(&fd).ok()?, &at, true).ok()?;
+        Some(TrustedDir { fd, path: at })
     }
 
     /// The path it was opened as.
