@@ -20,7 +20,8 @@ use std::ffi::OsString;
 use std::io::{self, IoSliceMut};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Opens real UDP sockets.
 #[derive(Debug, Default, Clone, Copy)]
@@ -46,14 +47,15 @@ impl Network for UdpNetwork {
 }
 
 impl UdpLink {
-    /// An unconnected socket towards `to`, from `src`, bound to `vrf`.
+    /// An unconnected, non-blocking socket towards `to`, from `src`, bound
+    /// to `vrf`. Without `src` it is not bound here: the first `sendto`
+    /// binds it to the wildcard address and an ephemeral port, as
+    /// `bind(0.0.0.0:0)` would, one system call fewer on every login.
     pub fn open(to: SocketAddr, src: Option<IpAddr>, vrf: Option<&str>) -> io::Result<UdpLink> {
-        let local = match (src, to) {
-            (Some(ip), _) => SocketAddr::new(ip, 0),
-            (None, SocketAddr::V4(_)) => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
-            (None, SocketAddr::V6(_)) => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
-        };
-        let socket = UdpSocket::bind(local)?;
+        let socket = UdpSocket::from(socket(family_of(to), SockType::Datagram, SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK, None)?);
+        if let Some(ip) = src {
+            nix::sys::socket::bind(socket.as_raw_fd(), &SockaddrStorage::from(SocketAddr::new(ip, 0)))?;
+        }
         match to {
             SocketAddr::V4(_) => setsockopt(&socket, sockopt::Ipv4RecvErr, &true)?,
             SocketAddr::V6(_) => setsockopt(&socket, sockopt::Ipv6RecvErr, &true)?,
@@ -61,12 +63,57 @@ impl UdpLink {
         if let Some(vrf) = vrf {
             setsockopt(&socket, sockopt::BindToDevice, &OsString::from(vrf))?;
         }
-        socket.set_nonblocking(true)?;
         Ok(UdpLink { socket, to, errors: VecDeque::new(), src: src.filter(|ip| !ip.is_unspecified()), vrf: vrf.map(str::to_string) })
     }
 }
 
 /// ICMP's "port unreachable": type 3 code 3 (IPv4), type 1 code 4 (IPv6).
+/// How long a process uses the source address it learned for a server
+/// without asking the kernel again: a host that logs many users in one
+/// process (a PAM authentication worker) probes the route once in that
+/// time, not at every login, and a change of the host's addresses shows
+/// in NAS-IP-Address within it.
+pub const SOURCE_KEPT: Duration = Duration::from_secs(2);
+
+/// Source addresses this process learned: (server, vrf, source, when).
+type Learned = Vec<(SocketAddr, Option<String>, IpAddr, Instant)>;
+
+static LEARNED_SOURCES: Mutex<Learned> = Mutex::new(Vec::new());
+
+/// A source address learned for `to` (and `vrf`) within [`SOURCE_KEPT`].
+/// The lock is only tried: another thread holding it, or a child forked
+/// while one did, probes the route itself.
+fn learned_source(to: SocketAddr, vrf: Option<&str>) -> Option<IpAddr> {
+    let learned = LEARNED_SOURCES.try_lock().ok()?;
+    learned.iter().find(|(t, v, _, at)| *t == to && v.as_deref() == vrf && at.elapsed() < SOURCE_KEPT).map(|(_, _, src, _)| *src)
+}
+
+fn remember_source(to: SocketAddr, vrf: Option<&str>, src: IpAddr) {
+    if let Ok(mut learned) = LEARNED_SOURCES.try_lock() {
+        learned.retain(|(t, v, _, at)| !(*t == to && v.as_deref() == vrf) && at.elapsed() < SOURCE_KEPT);
+        learned.push((to, vrf.map(str::to_string), src, Instant::now()));
+    }
+}
+
+/// The source address the kernel's route to `to` picks: socket, connect
+/// (which binds it), getsockname, close.
+fn route_source(to: SocketAddr, vrf: Option<&str>) -> Option<IpAddr> {
+    let probe = socket(family_of(to), SockType::Datagram, SockFlag::SOCK_CLOEXEC, None).ok()?;
+    if let Some(vrf) = vrf {
+        setsockopt(&probe, sockopt::BindToDevice, &OsString::from(vrf)).ok()?;
+    }
+    connect(probe.as_raw_fd(), &SockaddrStorage::from(to)).ok()?;
+    let local: SockaddrStorage = getsockname(probe.as_raw_fd()).ok()?;
+    socket_addr(&local).map(|a| a.ip()).filter(|ip| !ip.is_unspecified())
+}
+
+fn family_of(to: SocketAddr) -> AddressFamily {
+    match to {
+        SocketAddr::V4(_) => AddressFamily::Inet,
+        SocketAddr::V6(_) => AddressFamily::Inet6,
+    }
+}
+
 fn is_port_unreachable(origin: u8, typ: u8, code: u8) -> bool {
     const SO_EE_ORIGIN_ICMP: u8 = 2;
     const SO_EE_ORIGIN_ICMP6: u8 = 3;
@@ -121,22 +168,16 @@ impl Link for UdpLink {
 
     /// The bound address; else the one the kernel's route to the server
     /// picks, asked of a throwaway connected socket (no packet is sent, no
-    /// name resolved). This socket stays unconnected, so that replies from
-    /// elsewhere are seen and counted rather than filtered.
+    /// name resolved) unless this process asked within [`SOURCE_KEPT`].
+    /// This socket stays unconnected, so that replies from elsewhere are
+    /// seen and counted rather than filtered.
     fn source_ip(&mut self) -> Option<IpAddr> {
         if self.src.is_none() {
-            let family = match self.to {
-                SocketAddr::V4(_) => AddressFamily::Inet,
-                SocketAddr::V6(_) => AddressFamily::Inet6,
-            };
-            // socket, connect (which binds it), getsockname, close.
-            let probe = socket(family, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None).ok()?;
-            if let Some(vrf) = &self.vrf {
-                setsockopt(&probe, sockopt::BindToDevice, &OsString::from(vrf)).ok()?;
-            }
-            connect(probe.as_raw_fd(), &SockaddrStorage::from(self.to)).ok()?;
-            let local: SockaddrStorage = getsockname(probe.as_raw_fd()).ok()?;
-            self.src = socket_addr(&local).map(|a| a.ip()).filter(|ip| !ip.is_unspecified());
+            self.src = learned_source(self.to, self.vrf.as_deref()).or_else(|| {
+                let src = route_source(self.to, self.vrf.as_deref())?;
+                remember_source(self.to, self.vrf.as_deref(), src);
+                Some(src)
+            });
         }
         self.src
     }
@@ -207,5 +248,23 @@ mod tests {
         let server6 = UdpSocket::bind("[::1]:0").unwrap();
         let mut link6 = UdpLink::open(server6.local_addr().unwrap(), None, None).unwrap();
         assert_eq!(link6.source_ip(), Some("::1".parse().unwrap()));
+    }
+
+    /// What the route gave is used again only for the same server, and
+    /// only for SOURCE_KEPT.
+    #[test]
+    fn a_learned_source_is_kept_a_while_for_its_server() {
+        let to = SocketAddr::from(([192, 0, 2, 77], 1812));
+        let src = IpAddr::from([198, 51, 100, 7]);
+        remember_source(to, None, src);
+        assert_eq!(learned_source(to, None), Some(src));
+        assert_eq!(learned_source(to, Some("vrf-blue")), None, "another vrf");
+        assert_eq!(learned_source(SocketAddr::from(([192, 0, 2, 77], 1645)), None), None, "another server");
+        if let Ok(mut learned) = LEARNED_SOURCES.lock() {
+            for entry in learned.iter_mut().filter(|e| e.0 == to) {
+                entry.3 = Instant::now() - SOURCE_KEPT;
+            }
+        }
+        assert_eq!(learned_source(to, None), None, "kept past SOURCE_KEPT");
     }
 }
