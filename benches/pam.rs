@@ -12,6 +12,9 @@
 //!   8 s (an MFA push), each beside the same login against the live server
 //!   alone, with our defaults untouched.
 //!
+//! Each line is timed once its configuration files have been left alone
+//! for `radius_core::config::cache::SETTLE`, as an installed host's are.
+//!
 //! Not a test: nothing fails on a number. Run with `bash scripts/bench.sh`.
 
 use radius_core::auth::Credentials;
@@ -74,11 +77,13 @@ impl Outcome {
 struct Bench {
     confdir: tempfile::TempDir,
     services: usize,
+    /// Where the modules' configuration files are written.
+    configs: PathBuf,
 }
 
 impl Bench {
-    fn new() -> Bench {
-        Bench { confdir: tempfile::tempdir().unwrap(), services: 0 }
+    fn new(configs: &Path) -> Bench {
+        Bench { confdir: tempfile::tempdir().unwrap(), services: 0, configs: configs.to_path_buf() }
     }
 
     /// A contender logging `user` in through `module` with `args`.
@@ -141,6 +146,7 @@ impl Bench {
     /// `n` rounds; each round runs every contender once, the order
     /// rotating from round to round.
     fn interleaved(&self, contenders: &[Contender], n: usize) -> Vec<Outcome> {
+        settle(&self.configs);
         let mut outcomes: Vec<Outcome> = contenders.iter().map(|_| Outcome { times: Vec::new(), failures: Vec::new() }).collect();
         for round in 0..n {
             for k in 0..contenders.len() {
@@ -157,6 +163,23 @@ impl Bench {
             }
         }
         outcomes
+    }
+}
+
+/// Waits until every file in `dir` was last changed
+/// `radius_core::config::cache::SETTLE` ago, as an installed host's
+/// configuration was: a file changed more recently than that is read anew
+/// at every login (see that module), which no host meets but the minute
+/// after an edit.
+fn settle(dir: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let newest = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| std::time::UNIX_EPOCH + Duration::new(u64::try_from(m.ctime()).unwrap_or(0), u32::try_from(m.ctime_nsec()).unwrap_or(0)))
+        .max();
+    if let Some(wait) = newest.and_then(|t| (t + radius_core::config::cache::SETTLE).duration_since(std::time::SystemTime::now()).ok()) {
+        std::thread::sleep(wait + Duration::from_millis(50));
     }
 }
 
@@ -206,7 +229,7 @@ fn main() {
     let state_mem = radius_testbed::memory_tempdir();
     let state = state_mem.path().join("state");
     let (ours, reference) = (our_module(), reference_module());
-    let mut bench = Bench::new();
+    let mut bench = Bench::new(dir);
 
     let direct = dir.join("direct.conf");
     write_config(&direct, format!("127.0.0.1:{} {SECRET} 3\n", fr.legacy_auth)).unwrap();

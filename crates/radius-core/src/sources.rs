@@ -23,14 +23,23 @@ pub trait Sources {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct System;
 
-impl Sources for System {
-    fn read(&self, path: &Path) -> io::Result<Zeroizing<String>> {
+impl System {
+    /// As [`Sources::read`], with the metadata of the file read (taken
+    /// from its descriptor: the file whose text this is).
+    pub fn read_with_metadata(&self, path: &Path) -> io::Result<(Zeroizing<String>, std::fs::Metadata)> {
         let file = std::fs::File::open(path)?;
-        let size = file.metadata().map(|m| m.len()).unwrap_or(0).min(MAX_FILE);
+        let meta = file.metadata()?;
+        let size = meta.len().min(MAX_FILE);
         // Sized once, so no reallocation leaves a copy of the secret behind.
         let mut text = Zeroizing::new(String::with_capacity(usize::try_from(size).unwrap_or(0) + 1));
         file.take(MAX_FILE).read_to_string(&mut text)?;
-        Ok(text)
+        Ok((text, meta))
+    }
+}
+
+impl Sources for System {
+    fn read(&self, path: &Path) -> io::Result<Zeroizing<String>> {
+        self.read_with_metadata(path).map(|(text, _)| text)
     }
 
     fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<IpAddr>> {

@@ -5,6 +5,7 @@
 //! a world-readable file holding secrets) are returned beside the config so
 //! each tool can print or log them.
 
+pub mod cache;
 pub mod duration;
 pub mod legacy;
 mod locate;
@@ -208,13 +209,15 @@ impl Config {
     /// only to the allowed address families.
     pub fn load_with_families(path: impl AsRef<Path>, families: Families) -> Result<Config, ConfigError> {
         let path = path.as_ref();
-        // The text holds the shared secrets: wiped when dropped.
-        let text = System.read(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        let mut config = Config::from_text(&text, path, families, &System)?;
-        if let Some(w) = world_readable_warning(path, &config) {
-            config.warnings.push(w);
-        }
-        Ok(config)
+        cache::load(path, families, |files| {
+            // The text holds the shared secrets: wiped when dropped.
+            let (text, mode) = files.read_with_mode(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+            let mut config = Config::from_text(&text, path, families, files)?;
+            if let Some(w) = world_readable_warning(path, mode, &config) {
+                config.warnings.push(w);
+            }
+            Ok(config)
+        })
     }
 
     /// Parses and validates a configuration's text (TOML or a
@@ -537,9 +540,8 @@ fn read_secret_file(file: &Path, sources: &dyn Sources) -> Result<Secret, String
 }
 
 /// A file holding a secret that every user can read.
-fn readable_by_all(file: &Path, what: &str) -> Option<ConfigWarning> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(file).ok()?.permissions().mode();
+/// A warning when `mode` (the permission bits of `file`) lets every user read it.
+fn readable_by_all(file: &Path, mode: u32, what: &str) -> Option<ConfigWarning> {
     (mode & 0o004 != 0).then(|| {
         ConfigWarning(format!(
             "{} holds {what} and is readable by every user (mode {:o}): chmod 600 it, \
@@ -551,14 +553,15 @@ fn readable_by_all(file: &Path, what: &str) -> Option<ConfigWarning> {
 }
 
 fn secret_file_warning(file: &Path) -> Option<ConfigWarning> {
-    readable_by_all(file, "a shared secret")
+    use std::os::unix::fs::PermissionsExt;
+    readable_by_all(file, std::fs::metadata(file).ok()?.permissions().mode(), "a shared secret")
 }
 
-fn world_readable_warning(path: &Path, config: &Config) -> Option<ConfigWarning> {
+fn world_readable_warning(path: &Path, mode: u32, config: &Config) -> Option<ConfigWarning> {
     if config.servers.is_empty() {
         return None;
     }
-    readable_by_all(path, "shared secrets")
+    readable_by_all(path, mode, "shared secrets")
 }
 
 #[cfg(test)]
