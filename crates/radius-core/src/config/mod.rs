@@ -539,8 +539,8 @@ fn read_secret_file(file: &Path, sources: &dyn Sources) -> Result<Secret, String
     Ok(Secret::new(first.as_bytes().to_vec()))
 }
 
-/// A file holding a secret that every user can read.
-/// A warning when `mode` (the permission bits of `file`) lets every user read it.
+/// A file holding a secret that every user can read: a warning when `mode`
+/// (the permission bits of `file`) lets every user read it.
 fn readable_by_all(file: &Path, mode: u32, what: &str) -> Option<ConfigWarning> {
     (mode & 0o004 != 0).then(|| {
         ConfigWarning(format!(

@@ -67,7 +67,6 @@ impl UdpLink {
     }
 }
 
-/// ICMP's "port unreachable": type 3 code 3 (IPv4), type 1 code 4 (IPv6).
 /// How long a process uses the source address it learned for a server
 /// without asking the kernel again: a host that logs many users in one
 /// process (a PAM authentication worker) probes the route once in that
@@ -114,6 +113,7 @@ fn family_of(to: SocketAddr) -> AddressFamily {
     }
 }
 
+/// ICMP's "port unreachable": type 3 code 3 (IPv4), type 1 code 4 (IPv6).
 fn is_port_unreachable(origin: u8, typ: u8, code: u8) -> bool {
     const SO_EE_ORIGIN_ICMP: u8 = 2;
     const SO_EE_ORIGIN_ICMP6: u8 = 3;
