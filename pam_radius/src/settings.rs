@@ -14,7 +14,7 @@ use std::sync::Arc;
 /// Loads `conf=` and applies `retry=`, `ipv4=`/`ipv6=` and
 /// `require_message_authenticator`.
 pub fn load(args: &Args) -> Result<Config, ConfigError> {
-    let mut config = Config::load_with_families(&args.conf, args.families)?;
+    let mut config = Config::load_kept(&args.conf, args.families)?;
     if let Some(retries) = args.retry {
         config.client.retries = retries;
     }

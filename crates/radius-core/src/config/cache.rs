@@ -1,11 +1,13 @@
-//! The configurations a process has loaded, used again while the files
-//! they were read from stay as they were.
+//! The configurations a process has loaded with [`Config::load_kept`],
+//! used again while the files they were read from stay as they were.
 //!
 //! A PAM module in a long-lived host (saslauthd, an OpenVPN or Dovecot
 //! authentication worker, Apache, FreeRADIUS's rlm_pam) is asked to log
 //! someone in again and again in one process, and reads its configuration
 //! for each transaction. Reading and parsing it anew costs more than
 //! asking the file system whether it changed: one `stat` per file read.
+//! A process that loads its configuration once (pppd, radius-rs-dmd, the
+//! CLI) uses [`Config::load`] and keeps no second copy.
 //!
 //! A kept configuration is used only when every file it was read from (the
 //! configuration itself, a `secret_file`, radiusclient's `servers`) still
@@ -77,8 +79,8 @@ impl Identity {
     }
 }
 
-/// The files a load read, and whether it resolved a name; reads and
-/// resolves through [`System`].
+/// Reads and resolves through [`System`], noting the files read and
+/// whether a name was resolved.
 #[derive(Debug, Default)]
 pub struct Recorder {
     files: RefCell<Vec<(PathBuf, Identity)>>,
@@ -164,7 +166,7 @@ mod tests {
     }
 
     fn port(path: &Path) -> u16 {
-        Config::load(path).unwrap().servers[0].auth_port
+        Config::load_kept(path, Families::default()).unwrap().servers[0].auth_port
     }
 
     fn is_kept(path: &Path) -> bool {
@@ -203,7 +205,7 @@ mod tests {
         write(&secret, "first-secret-long-enough\n");
         write(&path, "[[server]]\naddress = \"127.0.0.1\"\nsecret_file = \"secret\"\n");
         settle();
-        let secret_of = || Config::load(&path).unwrap().servers[0].secret.expose().to_vec();
+        let secret_of = || Config::load_kept(&path, Families::default()).unwrap().servers[0].secret.expose().to_vec();
         assert_eq!(secret_of(), b"first-secret-long-enough");
         assert!(is_kept(&path));
         write(&secret, "other-secret-long-enough\n");

@@ -208,16 +208,26 @@ impl Config {
     /// As [`Config::load`], resolving a pam_radius_auth file's hostnames
     /// only to the allowed address families.
     pub fn load_with_families(path: impl AsRef<Path>, families: Families) -> Result<Config, ConfigError> {
+        Config::read(path.as_ref(), families, &cache::Recorder::default())
+    }
+
+    /// As [`Config::load_with_families`], for a process that loads its
+    /// configuration again and again (the PAM module, at every
+    /// transaction): what this process loaded before is used again while
+    /// none of the files it was read from changed (see [`cache`]).
+    pub fn load_kept(path: impl AsRef<Path>, families: Families) -> Result<Config, ConfigError> {
         let path = path.as_ref();
-        cache::load(path, families, |files| {
-            // The text holds the shared secrets: wiped when dropped.
-            let (text, mode) = files.read_with_mode(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-            let mut config = Config::from_text(&text, path, families, files)?;
-            if let Some(w) = world_readable_warning(path, mode, &config) {
-                config.warnings.push(w);
-            }
-            Ok(config)
-        })
+        cache::load(path, families, |files| Config::read(path, families, files))
+    }
+
+    fn read(path: &Path, families: Families, files: &cache::Recorder) -> Result<Config, ConfigError> {
+        // The text holds the shared secrets: wiped when dropped.
+        let (text, mode) = files.read_with_mode(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let mut config = Config::from_text(&text, path, families, files)?;
+        if let Some(w) = world_readable_warning(path, mode, &config) {
+            config.warnings.push(w);
+        }
+        Ok(config)
     }
 
     /// Parses and validates a configuration's text (TOML or a
