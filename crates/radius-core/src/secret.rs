@@ -44,13 +44,6 @@ impl From<String> for Secret {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Secret {
-    /// Read as a string and kept in the same buffer, never printed.
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Secret::from)
-    }
-}
-
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")

@@ -150,7 +150,7 @@ impl UserStore {
         let Some(bytes) = dir.read(name).map_err(self.io(format!("reading user `{name}`")))? else { return Ok(None) };
         let corrupt = |message: String| StoreError::Corrupt { path: self.path.clone(), name: name.to_string(), message };
         let text = String::from_utf8(bytes).map_err(|_| corrupt("not UTF-8".into()))?;
-        toml::from_str::<UserSection>(&text).map(Some).map_err(|e| corrupt(e.message().to_string()))
+        radius_core::config::read::user_file(&text).map(Some).map_err(|e| corrupt(e.message))
     }
 
     /// Stores `user` as `name`; `replace`: over an existing one.

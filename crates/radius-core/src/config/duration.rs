@@ -1,6 +1,5 @@
 //! Durations written as `"100ms"`, `"3s"`, `"5m"`, `"1h"`.
 
-use serde::{Deserialize, Deserializer};
 use std::time::Duration;
 
 /// Parses `"<number><unit>"` with unit `ms`, `s`, `m` or `h`.
@@ -25,18 +24,6 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
     .ok_or_else(|| format!("`{text}` is too long"))?;
     Ok(Duration::from_millis(millis))
-}
-
-/// serde adapter: `#[serde(deserialize_with = "duration::deserialize")]`.
-pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    let text = String::deserialize(d)?;
-    parse_duration(&text).map_err(serde::de::Error::custom)
-}
-
-/// serde adapter for an optional duration.
-pub fn deserialize_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    let text = String::deserialize(d)?;
-    parse_duration(&text).map(Some).map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]

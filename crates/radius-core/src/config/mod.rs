@@ -10,6 +10,7 @@ pub mod duration;
 pub mod legacy;
 mod locate;
 pub mod radiusclient;
+pub mod read;
 #[cfg(test)]
 mod reference;
 pub(crate) mod model;
@@ -275,15 +276,15 @@ impl Config {
 }
 
 /// The file's tables. An error is placed by its span: the line, and the
-/// key written there (which also keeps the .so files free of a path-tracking
-/// deserializer that was a fifth of their code).
+/// key path (for a syntax error, the key written on that line).
 fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
-    toml::from_str(text).map_err(|e: toml::de::Error| {
-        let (line, key) = match e.span() {
-            Some(s) => (Some(locate::line_of_offset(text, s.start)), locate::key_at_offset(text, s.start)),
-            None => (None, String::new()),
+    read::config_file(text).map_err(|e| {
+        let line = e.span.as_ref().map(|s| locate::line_of_offset(text, s.start));
+        let key = match (&e.span, e.key.is_empty()) {
+            (Some(s), true) => locate::key_at_offset(text, s.start),
+            _ => e.key,
         };
-        ConfigError::Invalid { path: path.to_path_buf(), line, key, message: e.message().trim().to_string() }
+        ConfigError::Invalid { path: path.to_path_buf(), line, key, message: e.message }
     })
 }
 

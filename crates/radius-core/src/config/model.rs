@@ -1,17 +1,15 @@
-//! The configuration file as written: serde structs, unknown keys refused.
+//! The configuration file as written, one struct per table (read from the
+//! text by `read`, which refuses unknown keys).
 
-use super::duration;
 use crate::secret::Secret;
 use ipnet::IpNet;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// A service that uses RADIUS; each server lists the ones it serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
     /// Logins through the PAM module.
     Login,
@@ -41,40 +39,31 @@ impl std::str::FromStr for Service {
 }
 
 /// The whole file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub struct ConfigFile {
     /// Client-wide settings (`[client]`).
-    #[serde(default)]
     pub client: ClientSection,
     /// RADIUS servers (`[[server]]`), tried in order.
-    #[serde(default, rename = "server")]
+    // In the file: `server`.
     pub servers: Vec<ServerSection>,
     /// The user registry's defaults (`[registry]`).
-    #[serde(default)]
     pub registry: Option<RegistrySection>,
     /// Registered users (`[users.NAME]`).
-    #[serde(default)]
     pub users: BTreeMap<String, UserSection>,
     /// The pppd plugin (`[ppp]`).
-    #[serde(default)]
     pub ppp: PppSection,
     /// Where live sessions are recorded (`[sessions]`).
-    #[serde(default)]
     pub sessions: SessionsSection,
     /// Disconnect / CoA requests from RADIUS servers (`[incoming]`, radius-rs-dmd).
-    #[serde(default)]
     pub incoming: IncomingSection,
     /// The durable accounting spool (`[accounting]`).
-    #[serde(default)]
     pub accounting: AccountingSection,
 }
 
 /// `[accounting]`: records no server took are kept on disk, and
 /// radius-rs-dmd (or `radius-rs spool drain`) delivers them when a server
 /// answers again, in order per session.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone)]
 pub struct AccountingSection {
     /// Keep undelivered records (default true); false: a record no server
     /// takes is logged and lost, as pppd's radius.so does.
@@ -86,7 +75,6 @@ pub struct AccountingSection {
     /// oldest Interim-Updates are dropped, never a Start or a Stop.
     pub spool_max_records: usize,
     /// How often radius-rs-dmd tries to deliver spooled records (default 10s).
-    #[serde(deserialize_with = "duration::deserialize")]
     pub drain_interval: Duration,
 }
 
@@ -103,8 +91,7 @@ impl Default for AccountingSection {
 
 /// `[incoming]`: RFC 5176 Disconnect / CoA requests received by
 /// radius-rs-dmd (RouterOS `/radius incoming`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone)]
 pub struct IncomingSection {
     /// Listen for requests at all (default false, as RouterOS).
     pub accept: bool,
@@ -118,21 +105,18 @@ pub struct IncomingSection {
     pub require_message_authenticator: bool,
     /// How far Event-Timestamp may be from our clock, and how long answers
     /// are kept for duplicate requests (default 300s, RFC 5176 3.5).
-    #[serde(deserialize_with = "duration::deserialize")]
     pub event_timestamp_window: Duration,
     /// Drop requests without Event-Timestamp (default false).
     pub require_event_timestamp: bool,
     /// Who may send requests; empty: the `[[server]]` list with its secrets.
-    #[serde(rename = "client")]
+    // In the file: `client`.
     pub clients: Vec<IncomingClientSection>,
     /// Script run for CoA attributes other than Session-Timeout,
     /// Idle-Timeout and Class (shaping: Mikrotik-Rate-Limit, Filter-Id, …).
     pub coa_hook: Option<PathBuf>,
     /// How long the hook may run (default 5s).
-    #[serde(deserialize_with = "duration::deserialize")]
     pub hook_timeout: Duration,
     /// How often sessions whose pppd is gone are looked for (default 60s).
-    #[serde(deserialize_with = "duration::deserialize")]
     pub stale_check: Duration,
 }
 
@@ -155,8 +139,7 @@ impl Default for IncomingSection {
 }
 
 /// `[[incoming.client]]`: one server allowed to send requests.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct IncomingClientSection {
     /// Its source address.
     pub address: IpAddr,
@@ -167,8 +150,7 @@ pub struct IncomingClientSection {
 }
 
 /// Who decides a PPP peer's credentials, in `[ppp] order`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretSource {
     /// pppd's own pap-secrets / chap-secrets: decides users it has a record of.
     Local,
@@ -177,8 +159,7 @@ pub enum SecretSource {
 }
 
 /// `[ppp]`: the pppd plugin.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone)]
 pub struct PppSection {
     /// Sources asked in turn (default `["local", "radius"]`: the RouterOS
     /// rule, RADIUS only for users with no local record).
@@ -188,13 +169,11 @@ pub struct PppSection {
     /// pppd's CHAP / MS-CHAP secrets.
     pub chap_secrets: PathBuf,
     /// The shortest Acct-Interim-Interval honoured (default 60s, RFC 2869 5.16).
-    #[serde(deserialize_with = "duration::deserialize")]
     pub interim_floor: Duration,
     /// Where `radattr.<ifname>` files are written (default /var/run, as radattr.so).
     pub radattr_dir: PathBuf,
     /// How often a session looks for changes radius-rs-dmd left for it
     /// (CoA; default 1s).
-    #[serde(deserialize_with = "duration::deserialize")]
     pub control_poll: Duration,
 }
 
@@ -213,8 +192,7 @@ impl Default for PppSection {
 
 /// `[sessions]`: the registry of live PPP sessions (read by radius-rs-dmd
 /// and `radius-rs sessions`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone)]
 pub struct SessionsSection {
     /// One file per live session (default /var/lib/radius_rs/sessions: on
     /// disk, so after a reboot radius-rs-dmd still knows which sessions
@@ -230,8 +208,7 @@ impl Default for SessionsSection {
 
 /// `[registry]`: what applies to users the registry does not name, and
 /// where logins may come from.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Default)]
 pub struct RegistrySection {
     /// Policies of a user RADIUS accepts but `[users]` does not name; with
     /// none, such a user is refused.
@@ -244,8 +221,7 @@ pub struct RegistrySection {
 }
 
 /// `[users.NAME]`: one registered user.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Default)]
 pub struct UserSection {
     /// The user's policies.
     pub policies: Vec<String>,
@@ -254,8 +230,7 @@ pub struct UserSection {
 }
 
 /// `[client]`: settings for every request this host sends.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone)]
 pub struct ClientSection {
     /// Sent as NAS-Identifier.
     pub nas_identifier: Option<String>,
@@ -267,7 +242,6 @@ pub struct ClientSection {
     /// How long one try waits for a reply before the request is resent
     /// and the server asked with Status-Server whether it is alive
     /// (default 300ms).
-    #[serde(deserialize_with = "duration::deserialize")]
     pub timeout: Duration,
     /// Tries per server after the first (default 2); a server silent to
     /// the tries and to Status-Server is dead.
@@ -276,7 +250,6 @@ pub struct ClientSection {
     /// Status-Server) is waited for, per service (`[client.max_wait]`).
     pub max_wait: MaxWait,
     /// How long a server that failed is skipped by every process (default 30s).
-    #[serde(deserialize_with = "duration::deserialize")]
     pub dead_time: Duration,
     /// Require a valid Message-Authenticator in every Access reply (default
     /// true: the BlastRADIUS / CVE-2024-3596 defence).
@@ -317,18 +290,14 @@ impl Default for ClientSection {
 
 /// `[client.max_wait]`: how long one exchange may wait for servers that
 /// are working on it (slow, not dead).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaxWait {
     /// Logins through the PAM module and `radius-rs login` (default 60s:
     /// long enough for a push-MFA approval).
-    #[serde(deserialize_with = "duration::deserialize")]
     pub login: Duration,
     /// PPP authentication (default 20s, inside pppd's own PAP/CHAP timeouts).
-    #[serde(deserialize_with = "duration::deserialize")]
     pub ppp: Duration,
     /// Accounting requests (default 10s).
-    #[serde(deserialize_with = "duration::deserialize")]
     pub accounting: Duration,
 }
 
@@ -348,13 +317,8 @@ impl MaxWait {
     }
 }
 
-fn default_true() -> bool {
-    true
-}
-
 /// How requests reach a server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Protocol {
     /// RADIUS over UDP (RFC 2865/2866).
     #[default]
@@ -372,13 +336,8 @@ impl Protocol {
         }
     }
 }
-fn default_services() -> Vec<Service> {
-    vec![Service::Login, Service::Ppp]
-}
-
 /// `[[server]]`: one RADIUS server.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub struct ServerSection {
     /// IPv4 or IPv6 address or a host name (resolved when the file is
     /// loaded), optionally `addr@vrf`.
@@ -392,7 +351,6 @@ pub struct ServerSection {
     /// Accounting port (default 1813; 2083 with RadSec).
     pub acct_port: Option<u16>,
     /// `udp` (default) or `radsec`: RADIUS over TLS (RFC 6614).
-    #[serde(default)]
     pub protocol: Protocol,
     /// RadSec: this host's client certificate (PEM, the chain after it);
     /// relative to the config file.
@@ -404,13 +362,10 @@ pub struct ServerSection {
     /// RadSec: the name the server's certificate must carry (default the address).
     pub server_name: Option<String>,
     /// Services that use this server (default all).
-    #[serde(default = "default_services")]
     pub services: Vec<Service>,
     /// Used only for accounting, and only when the other servers fail.
-    #[serde(default)]
     pub accounting_backup: bool,
     /// Per-try timeout for this server (default `client.timeout`).
-    #[serde(default, deserialize_with = "duration::deserialize_opt")]
     pub timeout: Option<Duration>,
     /// Per-server override of `client.require_message_authenticator`.
     pub require_message_authenticator: Option<bool>,
@@ -418,6 +373,5 @@ pub struct ServerSection {
     /// when a try goes unanswered (default true). A server that does not
     /// answer Status-Server: set false, and its tries simply wait longer
     /// each time (timeout, 2×, 4×…) before it counts as dead.
-    #[serde(default = "default_true")]
     pub status_server: bool,
 }

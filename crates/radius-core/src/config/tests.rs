@@ -178,7 +178,7 @@ fn secret_file_and_permissions() {
 fn debug_never_shows_a_secret() {
     let text = "[[server]]\naddress = \"127.0.0.1\"\nsecret = \"do-not-print-me-1\"\n\
                 [[incoming.client]]\naddress = \"127.0.0.1\"\nsecret = \"do-not-print-me-2\"\n";
-    let file: ConfigFile = toml::from_str(text).unwrap();
+    let file: ConfigFile = super::read::config_file(text).unwrap();
     let config = Config::from_toml(text, Path::new("t.toml")).unwrap();
     for shown in [format!("{file:?}"), format!("{config:?}")] {
         assert!(!shown.contains("do-not-print-me"), "{shown}");
