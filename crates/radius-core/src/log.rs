@@ -36,6 +36,37 @@ pub trait Log {
         let _ = level;
         true
     }
+    /// From now on, lines this thread writes may be kept and written
+    /// together at [`Log::release`]: one system call for a batch of
+    /// requests rather than one a request. Default: written at once.
+    /// Use [`Held`], which releases however its scope ends.
+    fn hold(&self) {}
+    /// Writes what this thread kept since [`Log::hold`], and holds no more.
+    fn release(&self) {}
+}
+
+/// Holds the lines its thread writes to a log while it lives (see
+/// [`Log::hold`]) and writes them when it drops, on unwinding too.
+pub struct Held<'a>(&'a dyn Log);
+
+impl<'a> Held<'a> {
+    /// Holds `log`'s lines from this thread.
+    pub fn new(log: &'a dyn Log) -> Held<'a> {
+        log.hold();
+        Held(log)
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.release();
+    }
+}
+
+impl std::fmt::Debug for Held<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Held")
+    }
 }
 
 /// Discards everything.
@@ -67,5 +98,46 @@ impl Log for StderrLog {
             let line = format!("radius-rs: {}: {message}\n", level.name());
             let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// Counts holds and releases.
+    #[derive(Default)]
+    struct Counting {
+        holds: Cell<u32>,
+        releases: Cell<u32>,
+    }
+
+    impl Log for Counting {
+        fn log(&self, _: Level, _: &str) {}
+        fn hold(&self) {
+            self.holds.set(self.holds.get() + 1)
+        }
+        fn release(&self) {
+            self.releases.set(self.releases.get() + 1)
+        }
+    }
+
+    /// What a Held holds is released when it drops, and when its scope
+    /// unwinds.
+    #[test]
+    fn held_releases_however_its_scope_ends() {
+        let log = Counting::default();
+        {
+            let _held = Held::new(&log);
+            assert_eq!((log.holds.get(), log.releases.get()), (1, 0));
+        }
+        assert_eq!(log.releases.get(), 1);
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _held = Held::new(&log);
+            panic!("a request handler failed");
+        }));
+        assert!(unwound.is_err());
+        assert_eq!((log.holds.get(), log.releases.get()), (2, 2));
     }
 }

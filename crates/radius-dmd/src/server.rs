@@ -27,7 +27,7 @@ use radius_host::registry_cache::RegistryCache;
 use radius_host::selector::Selector;
 use radius_host::session_control;
 use radius_host::sessions::SessionDir;
-use radius_core::log::{Level, Log};
+use radius_core::log::{Held, Level, Log};
 use radius_core::packet::{code, wire::MAX_LEN};
 use radius_core::{Client, Config};
 use std::net::{IpAddr, SocketAddr, UdpSocket};
@@ -376,8 +376,12 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
                 if let Ok(mut registry) = shared.registry.lock() {
                     registry.hold(shared.log.as_ref());
                 }
-                for (datagram, from) in inbox.datagrams() {
-                    handle(&shared, socket, &mut outbox, datagram, from);
+                {
+                    // The batch's lines in one write, before its answers leave.
+                    let _lines = Held::new(shared.log.as_ref());
+                    for (datagram, from) in inbox.datagrams() {
+                        handle(&shared, socket, &mut outbox, datagram, from);
+                    }
                 }
                 if let Ok(mut registry) = shared.registry.lock() {
                     registry.release();
@@ -421,6 +425,14 @@ impl Log for ArcLog {
 
     fn enabled(&self, level: Level) -> bool {
         self.0.enabled(level)
+    }
+
+    fn hold(&self) {
+        self.0.hold()
+    }
+
+    fn release(&self) {
+        self.0.release()
     }
 }
 
