@@ -563,11 +563,11 @@ mod tests {
     /// sets is read, in every table.
     #[test]
     fn set_keys_are_read_and_the_rest_defaulted() {
-        let text = "[client]\nretries = 4\nnas_port = 0x20\n[client.max_wait]\nppp = \"7s\"\n\
+        let text = "[client]\nretries = +4\nnas_port = 0x20\n[client.max_wait]\nppp = \"7s\"\n\
                     [[server]]\naddress = \"127.0.0.1\"\nservices = [\"ppp\"]\nstatus_server = false\ntimeout = \"250ms\"\n\
                     [users.bob]\npolicies = [\"admin\"]\nbound_cidrs = [\"10.0.0.0/8\"]\n\
                     [incoming]\naccept = true\nlisten = [\"::1\"]\n[[incoming.client]]\naddress = \"127.0.0.2\"\nsecret = \"x\"\n\
-                    [accounting]\nspool_max_records = 5\n";
+                    [accounting]\nspool_max_records = 1_000_000\n";
         let f = config_file(text).unwrap();
         assert_eq!((f.client.retries, f.client.nas_port, f.client.timeout), (4, 32, Duration::from_millis(300)));
         assert_eq!((f.client.max_wait.ppp, f.client.max_wait.login), (Duration::from_secs(7), Duration::from_secs(60)));
@@ -577,7 +577,7 @@ mod tests {
         assert_eq!(f.users["bob"].bound_cidrs[0].to_string(), "10.0.0.0/8");
         assert!(f.incoming.accept && f.incoming.listen == [IpAddr::from(std::net::Ipv6Addr::LOCALHOST)]);
         assert_eq!((f.incoming.port, f.incoming.clients[0].address), (1700, IpAddr::from([127, 0, 0, 2])));
-        assert_eq!((f.accounting.spool_max_records, f.accounting.spool), (5, true));
+        assert_eq!((f.accounting.spool_max_records, f.accounting.spool), (1_000_000, true));
         assert_eq!(f.ppp.order, [SecretSource::Local, SecretSource::Radius]);
         assert!(f.registry.is_none() && f.sessions.dir == SessionsSection::default().dir);
     }
