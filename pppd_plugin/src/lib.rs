@@ -101,8 +101,8 @@ impl PppdPlugin for RadiusRs {
             lifecycle::end(st, host)
         })
     }
-    fn phase_changed(_: &Host, phase: i32) {
-        with_state(|st| lifecycle::phase_changed(st, phase))
+    fn phase_changed(host: &Host, phase: i32) {
+        with_state(|st| lifecycle::phase_changed(st, host, phase))
     }
     fn timer(host: &Host, token: usize) {
         let end = match token {

@@ -70,10 +70,13 @@ fn usage(run: &Running, c: LinkCounters) -> Usage {
     }
 }
 
-/// pppd entered `phase`: a new link starts with nothing of the last one's peer.
-pub fn phase_changed(st: &mut State, phase: i32) {
+/// pppd entered `phase`: a new link starts with nothing of the last one's
+/// peer, and with the configuration loaded (once a process) while LCP is
+/// negotiated, so that the peer's credentials do not wait on it.
+pub fn phase_changed(st: &mut State, host: &impl PppdHost, phase: i32) {
     if phase == PHASE_ESTABLISH {
         st.new_link();
+        let _ = st.setup(host);
     }
 }
 

@@ -37,6 +37,8 @@ struct FakeHost {
     scheduled: RefCell<Vec<(usize, u32)>>,
     ended: RefCell<Option<(i32, &'static CStr)>>,
     keys: RefCell<Option<([u8; 16], [u8; 16])>>,
+    /// What `radius-rs-config` names.
+    config: Option<String>,
 }
 
 impl FakeHost {
@@ -80,7 +82,7 @@ impl PppdHost for FakeHost {
         false
     }
     fn config_path(&self) -> Option<String> {
-        None
+        self.config.clone()
     }
     fn radiusclient_path(&self) -> Option<String> {
         None
@@ -450,7 +452,7 @@ fn a_new_link_starts_clean() {
     assert!(matches!(auth::pap_auth(&mut st, &host, "ppp-alice", Secret::from("pw")), PapVerdict::Accept));
     lifecycle::ip_up(&mut st, &host);
     lifecycle::end(&mut st, &host);
-    lifecycle::phase_changed(&mut st, lifecycle::PHASE_ESTABLISH);
+    lifecycle::phase_changed(&mut st, &host, lifecycle::PHASE_ESTABLISH);
     assert!(matches!(auth::pap_auth(&mut st, &host, "ppp-bob", Secret::from("pw")), PapVerdict::Accept));
     assert_eq!(apply::choose_ip(&st), Some(Ipv4Addr::new(10, 65, 0, 4)));
     let host = FakeHost { peer: Some(Ipv4Addr::new(10, 65, 0, 4)), ..FakeHost::new() };
@@ -458,6 +460,32 @@ fn a_new_link_starts_clean() {
     let start = w.accounting().into_iter().rfind(|r| r.status == AcctStatus::Start).unwrap();
     assert_eq!(start.attributes.get(attr::USER_NAME), Some(&b"ppp-bob"[..]));
     assert_eq!(start.attributes.get(attr::CLASS), None, "alice's Class");
+}
+
+/// The configuration is loaded when a link starts (LCP), not when the
+/// peer's credentials arrive; a configuration that cannot be used is
+/// reported then, and the peer is refused.
+#[test]
+fn the_configuration_is_loaded_when_the_link_starts() {
+    fn connect(config: &Config) -> Box<dyn radius_core::Radius> {
+        Box::new(FakeRadius { config: config.clone(), answers: Default::default(), sent: Rc::default() })
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("radius.toml");
+    std::fs::write(&good, "[[server]]\naddress = \"127.0.0.1\"\nsecret = \"0123456789abcdef\"\n").unwrap();
+    let host = FakeHost { config: Some(good.display().to_string()), ..FakeHost::new() };
+    let mut st = State::new(connect);
+    assert!(st.loaded().is_none());
+    lifecycle::phase_changed(&mut st, &host, lifecycle::PHASE_ESTABLISH);
+    assert!(st.loaded().is_some(), "not loaded at the start of the link");
+
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[[server]]\nadress = \"127.0.0.1\"\n").unwrap();
+    let host = FakeHost { config: Some(broken.display().to_string()), ..FakeHost::new() };
+    let mut st = State::new(connect);
+    lifecycle::phase_changed(&mut st, &host, lifecycle::PHASE_ESTABLISH);
+    assert!(host.calls.borrow().iter().any(|c| c.contains("unknown field `adress`")), "{:?}", host.calls.borrow());
+    assert!(matches!(auth::pap_auth(&mut st, &host, "ppp-alice", Secret::from("pw")), PapVerdict::Reject(_)));
 }
 
 /// What radius-rs-dmd leaves is applied at the next poll: Session-Timeout

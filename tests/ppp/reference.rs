@@ -184,8 +184,8 @@ fn chap_decision_time(s: &Session, name: &str) -> Result<std::time::Duration, St
 
 /// The benchmark's cost-growth line for local-first authentication: a
 /// local CHAP user at the end of a 50,000-line chap-secrets, decided by
-/// pppd alone (no plugin) and with radius_rs.so (which reads the file to
-/// learn that the user is local, then pppd checks it), and radius_rs.so
+/// pppd alone (no plugin) and with radius_rs.so (which finds the user's
+/// record in the file and checks the response itself), and radius_rs.so
 /// with a one-line file; three sessions each, interleaved, medians in
 /// `chap-growth`. Run by `scripts/bench.sh` only (name it in the filter).
 pub fn bench_chap_secrets_growth(rig: &Rig, name: &str) -> Result<(), String> {
