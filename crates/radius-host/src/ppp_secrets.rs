@@ -232,16 +232,17 @@ fn entry(words: &[Word], path: &Path, sources: &dyn Sources) -> Result<Option<Se
     Ok(Some(SecretEntry { client: client.0.to_string(), server: server.0.to_string(), secret, addresses, line }))
 }
 
-/// Whether the entry that starts `line` (one line of text, with its
-/// newline) ends at that newline, as [`Words`] reads it: no quote left open
+/// Reads the line at the start of `text` in one pass over its bytes: where
+/// it ends (after its newline, or at the end of the text), and whether the
+/// entry it starts ends there, as [`Words`] reads it: no quote left open
 /// and no backslash before the newline. Decided on bytes, erring towards
 /// false (then the line is read word by word).
-fn ends_on_this_line(line: &str) -> bool {
+fn scan_line(text: &[u8]) -> (usize, bool) {
     let (mut quote, mut escape, mut in_word) = (None::<u8>, false, false);
-    for &b in line.as_bytes() {
+    for (i, &b) in text.iter().enumerate() {
         if escape {
             if b == b'\n' {
-                return false;
+                return (i + 1, false);
             }
             escape = false;
             continue;
@@ -250,13 +251,17 @@ fn ends_on_this_line(line: &str) -> bool {
             b'\\' => (escape, in_word) = (true, true),
             b'"' | b'\'' if quote.is_none() => (quote, in_word) = (Some(b), true),
             b if Some(b) == quote => quote = None,
-            b'#' if quote.is_none() && !in_word => return true,
-            b'\n' => return quote.is_none(),
+            b'#' if quote.is_none() && !in_word => {
+                // A comment: the entry ends here; only its line's end is wanted.
+                let end = text[i..].iter().position(|&c| c == b'\n').map_or(text.len(), |p| i + p + 1);
+                return (end, true);
+            }
+            b'\n' => return (i + 1, quote.is_none()),
             b' ' | b'\t' | b'\r' | 0x0b | 0x0c if quote.is_none() => in_word = false,
             _ => in_word = true,
         }
     }
-    true
+    (text.len(), true)
 }
 
 /// What [`find_user`] finds in the parsed text, found in one pass that
@@ -268,11 +273,11 @@ pub fn find_user_in(text: &str, path: &Path, user: &str, our_name: &str, sources
     let mut words = Words::new(text);
     let (mut rest, mut line) = (text, 1);
     while !rest.is_empty() {
-        let end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let (end, ends_here) = scan_line(rest.as_bytes());
         let this = &rest[..end];
         let first = this.split(char::is_whitespace).find(|w| !w.is_empty());
         let plainly_other = first.is_none_or(|w| w.starts_with('#') || (!w.contains(['\\', '"', '\'']) && w != user));
-        if plainly_other && ends_on_this_line(this) {
+        if plainly_other && ends_here {
             rest = &rest[end..];
             line += 1;
             continue;
@@ -411,6 +416,7 @@ mod tests {
             "bulk * \"a # b\" *\nalice * s\nbulk2 * x #\"\nalice nas1 t\n",
             "x *\u{2003}#\"\nalice * s\n\"\nbob * b\n",
             "bulk * 'open\nalice * hidden-in-quote' *\nalice * real\n",
+            "bob * \"q\\\n\" b2\nalice nas1 \"#\" x\n#alice * c\n alice * 'it''s' #\"\nalice * last",
         ];
         for text in texts {
             let all = parse(text, Path::new("s")).unwrap();
@@ -425,3 +431,4 @@ mod tests {
         }
     }
 }
+
