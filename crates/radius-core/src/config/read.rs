@@ -36,6 +36,15 @@ pub struct ReadError {
 
 type Value<'i> = Spanned<DeValue<'i>>;
 
+/// A [`ReadError`] on its way out: boxed, so that the readers' many `?`
+/// move a pointer rather than the error.
+type Failed = Box<ReadError>;
+
+#[cold]
+fn failed(span: Option<Range<usize>>, key: String, message: String) -> Failed {
+    Box::new(ReadError { span, key, message })
+}
+
 /// A value that is wrong, and where it is (its key is added by the table).
 #[derive(Debug)]
 pub(crate) struct BadValue {
@@ -203,26 +212,26 @@ pub(crate) struct Table<'a, 'i> {
 
 impl<'a, 'i> Table<'a, 'i> {
     /// `value` as the table at `path`, whatever its keys.
-    fn open(value: &'a Value<'i>, path: String) -> Result<Self, ReadError> {
+    fn open(value: &'a Value<'i>, path: String) -> Result<Self, Failed> {
         match value.get_ref() {
             DeValue::Table(entries) => Ok(Table { entries, span: value.span(), path }),
             _ => {
                 let e = wrong_type(value, "a table");
-                Err(ReadError { span: Some(e.span), key: path, message: e.message })
+                Err(failed(Some(e.span), path, e.message))
             }
         }
     }
 
     /// `value` as the table at `path`; refused if it is not a table or
     /// holds a key not in `known`.
-    pub(crate) fn new(value: &'a Value<'i>, path: String, known: &[&str]) -> Result<Self, ReadError> {
+    pub(crate) fn new(value: &'a Value<'i>, path: String, known: &[&str]) -> Result<Self, Failed> {
         let table = Table::open(value, path)?;
         if let Some((key, _)) = table.entries.iter().find(|(k, _)| !known.contains(&k.get_ref().as_ref())) {
-            return Err(ReadError {
-                span: Some(key.span()),
-                key: table.key(key.get_ref()),
-                message: format!("unknown field `{}`, expected {}", key.get_ref(), one_of(known)),
-            });
+            return Err(failed(
+                Some(key.span()),
+                table.key(key.get_ref()),
+                format!("unknown field `{}`, expected {}", key.get_ref(), one_of(known)),
+            ));
         }
         Ok(table)
     }
@@ -240,37 +249,33 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     /// The value of `name`, if the table sets it.
-    pub(crate) fn get<T: FromValue>(&self, name: &str) -> Result<Option<T>, ReadError> {
+    pub(crate) fn get<T: FromValue>(&self, name: &str) -> Result<Option<T>, Failed> {
         let Some(value) = self.value(name) else { return Ok(None) };
-        T::from_value(value).map(Some).map_err(|e| ReadError { span: Some(e.span), key: self.key(name), message: e.message })
+        T::from_value(value).map(Some).map_err(|e| failed(Some(e.span), self.key(name), e.message))
     }
 
     /// The value of `name`, or `default` when the table does not set it.
-    pub(crate) fn or<T: FromValue>(&self, name: &str, default: T) -> Result<T, ReadError> {
+    pub(crate) fn or<T: FromValue>(&self, name: &str, default: T) -> Result<T, Failed> {
         Ok(self.get(name)?.unwrap_or(default))
     }
 
     /// The value of `name`, which the table must set.
-    pub(crate) fn required<T: FromValue>(&self, name: &str) -> Result<T, ReadError> {
-        self.get(name)?.ok_or_else(|| ReadError {
-            span: Some(self.span.clone()),
-            key: self.path.clone(),
-            message: format!("missing field `{name}`"),
-        })
+    pub(crate) fn required<T: FromValue>(&self, name: &str) -> Result<T, Failed> {
+        self.get(name)?.ok_or_else(|| failed(Some(self.span.clone()), self.path.clone(), format!("missing field `{name}`")))
     }
 
     /// The table `name` (e.g. `[client]`) with keys `known`, if set, read by `read`.
-    pub(crate) fn table<T>(&self, name: &str, known: &[&str], read: impl FnOnce(&Table<'a, 'i>) -> Result<T, ReadError>) -> Result<Option<T>, ReadError> {
+    pub(crate) fn table<T>(&self, name: &str, known: &[&str], read: impl FnOnce(&Table<'a, 'i>) -> Result<T, Failed>) -> Result<Option<T>, Failed> {
         self.value(name).map(|v| read(&Table::new(v, self.key(name), known)?)).transpose()
     }
 
     /// The array of tables `name` (e.g. `[[server]]`) with keys `known`,
     /// each read by `read`.
-    pub(crate) fn tables<T>(&self, name: &str, known: &[&str], read: impl Fn(&Table<'a, 'i>) -> Result<T, ReadError>) -> Result<Vec<T>, ReadError> {
+    pub(crate) fn tables<T>(&self, name: &str, known: &[&str], read: impl Fn(&Table<'a, 'i>) -> Result<T, Failed>) -> Result<Vec<T>, Failed> {
         let Some(value) = self.value(name) else { return Ok(Vec::new()) };
         let DeValue::Array(items) = value.get_ref() else {
             let e = wrong_type(value, "an array of tables");
-            return Err(ReadError { span: Some(e.span), key: self.key(name), message: e.message });
+            return Err(failed(Some(e.span), self.key(name), e.message));
         };
         items.iter().enumerate().map(|(i, item)| read(&Table::new(item, format!("{}[{i}]", self.key(name)), known)?)).collect()
     }
@@ -281,8 +286,8 @@ impl<'a, 'i> Table<'a, 'i> {
         &self,
         name: &str,
         known: &[&str],
-        read: impl Fn(&Table<'a, 'i>) -> Result<T, ReadError>,
-    ) -> Result<BTreeMap<String, T>, ReadError> {
+        read: impl Fn(&Table<'a, 'i>) -> Result<T, Failed>,
+    ) -> Result<BTreeMap<String, T>, Failed> {
         let Some(value) = self.value(name) else { return Ok(BTreeMap::new()) };
         let outer = Table::open(value, self.key(name))?;
         outer
@@ -368,6 +373,10 @@ pub(super) const KEYS: &[(&str, &[&str])] = &[
 
 /// A whole configuration file's text.
 pub fn config_file(text: &str) -> Result<ConfigFile, ReadError> {
+    config_tables(text).map_err(|e| *e)
+}
+
+fn config_tables(text: &str) -> Result<ConfigFile, Failed> {
     let root = parse(text)?;
     let t = Table::new(&root, String::new(), FILE_KEYS)?;
     Ok(ConfigFile {
@@ -384,7 +393,8 @@ pub fn config_file(text: &str) -> Result<ConfigFile, ReadError> {
 
 /// A user's own file in the user store: the keys of `[users.NAME]`.
 pub fn user_file(text: &str) -> Result<UserSection, ReadError> {
-    user(&Table::new(&parse(text)?, String::new(), USER_KEYS)?)
+    let root = parse(text)?;
+    Table::new(&root, String::new(), USER_KEYS).and_then(|t| user(&t)).map_err(|e| *e)
 }
 
 /// The text as TOML; a syntax error is placed by its span (its key is
@@ -398,7 +408,7 @@ fn parse(text: &str) -> Result<Value<'_>, ReadError> {
         .map_err(|e| ReadError { span: e.span(), key: String::new(), message: e.message().trim().to_string() })
 }
 
-fn client(t: &Table) -> Result<ClientSection, ReadError> {
+fn client(t: &Table) -> Result<ClientSection, Failed> {
     let d = ClientSection::default();
     Ok(ClientSection {
         nas_identifier: t.get("nas_identifier")?,
@@ -417,12 +427,12 @@ fn client(t: &Table) -> Result<ClientSection, ReadError> {
     })
 }
 
-fn max_wait(t: &Table) -> Result<MaxWait, ReadError> {
+fn max_wait(t: &Table) -> Result<MaxWait, Failed> {
     let d = MaxWait::default();
     Ok(MaxWait { login: t.or("login", d.login)?, ppp: t.or("ppp", d.ppp)?, accounting: t.or("accounting", d.accounting)? })
 }
 
-fn server(t: &Table) -> Result<ServerSection, ReadError> {
+fn server(t: &Table) -> Result<ServerSection, Failed> {
     Ok(ServerSection {
         address: t.required("address")?,
         secret: t.get("secret")?,
@@ -442,7 +452,7 @@ fn server(t: &Table) -> Result<ServerSection, ReadError> {
     })
 }
 
-fn registry(t: &Table) -> Result<RegistrySection, ReadError> {
+fn registry(t: &Table) -> Result<RegistrySection, Failed> {
     Ok(RegistrySection {
         unregistered_user_policies: t.or("unregistered_user_policies", Vec::new())?,
         bound_cidrs: t.or("bound_cidrs", Vec::new())?,
@@ -450,11 +460,11 @@ fn registry(t: &Table) -> Result<RegistrySection, ReadError> {
     })
 }
 
-fn user(t: &Table) -> Result<UserSection, ReadError> {
+fn user(t: &Table) -> Result<UserSection, Failed> {
     Ok(UserSection { policies: t.or("policies", Vec::new())?, bound_cidrs: t.or("bound_cidrs", Vec::new())? })
 }
 
-fn ppp(t: &Table) -> Result<PppSection, ReadError> {
+fn ppp(t: &Table) -> Result<PppSection, Failed> {
     let d = PppSection::default();
     Ok(PppSection {
         order: t.or("order", d.order)?,
@@ -466,11 +476,11 @@ fn ppp(t: &Table) -> Result<PppSection, ReadError> {
     })
 }
 
-fn sessions(t: &Table) -> Result<SessionsSection, ReadError> {
+fn sessions(t: &Table) -> Result<SessionsSection, Failed> {
     Ok(SessionsSection { dir: t.or("dir", SessionsSection::default().dir)? })
 }
 
-fn incoming(t: &Table) -> Result<IncomingSection, ReadError> {
+fn incoming(t: &Table) -> Result<IncomingSection, Failed> {
     let d = IncomingSection::default();
     Ok(IncomingSection {
         accept: t.or("accept", d.accept)?,
@@ -487,11 +497,11 @@ fn incoming(t: &Table) -> Result<IncomingSection, ReadError> {
     })
 }
 
-fn incoming_client(t: &Table) -> Result<IncomingClientSection, ReadError> {
+fn incoming_client(t: &Table) -> Result<IncomingClientSection, Failed> {
     Ok(IncomingClientSection { address: t.required("address")?, secret: t.get("secret")?, secret_file: t.get("secret_file")? })
 }
 
-fn accounting(t: &Table) -> Result<AccountingSection, ReadError> {
+fn accounting(t: &Table) -> Result<AccountingSection, Failed> {
     let d = AccountingSection::default();
     Ok(AccountingSection {
         spool: t.or("spool", d.spool)?,
