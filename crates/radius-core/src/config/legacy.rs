@@ -65,7 +65,10 @@ pub fn parse(text: &str, path: &Path, families: Families) -> Result<Config, Conf
     parse_with(text, path, families, &crate::sources::System)
 }
 
-/// As [`parse`], resolving names through `sources`.
+/// As [`parse`], resolving names through `sources`. Never inlined into
+/// [`Config::from_text`](super::Config::from_text): a process reads one
+/// format, and only the code it runs is mapped (every pppd maps its own).
+#[inline(never)]
 pub fn parse_with(text: &str, path: &Path, families: Families, sources: &dyn Sources) -> Result<Config, ConfigError> {
     let mut servers = Vec::new();
     for (number, raw) in text.lines().enumerate() {

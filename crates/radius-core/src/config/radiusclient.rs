@@ -57,7 +57,10 @@ pub fn is_radiusclient_format(text: &str) -> bool {
 }
 
 /// Parses a radiusclient.conf at `path`, reading its `servers` file and
-/// resolving server names through `sources`.
+/// resolving server names through `sources`. Never inlined into
+/// [`Config::from_text`](super::Config::from_text): a process reads one
+/// format, and only the code it runs is mapped (every pppd maps its own).
+#[inline(never)]
 pub fn parse_with(text: &str, path: &Path, sources: &dyn Sources) -> Result<Config, ConfigError> {
     let invalid = |line: Option<usize>, key: &str, message: String| ConfigError::Invalid {
         path: path.to_path_buf(),

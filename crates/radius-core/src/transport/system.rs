@@ -85,6 +85,19 @@ impl SystemNetwork {
         link.reused = true;
         Some(link)
     }
+
+    /// A RadSec link: one kept from an earlier request, or a new TLS
+    /// connection. Never inlined into `open`: a UDP-only process does not
+    /// run it, and only the code a process runs is mapped.
+    #[inline(never)]
+    fn open_tls(&mut self, server: &Server, settings: &Arc<TlsSettings>, to: SocketAddr, src: Option<IpAddr>) -> Result<SystemLink, OpenError> {
+        if let Some(link) = self.kept(to) {
+            return Ok(SystemLink::Tls(link));
+        }
+        let config = self.config(settings)?;
+        let timeout = connect_timeout(server.timeout, self.retries);
+        Ok(SystemLink::Tls(Box::new(TlsLink::connect(config, settings, to, src, server.vrf.as_deref(), timeout)?)))
+    }
 }
 
 impl Network for SystemNetwork {
@@ -96,26 +109,10 @@ impl Network for SystemNetwork {
         to: SocketAddr,
         src: Option<IpAddr>,
     ) -> Result<SystemLink, OpenError> {
-        let Some(settings) = &server.tls else {
-            return Ok(SystemLink::Udp(UdpLink::open(
-                to,
-                src,
-                server.vrf.as_deref(),
-            )?));
-        };
-        if let Some(link) = self.kept(to) {
-            return Ok(SystemLink::Tls(link));
+        match &server.tls {
+            None => Ok(SystemLink::Udp(UdpLink::open(to, src, server.vrf.as_deref())?)),
+            Some(settings) => self.open_tls(server, settings, to, src),
         }
-        let config = self.config(settings)?;
-        let timeout = connect_timeout(server.timeout, self.retries);
-        Ok(SystemLink::Tls(Box::new(TlsLink::connect(
-            config,
-            settings,
-            to,
-            src,
-            server.vrf.as_deref(),
-            timeout,
-        )?)))
     }
 
     fn release(&mut self, link: SystemLink) {
