@@ -177,11 +177,20 @@ mod tests {
         std::thread::sleep(SETTLE + Duration::from_millis(200));
     }
 
+    /// One test at a time: the kept configurations are the process's, and
+    /// a load only tries their lock (another test holding it would make a
+    /// load keep nothing, and `is_kept` fail).
+    fn alone() -> std::sync::MutexGuard<'static, ()> {
+        static SERIAL: Mutex<()> = Mutex::new(());
+        SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// A file changed within the settle time is read every time; a settled
     /// one is kept, and a change to it, in place and of the same size, is
     /// read at the next load.
     #[test]
     fn a_changed_file_is_read_again() {
+        let _alone = alone();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("radius.toml");
         write(&path, &toml("127.0.0.1", 1812));
@@ -200,6 +209,7 @@ mod tests {
     /// A secret file is one of the files a configuration is read from.
     #[test]
     fn a_changed_secret_file_is_read_again() {
+        let _alone = alone();
         let dir = tempfile::tempdir().unwrap();
         let (path, secret) = (dir.path().join("radius.toml"), dir.path().join("secret"));
         write(&secret, "first-secret-long-enough\n");
@@ -216,6 +226,7 @@ mod tests {
     /// point elsewhere by the next load.
     #[test]
     fn a_configuration_that_resolved_a_name_is_not_kept() {
+        let _alone = alone();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("radius.toml");
         write(&path, &toml("localhost", 1812));
@@ -227,6 +238,7 @@ mod tests {
     /// Settled means changed at least SETTLE ago, by either time.
     #[test]
     fn settled_by_both_times() {
+        let _alone = alone();
         let now = SystemTime::now();
         let at = |age: Duration| {
             let t = now.duration_since(UNIX_EPOCH).unwrap() - age;
