@@ -129,9 +129,19 @@ impl TrustedDir {
         } else {
             std::env::current_dir().map_err(|source| DirError::Io { path: path.to_path_buf(), source })?.join(path)
         };
-        if let Some(dir) = TrustedDir::open_existing(&absolute) {
-            return Ok(dir);
+        match TrustedDir::open_existing(&absolute) {
+            Some(dir) => Ok(dir),
+            None => TrustedDir::walk(absolute, create),
         }
+    }
+
+    /// [`TrustedDir::open`]'s way when the fast path does not apply: each
+    /// component opened from `/` down, links followed when a trusted user
+    /// owns them, missing directories made with `create`. Never inlined:
+    /// a process that finds its directories in place does not run it, and
+    /// only the code a process runs is mapped.
+    #[inline(never)]
+    fn walk(absolute: PathBuf, create: Option<u32>) -> Result<TrustedDir, DirError> {
         let io_err = |p: &Path, e: Errno| DirError::Io { path: p.to_path_buf(), source: errno(e) };
         let root = nix::fcntl::open("/", DIR_FLAGS, Mode::empty()).map_err(|e| io_err(Path::new("/"), e))?;
         // Components still to walk, in order; links found on the way are spliced in.

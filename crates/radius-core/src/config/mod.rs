@@ -506,9 +506,10 @@ pub fn parse_address(text: &str) -> Result<(IpAddr, Option<String>), String> {
     Ok((ip, vrf))
 }
 
-/// The first line of a secret file; the file's text is wiped after.
 /// A `[[server]]`'s TLS settings: all three files with RadSec (mutual
-/// authentication), none without.
+/// authentication), none without. Never inlined into the loader, whose
+/// pages every pppd maps: most configurations have no RadSec server.
+#[inline(never)]
 fn tls_settings(
     s: &ServerSection,
     base: &Path,
@@ -544,6 +545,7 @@ fn tls_settings(
     })))
 }
 
+/// The first line of a secret file; the file's text is wiped after.
 fn read_secret_file(file: &Path, sources: &dyn Sources) -> Result<Secret, String> {
     let text = sources.read(file).map_err(|e| format!("cannot read secret file {}: {e}", file.display()))?;
     let first = text.lines().next().unwrap_or("").trim_end();
