@@ -10,7 +10,7 @@ use crate::radattr;
 use crate::state::{Authenticated, Decider, Running, Setup, State};
 use radius_core::accounting::{new_session_id, AccountingRecord, AcctStatus};
 use radius_core::log::{Level, Log};
-use radius_core::spool::{deliver, Delivery, Held};
+use radius_core::spool::{deliver, Delivery, DeliveryError, Held};
 use radius_core::ppp_session::{hex, AuthenticatedBy, PppSession, Usage};
 use radius_host::sessions;
 use radius_ffi::pppd::{LinkCounters, PppdHost};
@@ -42,6 +42,17 @@ impl<H: PppdHost> Log for HostLog<'_, H> {
 fn send(setup: &mut Setup, host: &impl PppdHost, record: &AccountingRecord, what: &str, user: &str, held: &mut Held) -> bool {
     let Setup { radius, spool, .. } = setup;
     match deliver(spool, held, record, &mut |r| radius.account(r), &HostLog(host)) {
+        Ok(Delivery::Sent { .. }) => true,
+        other => not_sent(host, other, what, user),
+    }
+}
+
+/// Logs a record no server took now (spooled, dropped from a full spool,
+/// or lost); whether it is kept. Never inlined: while the servers answer,
+/// a pppd does not run it, and only the code a process runs is mapped.
+#[inline(never)]
+fn not_sent(host: &impl PppdHost, outcome: Result<Delivery, DeliveryError>, what: &str, user: &str) -> bool {
+    match outcome {
         Ok(Delivery::Sent { .. }) => true,
         Ok(Delivery::Spooled { name, why }) => {
             let why = why.map(|e| e.to_string()).unwrap_or_else(|| "earlier records of the session wait in the spool".into());

@@ -102,6 +102,21 @@ pub fn deliver(
             Err(e) => Some(e),
         }
     };
+    keep(spool, held, record, why, send, log)
+}
+
+/// [`deliver`]'s way when the record is not sent now: into the spool.
+/// Never inlined: while the servers answer, a pppd does not run it, and
+/// only the code a process runs is mapped.
+#[inline(never)]
+fn keep(
+    spool: &LazySpool,
+    held: &mut Held,
+    record: &AccountingRecord,
+    why: Option<ClientError>,
+    send: &mut dyn FnMut(&AccountingRecord) -> Result<usize, ClientError>,
+    log: &dyn Log,
+) -> Result<Delivery, DeliveryError> {
     let stored = match spool.get() {
         Err(SpoolError::Off) => {
             return match why {
