@@ -71,6 +71,13 @@ fn kind(value: &DeValue<'_>) -> &'static str {
     }
 }
 
+impl BadValue {
+    /// The error it makes under `key`.
+    fn under(self, key: String) -> Failed {
+        failed(Some(self.span), key, self.message)
+    }
+}
+
 fn bad(value: &Value<'_>, message: String) -> BadValue {
     BadValue { span: value.span(), message }
 }
@@ -215,10 +222,7 @@ impl<'a, 'i> Table<'a, 'i> {
     fn open(value: &'a Value<'i>, path: String) -> Result<Self, Failed> {
         match value.get_ref() {
             DeValue::Table(entries) => Ok(Table { entries, span: value.span(), path }),
-            _ => {
-                let e = wrong_type(value, "a table");
-                Err(failed(Some(e.span), path, e.message))
-            }
+            _ => Err(wrong_type(value, "a table").under(path)),
         }
     }
 
@@ -251,7 +255,7 @@ impl<'a, 'i> Table<'a, 'i> {
     /// The value of `name`, if the table sets it.
     pub(crate) fn get<T: FromValue>(&self, name: &str) -> Result<Option<T>, Failed> {
         let Some(value) = self.value(name) else { return Ok(None) };
-        T::from_value(value).map(Some).map_err(|e| failed(Some(e.span), self.key(name), e.message))
+        T::from_value(value).map(Some).map_err(|e| e.under(self.key(name)))
     }
 
     /// The value of `name`, or `default` when the table does not set it.
@@ -273,10 +277,7 @@ impl<'a, 'i> Table<'a, 'i> {
     /// each read by `read`.
     pub(crate) fn tables<T>(&self, name: &str, known: &[&str], read: impl Fn(&Table<'a, 'i>) -> Result<T, Failed>) -> Result<Vec<T>, Failed> {
         let Some(value) = self.value(name) else { return Ok(Vec::new()) };
-        let DeValue::Array(items) = value.get_ref() else {
-            let e = wrong_type(value, "an array of tables");
-            return Err(failed(Some(e.span), self.key(name), e.message));
-        };
+        let DeValue::Array(items) = value.get_ref() else { return Err(wrong_type(value, "an array of tables").under(self.key(name))) };
         items.iter().enumerate().map(|(i, item)| read(&Table::new(item, format!("{}[{i}]", self.key(name)), known)?)).collect()
     }
 
