@@ -39,7 +39,7 @@ pub trait Log {
     /// From now on, lines this thread writes may be kept and written
     /// together at [`Log::release`]: one system call for a batch of
     /// requests rather than one a request. Default: written at once.
-    /// Use [`Held`], which releases however its scope ends.
+    /// Use [`HeldLines`], which releases however its scope ends.
     fn hold(&self) {}
     /// Writes what this thread kept since [`Log::hold`], and holds no more.
     fn release(&self) {}
@@ -47,25 +47,25 @@ pub trait Log {
 
 /// Holds the lines its thread writes to a log while it lives (see
 /// [`Log::hold`]) and writes them when it drops, on unwinding too.
-pub struct Held<'a>(&'a dyn Log);
+pub struct HeldLines<'a>(&'a dyn Log);
 
-impl<'a> Held<'a> {
+impl<'a> HeldLines<'a> {
     /// Holds `log`'s lines from this thread.
-    pub fn new(log: &'a dyn Log) -> Held<'a> {
+    pub fn new(log: &'a dyn Log) -> HeldLines<'a> {
         log.hold();
-        Held(log)
+        HeldLines(log)
     }
 }
 
-impl Drop for Held<'_> {
+impl Drop for HeldLines<'_> {
     fn drop(&mut self) {
         self.0.release();
     }
 }
 
-impl std::fmt::Debug for Held<'_> {
+impl std::fmt::Debug for HeldLines<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Held")
+        f.write_str("HeldLines")
     }
 }
 
@@ -123,18 +123,18 @@ mod tests {
         }
     }
 
-    /// What a Held holds is released when it drops, and when its scope
+    /// What a HeldLines holds is released when it drops, and when its scope
     /// unwinds.
     #[test]
     fn held_releases_however_its_scope_ends() {
         let log = Counting::default();
         {
-            let _held = Held::new(&log);
+            let _held = HeldLines::new(&log);
             assert_eq!((log.holds.get(), log.releases.get()), (1, 0));
         }
         assert_eq!(log.releases.get(), 1);
         let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let _held = Held::new(&log);
+            let _held = HeldLines::new(&log);
             panic!("a request handler failed");
         }));
         assert!(unwound.is_err());

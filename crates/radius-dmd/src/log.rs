@@ -124,7 +124,7 @@ mod tests {
     fn holding_is_per_thread_and_ends_at_release() {
         let log = DaemonLog { syslog: None, stderr: true, debug: false };
         {
-            let _held = radius_core::log::Held::new(&log);
+            let _held = radius_core::log::HeldLines::new(&log);
             log.log(Level::Info, "kept");
             assert!(HELD.with(|h| h.borrow().as_deref() == Some("radius-rs-dmd: info: kept\n")));
             std::thread::scope(|s| {

@@ -27,7 +27,7 @@ use radius_host::registry_cache::RegistryCache;
 use radius_host::selector::Selector;
 use radius_host::session_control;
 use radius_host::sessions::SessionDir;
-use radius_core::log::{Held, Level, Log};
+use radius_core::log::{HeldLines, Level, Log};
 use radius_core::packet::{code, wire::MAX_LEN};
 use radius_core::{Client, Config};
 use std::net::{IpAddr, SocketAddr, UdpSocket};
@@ -378,7 +378,7 @@ pub fn run(config: Config, log: Arc<dyn Log + Send + Sync>) -> Result<(), ServeE
                 }
                 {
                     // The batch's lines in one write, before its answers leave.
-                    let _lines = Held::new(shared.log.as_ref());
+                    let _lines = HeldLines::new(shared.log.as_ref());
                     for (datagram, from) in inbox.datagrams() {
                         handle(&shared, socket, &mut outbox, datagram, from);
                     }
