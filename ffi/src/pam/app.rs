@@ -150,6 +150,23 @@ impl Drop for Transaction {
     }
 }
 
+/// Loads the module at `path` into this process for good
+/// (`RTLD_NODELETE`), as pam_radius_rs.so keeps itself loaded: libpam's
+/// dlopen and dlclose of it at each transaction then only count
+/// references. The benchmark uses it to measure PAM's own cost without a
+/// module's loading and unloading in it.
+pub fn keep_loaded(path: &Path) -> Result<(), String> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = CString::new(path.as_os_str().as_bytes()).map_err(|_| format!("{}: NUL in the path", path.display()))?;
+    // SAFETY: a NUL-terminated path; the handle is never closed, so the
+    // library stays mapped for the life of the process.
+    let handle = unsafe { libc::dlopen(c_path.as_ptr(), libc::RTLD_NOW | libc::RTLD_NODELETE) };
+    if handle.is_null() {
+        return Err(format!("{}: dlopen failed", path.display()));
+    }
+    Ok(())
+}
+
 /// The C conversation function libpam calls; answers through the
 /// transaction's [`Answerer`], inside the panic boundary.
 extern "C" fn converse(
