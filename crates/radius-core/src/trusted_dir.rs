@@ -118,6 +118,12 @@ fn check_dir(stat: &FileStat, path: &Path, last: bool) -> Result<(), DirError> {
 pub struct TrustedDir {
     fd: OwnedFd,
     path: PathBuf,
+    /// Device and inode of the directory when it was checked.
+    identity: (u64, u64),
+}
+
+fn identity(stat: &FileStat) -> (u64, u64) {
+    (stat.st_dev, stat.st_ino)
 }
 
 impl TrustedDir {
@@ -149,23 +155,25 @@ impl TrustedDir {
         let mut fd = root;
         let mut at = PathBuf::from("/");
         let mut links = 0;
-        check_dir(&fstat(&fd).map_err(|e| io_err(&at, e))?, &at, pending.is_empty())?;
+        let mut stat = fstat(&fd).map_err(|e| io_err(&at, e))?;
+        check_dir(&stat, &at, pending.is_empty())?;
         while let Some(name) = pending.pop() {
             let next = at.join(&name);
             let last = pending.is_empty();
             match openat(&fd, name.as_path(), DIR_FLAGS, Mode::empty()) {
                 Ok(child) => {
-                    check_dir(&fstat(&child).map_err(|e| io_err(&next, e))?, &next, last)?;
+                    stat = fstat(&child).map_err(|e| io_err(&next, e))?;
+                    check_dir(&stat, &next, last)?;
                     fd = child;
                     at = next;
                 }
                 Err(Errno::ELOOP) | Err(Errno::ENOTDIR) => {
-                    let stat = fstatat(&fd, name.as_path(), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(|e| io_err(&next, e))?;
-                    if stat.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFLNK.bits() {
+                    let link = fstatat(&fd, name.as_path(), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(|e| io_err(&next, e))?;
+                    if link.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFLNK.bits() {
                         return Err(DirError::NotADirectory { path: next });
                     }
-                    if !trusted_owner(stat.st_uid) {
-                        return Err(DirError::UntrustedLink { path: next, uid: stat.st_uid });
+                    if !trusted_owner(link.st_uid) {
+                        return Err(DirError::UntrustedLink { path: next, uid: link.st_uid });
                     }
                     links += 1;
                     if links > 40 {
@@ -176,6 +184,7 @@ impl TrustedDir {
                     if target.is_absolute() {
                         fd = nix::fcntl::open("/", DIR_FLAGS, Mode::empty()).map_err(|e| io_err(Path::new("/"), e))?;
                         at = PathBuf::from("/");
+                        stat = fstat(&fd).map_err(|e| io_err(&at, e))?;
                     }
                 }
                 Err(Errno::ENOENT) if create.is_some() => {
@@ -185,19 +194,20 @@ impl TrustedDir {
                         Err(e) => return Err(io_err(&next, e)),
                     }
                     let child = openat(&fd, name.as_path(), DIR_FLAGS, Mode::empty()).map_err(|e| io_err(&next, e))?;
-                    let stat = fstat(&child).map_err(|e| io_err(&next, e))?;
+                    let made = fstat(&child).map_err(|e| io_err(&next, e))?;
                     // mkdir's mode went through the umask; a directory we made gets exactly `mode`.
-                    if stat.st_uid == nix::unistd::geteuid().as_raw() && stat.st_mode & 0o7777 != mode {
+                    if made.st_uid == nix::unistd::geteuid().as_raw() && made.st_mode & 0o7777 != mode {
                         fchmod(&child, Mode::from_bits_truncate(mode)).map_err(|e| io_err(&next, e))?;
                     }
-                    check_dir(&fstat(&child).map_err(|e| io_err(&next, e))?, &next, last)?;
+                    stat = fstat(&child).map_err(|e| io_err(&next, e))?;
+                    check_dir(&stat, &next, last)?;
                     fd = child;
                     at = next;
                 }
                 Err(e) => return Err(io_err(&next, e)),
             }
         }
-        Ok(TrustedDir { fd, path: absolute })
+        Ok(TrustedDir { fd, path: absolute, identity: identity(&stat) })
     }
 
     /// The common case at a fraction of the walk's system calls (a login
@@ -218,13 +228,35 @@ impl TrustedDir {
             at.push(name);
         }
         let fd = nix::fcntl::open(&at, DIR_FLAGS, Mode::empty()).ok()?;
-        check_dir(&fstat(&fd).ok()?, &at, true).ok()?;
-        Some(TrustedDir { fd, path: at })
+        let stat = fstat(&fd).ok()?;
+        check_dir(&stat, &at, true).ok()?;
+        Some(TrustedDir { fd, path: at, identity: identity(&stat) })
     }
 
     /// The path it was opened as.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether the descriptor held is still this directory, and it still
+    /// passes the checks (one `fstat`). A host process may close
+    /// descriptors it did not open (`closefrom` after a fork) and reuse
+    /// their numbers; a directory kept from one call to the next is asked
+    /// this before it is used again.
+    pub fn still_held(&self) -> bool {
+        fstat(&self.fd).is_ok_and(|stat| identity(&stat) == self.identity && check_dir(&stat, &self.path, true).is_ok())
+    }
+
+    /// The descriptor itself, for tests that make it something else.
+    #[cfg(test)]
+    pub(crate) fn fd_mut(&mut self) -> &mut OwnedFd {
+        &mut self.fd
+    }
+
+    /// Whether its path still leads to it (one `lstat`): not removed,
+    /// renamed or replaced since it was opened.
+    pub fn still_at_path(&self) -> bool {
+        lstat(self.path.as_path()).is_ok_and(|stat| identity(&stat) == self.identity)
     }
 
     /// A subdirectory, checked as its parent was; made with `create` when missing.
@@ -247,8 +279,9 @@ impl TrustedDir {
             (Err(Errno::ELOOP), _) => return Err(DirError::UntrustedLink { path: path.clone(), uid: self.link_owner(name) }),
             (Err(e), _) => return Err(io_err(errno(e))),
         };
-        check_dir(&fstat(&fd).map_err(|e| io_err(errno(e)))?, &path, true)?;
-        Ok(TrustedDir { fd, path })
+        let stat = fstat(&fd).map_err(|e| io_err(errno(e)))?;
+        check_dir(&stat, &path, true)?;
+        Ok(TrustedDir { fd, path, identity: identity(&stat) })
     }
 
     fn link_owner(&self, name: &str) -> u32 {
@@ -277,6 +310,13 @@ impl TrustedDir {
     /// writing in place, never through a link; an existing file of another
     /// mode (an older install's 0644) is set to `mode`.
     pub fn open_record(&self, name: &str, mode: u32) -> io::Result<File> {
+        self.open_record_identified(name, mode).map(|(file, _)| file)
+    }
+
+    /// As [`TrustedDir::open_record`], with the file's device and inode,
+    /// for a caller that keeps it open and later asks whether the
+    /// descriptor is still that file.
+    pub fn open_record_identified(&self, name: &str, mode: u32) -> io::Result<(File, (u64, u64))> {
         check_name(name)?;
         let flags = OFlag::O_RDWR | OFlag::O_CREAT | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
         let fd = openat(&self.fd, name, flags, Mode::from_bits_truncate(mode)).map_err(errno)?;
@@ -287,7 +327,7 @@ impl TrustedDir {
         if stat.st_mode & 0o7777 != mode {
             fchmod(&fd, Mode::from_bits_truncate(mode)).map_err(errno)?;
         }
-        Ok(File::from(fd))
+        Ok((File::from(fd), identity(&stat)))
     }
 
     /// Writes `bytes` as `name` (mode `mode`): to an `O_EXCL` temporary

@@ -29,7 +29,53 @@ pub struct FileState {
     signs: OnceLock<Result<TrustedDir, String>>,
     /// Records opened so far, kept open: a request's second update (its
     /// answer) costs a lock, a read and a write, not an open and a close.
-    records: Mutex<HashMap<String, File>>,
+    records: Mutex<HashMap<String, OpenRecord>>,
+}
+
+/// A record file held open, with the device and inode it had.
+#[derive(Debug)]
+struct OpenRecord {
+    file: File,
+    identity: (u64, u64),
+}
+
+/// What a record's descriptor is now.
+enum RecordNow {
+    /// Still the file, still linked.
+    Same,
+    /// The file, removed since (counters cleared by hand): ours to close.
+    Removed,
+    /// Another file, or no file: the number was closed behind our back
+    /// (and maybe reused by the host); not ours to close.
+    NotOurs,
+}
+
+impl OpenRecord {
+    fn now(&self) -> RecordNow {
+        use std::os::unix::fs::MetadataExt;
+        match self.file.metadata() {
+            Ok(m) if (m.dev(), m.ino()) != self.identity => RecordNow::NotOurs,
+            Ok(m) if m.nlink() == 0 => RecordNow::Removed,
+            Ok(_) => RecordNow::Same,
+            Err(_) => RecordNow::NotOurs,
+        }
+    }
+}
+
+/// Whether a store kept from an earlier call can be used again
+/// (see [`super::kept`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Holding {
+    /// Its descriptors are its directories, which pass the checks, and
+    /// `state_dir` still leads to it.
+    Good,
+    /// A descriptor is no longer its directory: closed behind our back
+    /// (and maybe reused by the host), or the directory changed mode or
+    /// owner. Nothing of it may be closed: the numbers may be the host's.
+    Lost,
+    /// Its descriptors are its own, but `state_dir` now leads elsewhere
+    /// (removed and made anew), or a part of it was not usable.
+    Stale,
 }
 
 fn busy_wait<T>(name: &str, mut attempt: impl FnMut() -> Result<T, TryLockError>) -> Result<T, StateError> {
@@ -61,6 +107,20 @@ impl FileState {
     /// Why the store is not in use, if it is not.
     pub fn problem(&self) -> Option<&str> {
         self.root.as_ref().err().map(String::as_str)
+    }
+
+    /// Whether this store, kept from an earlier call, can serve another:
+    /// an `fstat` of each directory held and an `lstat` of `state_dir`.
+    pub(crate) fn holding(&self) -> Holding {
+        let Ok(root) = &self.root else { return Holding::Stale };
+        let subdirs = [&self.counters, &self.dead, &self.signs];
+        if !root.still_held() || subdirs.iter().any(|cell| matches!(cell.get(), Some(Ok(dir)) if !dir.still_held())) {
+            return Holding::Lost;
+        }
+        if subdirs.iter().any(|cell| matches!(cell.get(), Some(Err(_)))) || !root.still_at_path() {
+            return Holding::Stale;
+        }
+        Holding::Good
     }
 
     fn subdir<'a>(&'a self, cell: &'a OnceLock<Result<TrustedDir, String>>, name: &str) -> Result<&'a TrustedDir, StateError> {
@@ -107,13 +167,19 @@ impl SharedState for FileState {
         let dir = self.counters_dir()?;
         let mut records = self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // A kept file that was removed since (counters cleared by hand) is
-        // opened anew, so that updates land where `monitor` reads them.
-        if records.get(name).is_some_and(|f| f.metadata().is_ok_and(|m| std::os::unix::fs::MetadataExt::nlink(&m) == 0)) {
-            records.remove(name);
+        // opened anew, so that updates land where `monitor` reads them; a
+        // descriptor that is no longer the file is let go, never closed.
+        match records.get(name).map(OpenRecord::now) {
+            Some(RecordNow::Removed) => drop(records.remove(name)),
+            Some(RecordNow::NotOurs) => std::mem::forget(records.remove(name)),
+            Some(RecordNow::Same) | None => {}
         }
         let file = match records.entry(name.to_string()) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(dir.open_record(name, FILE_MODE).map_err(io(name))?),
+            std::collections::hash_map::Entry::Occupied(e) => &e.into_mut().file,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let (file, identity) = dir.open_record_identified(name, FILE_MODE).map_err(io(name))?;
+                &e.insert(OpenRecord { file, identity }).file
+            }
         };
         busy_wait(name, || file.try_lock())?;
         let updated = read_record(file, name).and_then(|mut record| {
@@ -178,6 +244,49 @@ mod tests {
         assert_eq!(FileState::open(&path).read("x").unwrap()[3], 1600);
         let mode = std::fs::metadata(path.join("counters/x")).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    /// The host closed the store's descriptors and gave their numbers to
+    /// files of its own (`closefrom` after a fork): no update is written
+    /// into the host's file, and the store no longer holds.
+    #[test]
+    fn descriptors_taken_over_by_the_host_are_not_used() {
+        use std::os::fd::{AsFd, OwnedFd};
+        let dir = tempfile::tempdir().unwrap();
+        let hosts = dir.path().join("hosts");
+        std::fs::create_dir(&hosts).unwrap();
+        let mut s = FileState::open(&dir.path().join("state"));
+        s.update("x", &mut |r| r[0] += 1).unwrap();
+        assert_eq!(s.holding(), Holding::Good);
+
+        // The record's number now names a file of the host's.
+        let host_file = File::create(hosts.join("log")).unwrap();
+        let mut records = s.records.lock().unwrap();
+        let kept = records.remove("x").unwrap();
+        let mut fd = OwnedFd::from(kept.file);
+        nix::unistd::dup2(host_file.as_fd(), &mut fd).unwrap();
+        records.insert("x".into(), OpenRecord { file: File::from(fd), identity: kept.identity });
+        drop(records);
+        assert_eq!(s.update("x", &mut |r| r[0] += 1).unwrap()[0], 2);
+        assert_eq!(std::fs::metadata(hosts.join("log")).unwrap().len(), 0, "wrote in the host's file");
+
+        // The state directory's number now names a directory of the host's.
+        let host_dir = File::open(&hosts).unwrap();
+        nix::unistd::dup2(host_dir.as_fd(), s.root.as_mut().unwrap().fd_mut()).unwrap();
+        assert_eq!(s.holding(), Holding::Lost);
+    }
+
+    /// state_dir removed and made anew: a store opened before is stale.
+    #[test]
+    fn a_state_dir_made_anew_makes_the_store_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let state_dir = dir.path().join("state");
+        let s = FileState::open(&state_dir);
+        s.update("x", &mut |r| r[0] += 1).unwrap();
+        assert_eq!(s.holding(), Holding::Good);
+        std::fs::remove_dir_all(&state_dir).unwrap();
+        std::fs::create_dir(&state_dir).unwrap();
+        assert_eq!(s.holding(), Holding::Stale);
     }
 
     /// A lock held elsewhere makes the update give up within a few milliseconds.
