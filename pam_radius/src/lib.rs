@@ -80,7 +80,7 @@ impl PamModule for RadiusPam {
             call.log.log(Level::Warning, w);
         }
         let log = call.log.clone();
-        let connect = |config: &Config| -> Box<dyn Radius> { Box::new(Client::new(config.clone(), Box::new(log.clone()))) };
+        let connect = |config: &Config| -> Box<dyn Radius> { Box::new(Client::with_kept_state(config.clone(), Box::new(log.clone()))) };
         let deps = Deps { load: &settings::load, connect: &connect, log: &call.log };
         run_stage(call.stage, &mut call.handle, &args, &deps)
     }

@@ -80,6 +80,39 @@ fn session_ids_are_unique_per_login() {
     assert_eq!(ids.len(), 2, "ids repeat: {detail}");
 }
 
+/// Logins one after another in one process (a long-lived host): the
+/// state directory stays open between them (the module keeps it), every
+/// login is counted where `radius-rs monitor` reads, and a state_dir
+/// removed and made anew is where the next login's counts go.
+#[test]
+fn logins_in_one_process_keep_the_state_dir_and_count_in_it() {
+    use radius_core::counters::{self, Counter};
+    use radius_core::state::FileState;
+    let fr = FreeRadius::start();
+    let conf = modern(&fr);
+    let state_dir = conf.dir.path().join("state");
+    let svc = PamService::single(Module::Ours, &conf.arg());
+    let login = || assert_eq!(svc.start("alice", &["alice-password"]).authenticate(), Ok(()));
+    let accepts = || {
+        let config = radius_core::config::Config::load(&conf.path).unwrap();
+        counters::snapshot(&FileState::open(&state_dir), &config.servers[0]).unwrap().get(Counter::Accepts)
+    };
+    let held_open = || {
+        std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+            .any(|target| target == state_dir)
+    };
+    for _ in 0..3 {
+        login();
+    }
+    assert_eq!(accepts(), 3);
+    assert!(held_open(), "state_dir was not kept open after the transactions ended");
+    std::fs::remove_dir_all(&state_dir).unwrap();
+    login();
+    assert_eq!(accepts(), 1, "the login after state_dir was made anew is counted in the new one");
+}
+
 /// Wrong password and unknown user: PAM_AUTH_ERR, nothing in the environment.
 #[test]
 fn wrong_password_and_unknown_user_fail() {

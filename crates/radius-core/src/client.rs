@@ -190,7 +190,19 @@ impl Client<SystemNetwork> {
     /// process under `[client] state_dir` (a directory that fails the
     /// checks is not used, with one log line saying why).
     pub fn new(config: Config, log: Box<dyn Log>) -> Self {
-        let state = FileState::open(&config.client.state_dir);
+        let state = std::sync::Arc::new(FileState::open(&config.client.state_dir));
+        Client::on_state(config, state, log)
+    }
+
+    /// As [`Client::new`], for a module that a long-lived host calls again
+    /// and again (PAM): the state directory's descriptors are kept from one
+    /// client to the next while they hold ([`crate::state::kept`]).
+    pub fn with_kept_state(config: Config, log: Box<dyn Log>) -> Self {
+        let state = crate::state::kept::file_state(&config.client.state_dir);
+        Client::on_state(config, state, log)
+    }
+
+    fn on_state(config: Config, state: std::sync::Arc<FileState>, log: Box<dyn Log>) -> Self {
         if let Some(problem) = state.problem() {
             log.log(Level::Warning, &format!(
                 "state_dir: {problem}; counters and dead-server marks are not shared with other processes"

@@ -10,6 +10,7 @@
 //! used at all ([`StateError::Unavailable`]). Either way the login goes on.
 
 mod files;
+pub mod kept;
 mod memory;
 
 pub use files::FileState;
@@ -73,6 +74,25 @@ pub trait SharedState {
     fn set_mark(&self, kind: MarkKind, key: &str, value: u64) -> Result<(), StateError>;
     /// Clears a mark (absent is fine).
     fn clear_mark(&self, kind: MarkKind, key: &str) -> Result<(), StateError>;
+}
+
+/// A store shared by several clients of one process ([`kept`]).
+impl<T: SharedState + ?Sized> SharedState for std::sync::Arc<T> {
+    fn update(&self, name: &str, change: &mut dyn FnMut(&mut Record)) -> Result<Record, StateError> {
+        (**self).update(name, change)
+    }
+    fn read(&self, name: &str) -> Result<Record, StateError> {
+        (**self).read(name)
+    }
+    fn mark(&self, kind: MarkKind, key: &str) -> Option<u64> {
+        (**self).mark(kind, key)
+    }
+    fn set_mark(&self, kind: MarkKind, key: &str, value: u64) -> Result<(), StateError> {
+        (**self).set_mark(kind, key, value)
+    }
+    fn clear_mark(&self, kind: MarkKind, key: &str) -> Result<(), StateError> {
+        (**self).clear_mark(kind, key)
+    }
 }
 
 /// A file name for a key made of addresses and ports (`:` and `/` replaced).

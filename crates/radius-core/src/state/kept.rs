@@ -1,0 +1,138 @@
+//! The store a process keeps from one call to the next, for a PAM module
+//! in a long-lived host (saslauthd, an OpenVPN or Dovecot authentication
+//! worker, Apache, FreeRADIUS's rlm_pam), which is asked to log someone in
+//! again and again and makes a new client each time.
+//!
+//! A store opened anew checks every directory on the way to `state_dir`,
+//! then opens `counters/` and the server's record: thirteen system calls
+//! before the record's lock, read and write, each login. A kept store has
+//! its directories and records open already; before it serves another
+//! call it is asked ([`FileState::holding`]) whether each descriptor is
+//! still its directory and still passes the checks, and whether
+//! `state_dir` still leads to it: an `fstat` per directory and one
+//! `lstat`.
+//!
+//! A store is kept only by the process that opened it: a child forked
+//! after it was kept shares its open files, and `flock` does not keep two
+//! holders of one open file apart, so the child opens its own. A store
+//! that is not used again is let go without closing anything: a
+//! descriptor it held may have been closed by the host (`closefrom` after
+//! a fork) and its number given to something of the host's. That costs a
+//! few descriptors when `state_dir` is made anew, changed in the
+//! configuration, or taken from under us; the store a process uses is
+//! never one of those.
+//!
+//! The lock on the kept store is only tried, never waited for: two threads
+//! at once, or a child forked while another thread held it, simply open a
+//! store of their own.
+
+use super::files::{FileState, Holding};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, TryLockError};
+
+/// The store kept, with what it was kept for.
+struct Kept {
+    state_dir: PathBuf,
+    pid: u32,
+    store: Arc<FileState>,
+}
+
+static KEPT: Mutex<Option<Kept>> = Mutex::new(None);
+
+/// The store under `state_dir`: the one kept from an earlier call when it
+/// still holds, else one opened now (and kept when it is usable).
+pub fn file_state(state_dir: &Path) -> Arc<FileState> {
+    checkout(&KEPT, state_dir, std::process::id())
+}
+
+fn checkout(kept: &Mutex<Option<Kept>>, state_dir: &Path, pid: u32) -> Arc<FileState> {
+    let mut slot = match kept.try_lock() {
+        Ok(slot) => slot,
+        Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        Err(TryLockError::WouldBlock) => return Arc::new(FileState::open(state_dir)),
+    };
+    if let Some(k) = slot.as_ref() {
+        if k.pid == pid && k.state_dir == state_dir && k.store.holding() == Holding::Good {
+            return Arc::clone(&k.store);
+        }
+    }
+    // Let go, never closed: see the module documentation.
+    if let Some(old) = slot.take() {
+        std::mem::forget(old.store);
+    }
+    let store = Arc::new(FileState::open(state_dir));
+    if store.problem().is_none() {
+        *slot = Some(Kept { state_dir: state_dir.to_path_buf(), pid, store: Arc::clone(&store) });
+    }
+    store
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::SharedState;
+
+    fn private_tempdir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
+    }
+
+    fn count(store: &FileState) -> u64 {
+        store.update("server", &mut |r| r[1] += 1).unwrap()[1]
+    }
+
+    /// The second call gets the store the first kept, and its updates land
+    /// in the same record.
+    #[test]
+    fn a_later_call_uses_the_kept_store() {
+        let dir = private_tempdir();
+        let state_dir = dir.path().join("state");
+        let kept = Mutex::new(None);
+        let first = checkout(&kept, &state_dir, 1);
+        assert_eq!(count(&first), 1);
+        let second = checkout(&kept, &state_dir, 1);
+        assert!(Arc::ptr_eq(&first, &second));
+        assert_eq!(count(&second), 2);
+        assert_eq!(FileState::open(&state_dir).read("server").unwrap()[1], 2);
+    }
+
+    /// Another process (a forked child), or another state_dir, gets a
+    /// store of its own.
+    #[test]
+    fn another_pid_or_state_dir_opens_its_own() {
+        let dir = private_tempdir();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        let kept = Mutex::new(None);
+        let first = checkout(&kept, &a, 1);
+        assert!(!Arc::ptr_eq(&first, &checkout(&kept, &a, 2)), "a forked child shares the parent's open files");
+        let other = checkout(&kept, &b, 2);
+        assert_eq!(count(&other), 1);
+        assert_eq!(FileState::open(&b).read("server").unwrap()[1], 1);
+        assert_eq!(FileState::open(&a).read("server").unwrap()[1], 0);
+    }
+
+    /// state_dir removed and made anew: the next call writes in the new
+    /// one, where other processes read.
+    #[test]
+    fn a_state_dir_made_anew_is_opened_anew() {
+        let dir = private_tempdir();
+        let state_dir = dir.path().join("state");
+        let kept = Mutex::new(None);
+        assert_eq!(count(&checkout(&kept, &state_dir, 1)), 1);
+        std::fs::remove_dir_all(&state_dir).unwrap();
+        assert_eq!(count(&checkout(&kept, &state_dir, 1)), 1);
+        assert_eq!(FileState::open(&state_dir).read("server").unwrap()[1], 1);
+    }
+
+    /// A directory that became writable by others is not written in again.
+    #[test]
+    fn a_state_dir_opened_up_is_refused() {
+        let dir = private_tempdir();
+        let state_dir = dir.path().join("state");
+        let kept = Mutex::new(None);
+        count(&checkout(&kept, &state_dir, 1));
+        std::fs::set_permissions(&state_dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+        let again = checkout(&kept, &state_dir, 1);
+        assert!(again.problem().is_some(), "a world-writable state_dir was used");
+        assert!(matches!(again.update("server", &mut |r| r[1] += 1), Err(crate::state::StateError::Unavailable(_))));
+    }
+}
