@@ -32,6 +32,7 @@ use radius_core::log::{Level, Log};
 use radius_core::{Client, Radius};
 use radius_ffi::pam::entry::{Call, PamModule, Stage};
 use radius_ffi::pam::{PamError, PamHandler, PamResult};
+use std::sync::Arc;
 
 /// What a stage is given: how to get the configuration and how to reach
 /// RADIUS with it (the real ones read the file and use UDP; the tests give
@@ -40,7 +41,7 @@ pub struct Deps<'a> {
     /// Loads the configuration the arguments name.
     pub load: &'a dyn Fn(&Args) -> Result<Config, ConfigError>,
     /// A RADIUS client for a configuration.
-    pub connect: &'a dyn Fn(&Config) -> Box<dyn Radius>,
+    pub connect: &'a dyn Fn(&Arc<Config>) -> Box<dyn Radius>,
     /// The log.
     pub log: &'a dyn Log,
 }
@@ -80,7 +81,7 @@ impl PamModule for RadiusPam {
             call.log.log(Level::Warning, w);
         }
         let log = call.log.clone();
-        let connect = |config: &Config| -> Box<dyn Radius> { Box::new(Client::with_kept_state(config.clone(), Box::new(log.clone()))) };
+        let connect = |config: &Arc<Config>| -> Box<dyn Radius> { Box::new(Client::with_kept_state(Arc::clone(config), Box::new(log.clone()))) };
         let deps = Deps { load: &settings::load, connect: &connect, log: &call.log };
         run_stage(call.stage, &mut call.handle, &args, &deps)
     }

@@ -86,7 +86,7 @@ pub fn close<H: PamHandler>(h: &mut H, args: &Args, deps: &Deps<'_>) -> PamResul
 /// Delivers a record to a server or, when none takes it, into the
 /// accounting spool (radius-rs-dmd sends it later): either way the session
 /// goes on. Only a record that is neither sent nor safely spooled fails it.
-fn send(deps: &Deps<'_>, config: &radius_core::Config, record: &AccountingRecord, id: &str, user: &str, held: &mut Held) -> PamResult<()> {
+fn send(deps: &Deps<'_>, config: &std::sync::Arc<radius_core::Config>, record: &AccountingRecord, id: &str, user: &str, held: &mut Held) -> PamResult<()> {
     let what = match record.status {
         AcctStatus::Start => "Start",
         _ => "Stop",

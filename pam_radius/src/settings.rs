@@ -42,9 +42,27 @@ pub fn load(args: &Args) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
-/// What the loaded configuration depends on.
-fn key(args: &Args) -> String {
-    format!("{}|{:?}|{:?}|{}|{:?}", args.conf, args.families, args.retry, args.require_message_authenticator, args.hostname)
+/// What the loaded configuration depends on: the arguments [`load`] and
+/// `hostname=` read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadKey {
+    conf: String,
+    families: radius_core::config::Families,
+    retry: Option<u32>,
+    require_message_authenticator: bool,
+    hostname: Option<String>,
+}
+
+impl LoadKey {
+    fn of(args: &Args) -> LoadKey {
+        LoadKey {
+            conf: args.conf.clone(),
+            families: args.families,
+            retry: args.retry,
+            require_message_authenticator: args.require_message_authenticator,
+            hostname: args.hostname.clone(),
+        }
+    }
 }
 
 /// The transaction's configuration: the one an earlier stage loaded for
@@ -55,7 +73,7 @@ pub fn for_transaction<H: PamHandler>(
     args: &Args,
     load: &dyn Fn(&Args) -> Result<Config, ConfigError>,
 ) -> Result<Loaded, ConfigError> {
-    let key = key(args);
+    let key = LoadKey::of(args);
     if let Some(loaded) = handler.data::<Loaded>(stored::CONFIG).filter(|l| l.key == key) {
         return Ok(loaded.clone());
     }

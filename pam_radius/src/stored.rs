@@ -53,7 +53,7 @@ pub struct SetCred(pub PamResult<()>);
 #[derive(Debug, Clone)]
 pub struct Loaded {
     /// The arguments it was loaded for (another module line may differ).
-    pub key: String,
+    pub key: crate::settings::LoadKey,
     /// The configuration.
     pub config: Arc<Config>,
     /// NAS-IP-Address / NAS-IPv6-Address of `hostname=`, resolved once.

@@ -222,9 +222,9 @@ impl Rig {
             *self.loads.borrow_mut() += 1;
             Ok(self.config.clone())
         };
-        let connect = |config: &Config| -> Box<dyn Radius> {
+        let connect = |config: &std::sync::Arc<Config>| -> Box<dyn Radius> {
             self.sent.borrow_mut().connects += 1;
-            Box::new(Server { config: config.clone(), answers: self.answers.clone(), sent: self.sent.clone() })
+            Box::new(Server { config: Config::clone(config), answers: self.answers.clone(), sent: self.sent.clone() })
         };
         run_stage(stage, script, &args, &Deps { load: &load, connect: &connect, log: &Quiet })
     }

@@ -4,6 +4,7 @@
 use crate::accounting::AccountingRecord;
 use crate::auth::{mppe, mschap, Credentials, Method};
 use crate::config::{unmapped, Config, Server, Service};
+use std::sync::Arc;
 use crate::counters::Counters;
 use crate::log::{Level, Log};
 use crate::packet::attr::{self, ms};
@@ -149,7 +150,7 @@ fn map_exchange(e: ExchangeError, service: Service) -> ClientError {
 /// Everything an exchange reads besides the network, kept apart from it so
 /// both can be borrowed at once.
 struct Shared {
-    config: Config,
+    config: Arc<Config>,
     state: Box<dyn SharedState>,
     log: Box<dyn Log>,
 }
@@ -189,20 +190,22 @@ impl Client<SystemNetwork> {
     /// A client on real sockets (UDP, or TLS to RadSec servers), sharing counters and marks with every
     /// process under `[client] state_dir` (a directory that fails the
     /// checks is not used, with one log line saying why).
-    pub fn new(config: Config, log: Box<dyn Log>) -> Self {
-        let state = std::sync::Arc::new(FileState::open(&config.client.state_dir));
+    pub fn new(config: impl Into<Arc<Config>>, log: Box<dyn Log>) -> Self {
+        let config = config.into();
+        let state = Arc::new(FileState::open(&config.client.state_dir));
         Client::on_state(config, state, log)
     }
 
     /// As [`Client::new`], for a module that a long-lived host calls again
     /// and again (PAM): the state directory's descriptors are kept from one
     /// client to the next while they hold ([`crate::state::kept`]).
-    pub fn with_kept_state(config: Config, log: Box<dyn Log>) -> Self {
+    pub fn with_kept_state(config: impl Into<Arc<Config>>, log: Box<dyn Log>) -> Self {
+        let config = config.into();
         let state = crate::state::kept::file_state(&config.client.state_dir);
         Client::on_state(config, state, log)
     }
 
-    fn on_state(config: Config, state: std::sync::Arc<FileState>, log: Box<dyn Log>) -> Self {
+    fn on_state(config: Arc<Config>, state: Arc<FileState>, log: Box<dyn Log>) -> Self {
         if let Some(problem) = state.problem() {
             log.log(Level::Warning, &format!(
                 "state_dir: {problem}; counters and dead-server marks are not shared with other processes"
@@ -269,8 +272,8 @@ impl RequestFactory for AccountingFactory<'_> {
 
 impl<N: Network> Client<N> {
     /// A client on `network` with `state` (tests pass scripted ones).
-    pub fn with_network(config: Config, network: N, state: Box<dyn SharedState>, log: Box<dyn Log>) -> Self {
-        Client { network, shared: Shared { config, state, log } }
+    pub fn with_network(config: impl Into<Arc<Config>>, network: N, state: Box<dyn SharedState>, log: Box<dyn Log>) -> Self {
+        Client { network, shared: Shared { config: config.into(), state, log } }
     }
 
     /// The configuration.
