@@ -75,9 +75,11 @@ pub enum Credentials {
     },
 }
 
+/// Bytes from the kernel's generator (see
+/// [`crate::packet::request::random_identifier`] on why not a user-space one).
 fn random<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
-    rand::thread_rng().fill_bytes(&mut b);
+    rand::rngs::OsRng.fill_bytes(&mut b);
     b
 }
 
