@@ -8,6 +8,8 @@
 //!   product's default path) beside pam_radius_auth on its own file, with
 //!   the floor: PAM's own cost (pam_permit.so kept loaded, as
 //!   pam_radius_rs.so keeps itself) plus the bare exchange;
+//! - a process per login (pamtester), as sshd's child and su log in:
+//!   module loading and configuration reading included;
 //! - the user registry's store with one user, and with 100,000;
 //! - a closed port as the first server;
 //! - slow is not dead: a silent first server, and a back end that takes
@@ -58,6 +60,28 @@ enum Run {
     /// authenticator each, so none is a duplicate), timed from send to the
     /// reply.
     Bare { socket: std::net::UdpSocket, attributes: AttributeList },
+    /// pamtester authenticating `user` through `service` (a file in
+    /// /etc/pam.d, as pamtester reads no other place): a process of its
+    /// own per login, as sshd's child and su are, timed from spawn to exit.
+    Process { service: EtcService, user: &'static str, password: &'static str },
+}
+
+/// A service file in /etc/pam.d, removed when dropped.
+struct EtcService {
+    name: String,
+}
+
+impl EtcService {
+    fn new(name: String, text: &str) -> EtcService {
+        std::fs::write(Path::new("/etc/pam.d").join(&name), text).expect("write /etc/pam.d (the bench runs as root)");
+        EtcService { name }
+    }
+}
+
+impl Drop for EtcService {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(Path::new("/etc/pam.d").join(&self.name));
+    }
 }
 
 struct Contender {
@@ -101,6 +125,13 @@ impl Bench {
         Contender { label: label.to_string(), run: Run::Pam { service, user, password, authenticate: true }, before: None }
     }
 
+    /// As [`Bench::contender`], each login a pamtester process of its own.
+    fn process(&mut self, label: &str, module: &Path, args: &str) -> Contender {
+        self.services += 1;
+        let service = EtcService::new(format!("rrs-bench-process-{}-{}", std::process::id(), self.services), &format!("auth required {} {args}\n", module.display()));
+        Contender { label: label.to_string(), run: Run::Process { service, user: "alice", password: "alice-password" }, before: None }
+    }
+
     /// As [`Bench::contender`], pam_start → pam_end only.
     fn load_only(&mut self, label: &str, module: &Path, args: &str) -> Contender {
         let mut c = self.contender(label, module, args, "alice", "");
@@ -131,6 +162,21 @@ impl Bench {
                 let result = if *authenticate { tx.authenticate(0) } else { Ok(()) };
                 drop(tx);
                 (t.elapsed(), result.map_err(|e| format!("{e:?}")))
+            }
+            Run::Process { service, user, password } => {
+                use std::io::Write;
+                use std::process::{Command, Stdio};
+                let t = Instant::now();
+                let mut child = Command::new("pamtester")
+                    .args([service.name.as_str(), user, "authenticate"])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("pamtester (scripts/setup.sh installs it)");
+                let _ = child.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes());
+                let status = child.wait().expect("wait for pamtester");
+                (t.elapsed(), if status.success() { Ok(()) } else { Err(format!("pamtester: {status}")) })
             }
             Run::Bare { socket, attributes } => {
                 let id = round as u8;
@@ -287,6 +333,28 @@ fn main() {
         ms(floor),
         floor.as_secs_f64() / reference_login.as_secs_f64(),
         ours_login.as_secs_f64() / floor.as_secs_f64()
+    );
+
+    // sshd authenticates in a child process, and su and sudo are processes
+    // of their own: there the module is loaded, and its configuration
+    // read, once per login.
+    let line = [
+        bench.process("pam_radius_auth.so, pam_radius_auth.conf", &reference, &format!("conf={}", direct.display())),
+        bench.process("pam_radius_rs.so, the same pam_radius_auth.conf", &ours, &format!("conf={}", direct.display())),
+        bench.process("pam_radius_rs.so, radius.toml, signed replies", &ours, &format!("conf={}", signed.display())),
+        bench.process("pam_permit.so (pamtester and PAM alone)", permit, ""),
+    ];
+    let outcomes = bench.interleaved(&line, n);
+    report(&format!("login in a process of its own (pamtester, as sshd's child), {n} rounds:"), &line, &outcomes);
+    let alone = outcomes[3].median();
+    let beyond = |o: &Outcome| o.median().saturating_sub(alone);
+    println!(
+        "  beyond pamtester and PAM alone: pam_radius_auth.so {:.3} ms, pam_radius_rs.so {:.3} ms (same file), {:.3} ms (TOML): ratios {:.2}, {:.2}",
+        ms(beyond(&outcomes[0])),
+        ms(beyond(&outcomes[1])),
+        ms(beyond(&outcomes[2])),
+        beyond(&outcomes[1]).as_secs_f64() / beyond(&outcomes[0]).as_secs_f64(),
+        beyond(&outcomes[2]).as_secs_f64() / beyond(&outcomes[0]).as_secs_f64()
     );
 
     // The registry: a user in a store of one, and the same user among 100,000.
