@@ -7,6 +7,15 @@
 //! pam_start; unmapping and mapping it again was a quarter of a whole
 //! login's time. The module keeps no state between transactions (all of it
 //! is PAM data of the handle), so nothing carries over.
+//!
+//! With rust-lld, relative relocations packed and segments page-aligned
+//! (`ffi/so_link.rs`, shared with the pppd plugin): a process that logs
+//! one user in (sshd's child) loads the module once and pays for every
+//! page the loader reads.
+
+include!("../ffi/so_link.rs");
+
 fn main() {
     println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
+    lean_so_layout();
 }
