@@ -42,6 +42,15 @@ static KEPT: Mutex<Option<Kept>> = Mutex::new(None);
 /// The store under `state_dir`: the one kept from an earlier call when it
 /// still holds, else one opened now (and kept when it is usable).
 pub fn file_state(state_dir: &Path) -> Arc<FileState> {
+    // A relative state_dir is kept (and opened) as the directory it names
+    // from where the process is now: the host may change its working
+    // directory between calls.
+    if state_dir.is_relative() {
+        return match std::env::current_dir() {
+            Ok(cwd) => checkout(&KEPT, &cwd.join(state_dir), std::process::id()),
+            Err(_) => Arc::new(FileState::open(state_dir)),
+        };
+    }
     checkout(&KEPT, state_dir, std::process::id())
 }
 
