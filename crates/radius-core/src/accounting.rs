@@ -87,9 +87,8 @@ impl AccountingRecord {
 /// (seconds, hex) and 64 random bits from the OS, e.g.
 /// `6740A1B2-9F3C2D4E5A6B7C8D`.
 pub fn new_session_id() -> String {
-    use rand::RngCore;
     let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    format!("{:08X}-{:016X}", secs as u32, rand::rngs::OsRng.next_u64())
+    format!("{:08X}-{:016X}", secs as u32, u64::from_le_bytes(crate::random::bytes()))
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ pub mod counters;
 pub mod dictionary;
 pub mod log;
 pub mod packet;
+mod random;
 pub mod ppp_session;
 pub mod secret;
 pub mod sources;

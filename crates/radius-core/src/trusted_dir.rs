@@ -336,7 +336,7 @@ impl TrustedDir {
     /// directory) before this returns.
     pub fn write(&self, name: &str, bytes: &[u8], mode: u32, durable: bool) -> io::Result<()> {
         check_name(name)?;
-        let tmp = format!(".{name}.{:016x}.tmp", rand::RngCore::next_u64(&mut rand::rngs::OsRng));
+        let tmp = format!(".{name}.{:016x}.tmp", u64::from_le_bytes(crate::random::bytes()));
         let flags = OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
         let fd = openat(&self.fd, tmp.as_str(), flags, Mode::from_bits_truncate(mode)).map_err(errno)?;
         let written = (|| -> io::Result<()> {

@@ -2,7 +2,7 @@
 
 use super::{chap, mschap};
 use crate::secret::Secret;
-use rand::RngCore;
+use crate::random::bytes as random;
 
 /// An authentication method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,13 +75,6 @@ pub enum Credentials {
     },
 }
 
-/// Bytes from the kernel's generator (see
-/// [`crate::packet::request::random_identifier`] on why not a user-space one).
-fn random<const N: usize>() -> [u8; N] {
-    let mut b = [0u8; N];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    b
-}
 
 impl Credentials {
     /// PAP with a password.

@@ -32,26 +32,10 @@ pub struct EncodedRequest {
     pub bytes: Vec<u8>,
 }
 
-/// A request's Identifier: any byte will do (RFC 2865 3), a random one
-/// keeps two processes that share nothing from following each other.
-///
-/// Every random byte the core draws comes from the kernel (`getrandom`),
-/// not from a user-space generator: a process that logs one user in and
-/// exits (sshd's child) would spend more setting one up (seeding it, and
-/// the CPU-feature probe its ChaCha code runs first, each `cpuid` a trap
-/// under a hypervisor: about 50 µs here) than on all it ever draws.
-pub fn random_identifier() -> u8 {
-    use rand::RngCore;
-    rand::rngs::OsRng.next_u32().to_le_bytes()[0]
-}
-
 /// A Request Authenticator for Access-Request / Status-Server: 16 bytes
 /// from the OS's random generator (RFC 2865 3: unpredictable and unique).
 fn random_authenticator() -> [u8; 16] {
-    use rand::RngCore;
-    let mut a = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut a);
-    a
+    crate::random::bytes()
 }
 
 /// The attributes that carry `credentials` (User-Password is hidden with

@@ -432,7 +432,9 @@ fn try_server<N: Network>(
     factory: &mut dyn RequestFactory,
     deadline: Instant,
 ) -> Result<Result<Reply, ServerFailure>, ExchangeError> {
-    let identifier = crate::packet::request::random_identifier();
+    // Any byte will do (RFC 2865 3); a random one keeps two processes that
+    // share nothing from following each other.
+    let [identifier] = crate::random::bytes();
     let mut link = match open_link(network, ctx, server, addr, deadline) {
         Ok(l) => l,
         Err(failure) => return Ok(Err(failure)),
@@ -485,7 +487,7 @@ fn open_link<N: Network>(
         match network.open(server, addr, src) {
             Ok(link) => return Ok(link),
             Err(OpenError::Busy) => {
-                let pause = backoff + backoff.mul_f64(f64::from(rand::RngCore::next_u32(&mut rand::rngs::OsRng)) / f64::from(u32::MAX) / 2.0);
+                let pause = backoff + backoff.mul_f64(f64::from(u32::from_le_bytes(crate::random::bytes())) / f64::from(u32::MAX) / 2.0);
                 if network.now() + pause >= deadline {
                     return Err(ServerFailure::Busy {
                         waited: network.now().duration_since(started),
