@@ -4,7 +4,6 @@
 use crate::accounting::AccountingRecord;
 use crate::auth::{mppe, mschap, Credentials, Method};
 use crate::config::{unmapped, Config, Server, Service};
-use std::sync::Arc;
 use crate::counters::Counters;
 use crate::log::{Level, Log};
 use crate::packet::attr::{self, ms};
@@ -15,6 +14,7 @@ use crate::state::{FileState, SharedState};
 use crate::transport::{self, system::SystemNetwork, ExchangeContext, ExchangeError, Network, RequestFactory};
 use std::borrow::Cow;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// What the user is asked in an Access-Challenge round.

@@ -81,10 +81,6 @@ mod tests {
     use super::*;
     use crate::state::SharedState;
 
-    fn private_tempdir() -> tempfile::TempDir {
-        tempfile::tempdir().unwrap()
-    }
-
     fn count(store: &FileState) -> u64 {
         store.update("server", &mut |r| r[1] += 1).unwrap()[1]
     }
@@ -93,7 +89,7 @@ mod tests {
     /// in the same record.
     #[test]
     fn a_later_call_uses_the_kept_store() {
-        let dir = private_tempdir();
+        let dir = tempfile::tempdir().unwrap();
         let state_dir = dir.path().join("state");
         let kept = Mutex::new(None);
         let first = checkout(&kept, &state_dir, 1);
@@ -108,7 +104,7 @@ mod tests {
     /// store of its own.
     #[test]
     fn another_pid_or_state_dir_opens_its_own() {
-        let dir = private_tempdir();
+        let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("a"), dir.path().join("b"));
         let kept = Mutex::new(None);
         let first = checkout(&kept, &a, 1);
@@ -123,7 +119,7 @@ mod tests {
     /// one, where other processes read.
     #[test]
     fn a_state_dir_made_anew_is_opened_anew() {
-        let dir = private_tempdir();
+        let dir = tempfile::tempdir().unwrap();
         let state_dir = dir.path().join("state");
         let kept = Mutex::new(None);
         assert_eq!(count(&checkout(&kept, &state_dir, 1)), 1);
@@ -135,7 +131,7 @@ mod tests {
     /// A directory that became writable by others is not written in again.
     #[test]
     fn a_state_dir_opened_up_is_refused() {
-        let dir = private_tempdir();
+        let dir = tempfile::tempdir().unwrap();
         let state_dir = dir.path().join("state");
         let kept = Mutex::new(None);
         count(&checkout(&kept, &state_dir, 1));
