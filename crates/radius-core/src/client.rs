@@ -10,6 +10,7 @@ use crate::packet::attr::{self, ms};
 use crate::packet::request::{self, EncodeError};
 use crate::packet::{code, AttributeList, EncodedRequest, Reply, RequestKind};
 use crate::secret::Secret;
+use crate::state::kept::KeptState;
 use crate::state::{FileState, SharedState};
 use crate::transport::{self, system::SystemNetwork, ExchangeContext, ExchangeError, Network, RequestFactory};
 use std::borrow::Cow;
@@ -198,18 +199,19 @@ impl Client<SystemNetwork> {
 
     /// As [`Client::new`], for a module that a long-lived host calls again
     /// and again (PAM): the state directory's descriptors are kept from one
-    /// client to the next while they hold ([`crate::state::kept`]).
+    /// client to the next while they hold ([`crate::state::kept`]), and
+    /// checked while the first request is out. A state directory that
+    /// fails the checks is said once, then.
     pub fn with_kept_state(config: impl Into<Arc<Config>>, log: Box<dyn Log>) -> Self {
         let config = config.into();
-        let state = crate::state::kept::file_state(&config.client.state_dir);
-        Client::on_state(config, state, log)
+        let state = KeptState::new(&config.client.state_dir);
+        let retries = config.client.retries;
+        Client::with_network(config, SystemNetwork::new(retries), Box::new(state), log)
     }
 
     fn on_state(config: Arc<Config>, state: Arc<FileState>, log: Box<dyn Log>) -> Self {
         if let Some(problem) = state.problem() {
-            log.log(Level::Warning, &format!(
-                "state_dir: {problem}; counters and dead-server marks are not shared with other processes"
-            ));
+            log.log(Level::Warning, &crate::state::unshared(problem));
         }
         let retries = config.client.retries;
         Client::with_network(config, SystemNetwork::new(retries), Box::new(state), log)

@@ -37,6 +37,9 @@ pub struct FileState {
 struct OpenRecord {
     file: File,
     identity: (u64, u64),
+    /// Checked (or opened) by [`SharedState::prepare`] while a request was
+    /// out; the next update, its answer's, need not check it again.
+    checked: bool,
 }
 
 /// What a record's descriptor is now.
@@ -112,6 +115,10 @@ impl FileState {
     /// Whether this store, kept from an earlier call, can serve another:
     /// an `fstat` of each directory held and an `lstat` of `state_dir`.
     pub(crate) fn holding(&self) -> Holding {
+        // A record checked for an earlier call is checked again in this one.
+        for record in self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner).values_mut() {
+            record.checked = false;
+        }
         let Ok(root) = &self.root else { return Holding::Stale };
         let subdirs = [&self.counters, &self.dead, &self.signs];
         if !root.still_held() || subdirs.iter().any(|cell| matches!(cell.get(), Some(Ok(dir)) if !dir.still_held())) {
@@ -142,6 +149,18 @@ impl FileState {
     }
 }
 
+/// Lets the record `name` go if its descriptor changed: a file removed
+/// since (counters cleared by hand) is closed, to be opened anew so that
+/// updates land where `monitor` reads them; a descriptor that is no longer
+/// the file is let go, never closed.
+fn let_go_if_changed(records: &mut HashMap<String, OpenRecord>, name: &str) {
+    match records.get(name).map(OpenRecord::now) {
+        Some(RecordNow::Removed) => drop(records.remove(name)),
+        Some(RecordNow::NotOurs) => std::mem::forget(records.remove(name)),
+        Some(RecordNow::Same) | None => {}
+    }
+}
+
 fn io(name: &str) -> impl Fn(std::io::Error) -> StateError + '_ {
     move |source| StateError::Io { name: name.to_string(), source }
 }
@@ -166,19 +185,16 @@ impl SharedState for FileState {
     fn update(&self, name: &str, change: &mut dyn FnMut(&mut Record)) -> Result<Record, StateError> {
         let dir = self.counters_dir()?;
         let mut records = self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        // A kept file that was removed since (counters cleared by hand) is
-        // opened anew, so that updates land where `monitor` reads them; a
-        // descriptor that is no longer the file is let go, never closed.
-        match records.get(name).map(OpenRecord::now) {
-            Some(RecordNow::Removed) => drop(records.remove(name)),
-            Some(RecordNow::NotOurs) => std::mem::forget(records.remove(name)),
-            Some(RecordNow::Same) | None => {}
+        // Checked while its request was out, or now.
+        let checked = records.get_mut(name).is_some_and(|record| std::mem::take(&mut record.checked));
+        if !checked {
+            let_go_if_changed(&mut records, name);
         }
         let file = match records.entry(name.to_string()) {
             std::collections::hash_map::Entry::Occupied(e) => &e.into_mut().file,
             std::collections::hash_map::Entry::Vacant(e) => {
                 let (file, identity) = dir.open_record_identified(name, FILE_MODE).map_err(io(name))?;
-                &e.insert(OpenRecord { file, identity }).file
+                &e.insert(OpenRecord { file, identity, checked: false }).file
             }
         };
         busy_wait(name, || file.try_lock())?;
@@ -210,6 +226,24 @@ impl SharedState for FileState {
 
     fn clear_mark(&self, kind: MarkKind, key: &str) -> Result<(), StateError> {
         self.marks(kind)?.remove(key).map_err(io(key))
+    }
+
+    /// Checks the record held open, or opens `counters/` and the record
+    /// (the store's first request). Why the store is not in use was said
+    /// when it was opened.
+    fn prepare(&self, record: &str) -> Option<String> {
+        let Ok(dir) = self.counters_dir() else { return None };
+        let mut records = self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let_go_if_changed(&mut records, record);
+        match records.get_mut(record) {
+            Some(held) => held.checked = true,
+            None => {
+                if let Ok((file, identity)) = dir.open_record_identified(record, FILE_MODE) {
+                    records.insert(record.to_string(), OpenRecord { file, identity, checked: true });
+                }
+            }
+        }
+        None
     }
 }
 
@@ -265,7 +299,7 @@ mod tests {
         let kept = records.remove("x").unwrap();
         let mut fd = OwnedFd::from(kept.file);
         nix::unistd::dup2(host_file.as_fd(), &mut fd).unwrap();
-        records.insert("x".into(), OpenRecord { file: File::from(fd), identity: kept.identity });
+        records.insert("x".into(), OpenRecord { file: File::from(fd), identity: kept.identity, checked: false });
         drop(records);
         assert_eq!(s.update("x", &mut |r| r[0] += 1).unwrap()[0], 2);
         assert_eq!(std::fs::metadata(hosts.join("log")).unwrap().len(), 0, "wrote in the host's file");
@@ -274,6 +308,40 @@ mod tests {
         let host_dir = File::open(&hosts).unwrap();
         nix::unistd::dup2(host_dir.as_fd(), s.root.as_mut().unwrap().fd_mut()).unwrap();
         assert_eq!(s.holding(), Holding::Lost);
+    }
+
+    /// `prepare` opens the record before any update (a store's first
+    /// request), and checks one held open: a record removed since is
+    /// counted in anew, where `monitor` reads.
+    #[test]
+    fn prepare_opens_or_checks_the_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let state_dir = dir.path().join("state");
+        let s = FileState::open(&state_dir);
+        assert_eq!(s.prepare("x"), None);
+        let record = state_dir.join("counters").join("x");
+        assert!(record.exists(), "prepare did not open the record");
+        assert_eq!(s.update("x", &mut |r| r[0] += 1).unwrap()[0], 1);
+        std::fs::remove_file(&record).unwrap();
+        assert_eq!(s.prepare("x"), None);
+        assert_eq!(s.update("x", &mut |r| r[0] += 1).unwrap()[0], 1);
+        assert_eq!(FileState::open(&state_dir).read("x").unwrap()[0], 1);
+    }
+
+    /// A check `prepare` made for one call does not stand for the next:
+    /// once the store is asked whether it still holds, the record is
+    /// checked again at its update.
+    #[test]
+    fn a_check_made_for_an_earlier_call_is_made_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let state_dir = dir.path().join("state");
+        let s = FileState::open(&state_dir);
+        s.update("x", &mut |r| r[0] += 1).unwrap();
+        s.prepare("x");
+        std::fs::remove_file(state_dir.join("counters").join("x")).unwrap();
+        assert_eq!(s.holding(), Holding::Good);
+        assert_eq!(s.update("x", &mut |r| r[0] += 1).unwrap()[0], 1);
+        assert_eq!(FileState::open(&state_dir).read("x").unwrap()[0], 1, "counted in the removed file");
     }
 
     /// state_dir removed and made anew: a store opened before is stale.

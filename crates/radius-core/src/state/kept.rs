@@ -25,10 +25,17 @@
 //! The lock on the kept store is only tried, never waited for: two threads
 //! at once, or a child forked while another thread held it, simply open a
 //! store of their own.
+//!
+//! A client is given a [`KeptState`], which checks the kept store out at
+//! its first use: in an exchange, once the request is out
+//! ([`SharedState::prepare`]), so those checks cost the login no time of
+//! its own; the server is working on the answer meanwhile.
 
 use super::files::{FileState, Holding};
+use super::{MarkKind, Record, SharedState, StateError};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, TryLockError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, TryLockError};
 
 /// The store kept, with what it was kept for.
 struct Kept {
@@ -38,6 +45,51 @@ struct Kept {
 }
 
 static KEPT: Mutex<Option<Kept>> = Mutex::new(None);
+
+/// The store under `state_dir` for one client, checked out of the kept
+/// one at its first use ([`file_state`]).
+#[derive(Debug)]
+pub struct KeptState {
+    state_dir: PathBuf,
+    store: OnceLock<Arc<FileState>>,
+    problem_told: AtomicBool,
+}
+
+impl KeptState {
+    /// The store under `state_dir`; nothing is opened or checked yet.
+    pub fn new(state_dir: &Path) -> KeptState {
+        KeptState { state_dir: state_dir.to_path_buf(), store: OnceLock::new(), problem_told: AtomicBool::new(false) }
+    }
+
+    fn store(&self) -> &FileState {
+        self.store.get_or_init(|| file_state(&self.state_dir))
+    }
+}
+
+impl SharedState for KeptState {
+    fn update(&self, name: &str, change: &mut dyn FnMut(&mut Record)) -> Result<Record, StateError> {
+        self.store().update(name, change)
+    }
+    fn read(&self, name: &str) -> Result<Record, StateError> {
+        self.store().read(name)
+    }
+    fn mark(&self, kind: MarkKind, key: &str) -> Option<u64> {
+        self.store().mark(kind, key)
+    }
+    fn set_mark(&self, kind: MarkKind, key: &str, value: u64) -> Result<(), StateError> {
+        self.store().set_mark(kind, key, value)
+    }
+    fn clear_mark(&self, kind: MarkKind, key: &str) -> Result<(), StateError> {
+        self.store().clear_mark(kind, key)
+    }
+    /// Checks the kept store out (or opens one), then lets it prepare.
+    fn prepare(&self, record: &str) -> Option<String> {
+        let store = self.store();
+        store.prepare(record);
+        let problem = store.problem()?;
+        (!self.problem_told.swap(true, Ordering::Relaxed)).then(|| problem.to_string())
+    }
+}
 
 /// The store under `state_dir`: the one kept from an earlier call when it
 /// still holds, else one opened now (and kept when it is usable).
@@ -126,6 +178,27 @@ mod tests {
         std::fs::remove_dir_all(&state_dir).unwrap();
         assert_eq!(count(&checkout(&kept, &state_dir, 1)), 1);
         assert_eq!(FileState::open(&state_dir).read("server").unwrap()[1], 1);
+    }
+
+    /// A client's store is checked out at its first use, not when it is
+    /// made; a state directory that fails the checks is said once.
+    #[test]
+    fn a_kept_state_is_checked_out_at_first_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let state_dir = dir.path().join("state");
+        let state = KeptState::new(&state_dir);
+        assert!(!state_dir.exists(), "opened before its first use");
+        assert_eq!(state.prepare("server"), None);
+        assert!(state_dir.join("counters").join("server").exists());
+        assert_eq!(state.update("server", &mut |r| r[1] += 1).unwrap()[1], 1);
+
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+        let refused = KeptState::new(&open);
+        assert!(refused.prepare("server").is_some_and(|why| why.contains("writable")), "a world-writable state_dir was not said");
+        assert_eq!(refused.prepare("server"), None, "said twice");
+        assert!(matches!(refused.update("server", &mut |r| r[1] += 1), Err(crate::state::StateError::Unavailable(_))));
     }
 
     /// A directory that became writable by others is not written in again.

@@ -74,6 +74,14 @@ pub trait SharedState {
     fn set_mark(&self, kind: MarkKind, key: &str, value: u64) -> Result<(), StateError>;
     /// Clears a mark (absent is fine).
     fn clear_mark(&self, kind: MarkKind, key: &str) -> Result<(), StateError>;
+    /// Called once a request is out, while the server works on it: a store
+    /// with descriptors to check or files to open does that now, so that
+    /// the answer's update is only a lock, a read and a write. Returns why
+    /// the store is not in use when this is the first the caller hears of
+    /// it (to be logged once).
+    fn prepare(&self, _record: &str) -> Option<String> {
+        None
+    }
 }
 
 /// A store shared by several clients of one process ([`kept`]).
@@ -93,6 +101,14 @@ impl<T: SharedState + ?Sized> SharedState for std::sync::Arc<T> {
     fn clear_mark(&self, kind: MarkKind, key: &str) -> Result<(), StateError> {
         (**self).clear_mark(kind, key)
     }
+    fn prepare(&self, record: &str) -> Option<String> {
+        (**self).prepare(record)
+    }
+}
+
+/// The log line for a state directory that is not in use.
+pub fn unshared(problem: &str) -> String {
+    format!("state_dir: {problem}; counters and dead-server marks are not shared with other processes")
 }
 
 /// A file name for a key made of addresses and ports (`:` and `/` replaced).

@@ -446,7 +446,8 @@ fn try_server<N: Network>(
         server,
         addr,
         link,
-        require_ma: signing_required(ctx, server),
+        // Read once the request is out (see `Wait::run`).
+        require_ma: server.require_message_authenticator,
         next_probe_id: identifier.wrapping_add(1),
         request,
         probes: Vec::new(),
@@ -569,6 +570,12 @@ impl<N: Network> Wait<'_, '_, N> {
                 return Ok(Err(failure));
             }
         }
+        // While the server works on it: the shared store checks or opens
+        // its files, and whether this server signs its replies is read.
+        if let Some(problem) = self.ctx.state.prepare(&counters::server_key(self.server)) {
+            self.ctx.log.log(Level::Warning, &state::unshared(&problem));
+        }
+        self.require_ma = signing_required(self.ctx, self.server);
         // Counted with its answer when one comes within PENDING_AFTER (one
         // update, not two), else as pending then, while the server works.
         let sent_counter = if self.request.kind == RequestKind::Accounting { Counter::AcctRequests } else { Counter::Requests };

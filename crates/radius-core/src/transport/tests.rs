@@ -248,6 +248,19 @@ fn run_with(cfg: &Config, state: &dyn SharedState, scripts: &[(u16, Script)], ma
 /// As [`run_with`], over streams when `stream`, the first `busy` opens
 /// refused as busy; also how many opens there were.
 fn run_on(cfg: &Config, state: &dyn SharedState, scripts: &[(u16, Script)], max_wait: Duration, stream: bool, busy: u32) -> (Run, u32) {
+    run_sending_into(cfg, state, scripts, max_wait, stream, busy, Rc::default())
+}
+
+/// As [`run_on`], what is sent going into `sent` as it is sent.
+fn run_sending_into(
+    cfg: &Config,
+    state: &dyn SharedState,
+    scripts: &[(u16, Script)],
+    max_wait: Duration,
+    stream: bool,
+    busy: u32,
+    sent: Sent,
+) -> (Run, u32) {
     let log = Lines::default();
     let ctx = ExchangeContext {
         state,
@@ -259,7 +272,6 @@ fn run_on(cfg: &Config, state: &dyn SharedState, scripts: &[(u16, Script)], max_
         nas_identifier: Some("nas"),
     };
     let clock = Clock { base: Instant::now(), offset: Rc::new(RefCell::new(Duration::ZERO)) };
-    let sent: Sent = Rc::default();
     let mut net = FakeNetwork {
         clock: clock.clone(),
         scripts: scripts.iter().map(|(p, s)| (SocketAddr::from(([127, 0, 0, 1], *p)), *s)).collect(),
@@ -625,4 +637,64 @@ fn a_lone_server_still_dead_is_not_warned_about_again() {
     assert!(again.log.contains("still dead"), "{:?}", again.log.0.borrow());
     let back = run_with(&cfg, &state, &[(1, accept_after(Duration::from_millis(2)))], Duration::from_secs(60));
     assert_eq!(back.result.unwrap().server_index, 0, "a lone dead server is still asked, and its answer taken");
+}
+
+/// A store that notes, for each call to it, how many datagrams were out.
+struct Watching {
+    inner: MemoryState,
+    sent: Sent,
+    calls: RefCell<Vec<(&'static str, usize)>>,
+}
+
+impl Watching {
+    fn note(&self, what: &'static str) {
+        self.calls.borrow_mut().push((what, self.sent.borrow().len()));
+    }
+}
+
+impl SharedState for Watching {
+    fn update(&self, name: &str, change: &mut dyn FnMut(&mut Record)) -> Result<Record, StateError> {
+        self.note("update");
+        self.inner.update(name, change)
+    }
+    fn read(&self, name: &str) -> Result<Record, StateError> {
+        self.note("read");
+        self.inner.read(name)
+    }
+    fn mark(&self, kind: MarkKind, key: &str) -> Option<u64> {
+        self.note(kind.dir_name());
+        self.inner.mark(kind, key)
+    }
+    fn set_mark(&self, kind: MarkKind, key: &str, value: u64) -> Result<(), StateError> {
+        self.note("set_mark");
+        self.inner.set_mark(kind, key, value)
+    }
+    fn clear_mark(&self, kind: MarkKind, key: &str) -> Result<(), StateError> {
+        self.note("clear_mark");
+        self.inner.clear_mark(kind, key)
+    }
+    fn prepare(&self, record: &str) -> Option<String> {
+        self.note("prepare");
+        assert_eq!(record, counters::server_key(&config("").servers[0]));
+        Some("state_dir is world-writable".to_string())
+    }
+}
+
+/// Nothing of the shared store stands between a lone server's request and
+/// the wire: the store is readied (and a problem with it said), and
+/// whether the server signs is read, once the request is out, while the
+/// server works on it.
+#[test]
+fn the_store_is_readied_while_the_request_is_out() {
+    let text = "[client]\nretries = 2\ntimeout = \"300ms\"\n\
+                [[server]]\naddress = \"127.0.0.1\"\nauth_port = 1\nsecret = \"a-long-enough-secret\"\n\
+                require_message_authenticator = false\n";
+    let cfg = Config::from_toml(text, Path::new("t.toml")).unwrap();
+    let sent: Sent = Rc::default();
+    let state = Watching { inner: MemoryState::new(), sent: sent.clone(), calls: RefCell::default() };
+    let (r, _) = run_sending_into(&cfg, &state, &[(1, accept_after(Duration::from_millis(2)))], Duration::from_secs(10), false, 0, sent);
+    assert_eq!(r.result.unwrap().server_index, 0);
+    // (Its signed answer then marks it as a server that signs.)
+    assert_eq!(*state.calls.borrow(), vec![("prepare", 1), ("signs", 1), ("set_mark", 1), ("update", 1)]);
+    assert!(r.log.contains("Warning: state_dir: state_dir is world-writable"), "{:?}", r.log.0.borrow());
 }
