@@ -120,12 +120,6 @@ fn authenticate_inner<H: PamHandler>(h: &mut H, args: &Args, deps: &Deps<'_>) ->
             }
         }
     }
-    if !reply.had_message_authenticator {
-        log.log(Level::Warning, &format!(
-            "server {server_name} sent no Message-Authenticator: its replies can be forged (BlastRADIUS, \
-             CVE-2024-3596); make it send one and add require_message_authenticator"
-        ));
-    }
     match reply.integer(attr::MANAGEMENT_PRIVILEGE_LEVEL) {
         Some(level) => h.putenv("Privilege", &level.to_string()).inspect_err(|_| {
             log.log(Level::Error, "cannot set the PAM environment variable Privilege");

@@ -91,3 +91,25 @@ fn the_default_meets_the_server_as_its_version_signs() {
     let mut client = Client::new(cfg.config(), Box::new(CapturedLog::default()));
     assert!(client.authenticate(&req, &mut NoChallenge).is_err(), "an unsigned Accept was taken under the default");
 }
+
+/// A server that sends no Message-Authenticator is said to in the log
+/// once an hour for the host, not at every login: clients sharing a
+/// state_dir (processes on one host) say it once between them; a
+/// state_dir of its own says it again.
+#[test]
+fn an_unsigned_server_is_said_once_for_the_host() {
+    let fr = FreeRadius::start();
+    let servers = server("127.0.0.1", fr.legacy_auth, fr.legacy_acct, "require_message_authenticator = false");
+    let said = |cfg: &TestConfig| {
+        let log = CapturedLog::default();
+        let mut client = Client::new(cfg.config(), Box::new(log.clone()));
+        let req = AuthRequest::new("alice", Credentials::pap(Secret::from("alice-password")), Service::Login);
+        assert!(client.authenticate(&req, &mut NoChallenge).expect("an answer").is_accept());
+        let lines = log.0.lock().unwrap();
+        lines.iter().filter(|l| l.contains("sent no Message-Authenticator") && l.contains("BlastRADIUS")).count()
+    };
+    let host = TestConfig::new("", &servers);
+    assert_eq!([said(&host), said(&host), said(&host)], [1, 0, 0]);
+    let another = TestConfig::new("", &servers);
+    assert_eq!(said(&another), 1);
+}

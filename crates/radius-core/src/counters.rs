@@ -59,6 +59,14 @@ pub const ALL: [(Counter, &str); 14] = [
     (Counter::TlsFailures, "tls-failures"),
 ];
 
+/// The slot after the counters: the Unix time (s) a reply without
+/// Message-Authenticator from the server was last said in the log.
+pub(crate) const UNSIGNED_SAID: usize = ALL.len();
+
+/// How often a server that does not sign its replies is said to: once an
+/// hour for the host, not at every login.
+pub const UNSIGNED_SAID_EVERY: u64 = 3600;
+
 /// A snapshot of one server's counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Snapshot(pub Record);
@@ -99,13 +107,39 @@ pub enum Sent {
     Uncounted(Counter),
 }
 
+/// What came with an answer, for [`answered`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answered {
+    /// How its request was counted so far.
+    pub sent: Sent,
+    /// Its kind (`accepts`, `rejects`, ...).
+    pub kind: Counter,
+    /// The round-trip time.
+    pub rtt: Duration,
+    /// It came after a wait on a server that was working on it.
+    pub slow: bool,
+    /// It carried no Message-Authenticator: the Unix time (s) now.
+    pub unsigned_at: Option<u64>,
+}
+
 /// Records an answered request in one update: its sending (off `pending`,
 /// or counted now), its kind of answer, the RTT, and whether it came after
-/// a wait on a working server.
-pub fn answered(state: &dyn SharedState, server: &Server, sent: Sent, kind: Counter, rtt: Duration, slow: bool) -> Result<(), StateError> {
+/// a wait on a working server. Returns whether a missing
+/// Message-Authenticator is to be said now (not said for this server by
+/// any process in the last [`UNSIGNED_SAID_EVERY`] seconds).
+pub fn answered(state: &dyn SharedState, server: &Server, answer: Answered) -> Result<bool, StateError> {
+    let Answered { sent, kind, rtt, slow, unsigned_at } = answer;
     let micros = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX);
+    let mut say_unsigned = false;
     state
         .update(&server_key(server), &mut |r| {
+            if let (Some(now), Some(said)) = (unsigned_at, r.get_mut(UNSIGNED_SAID)) {
+                // A clock set back says it again rather than never.
+                say_unsigned = now < *said || now - *said >= UNSIGNED_SAID_EVERY;
+                if say_unsigned {
+                    *said = now;
+                }
+            }
             let mut bump = |c: Counter, f: &dyn Fn(u64) -> u64| {
                 if let Some(slot) = r.get_mut(c as usize) {
                     *slot = f(*slot);
@@ -121,7 +155,7 @@ pub fn answered(state: &dyn SharedState, server: &Server, sent: Sent, kind: Coun
                 bump(Counter::SlowAnswers, &|v| v.saturating_add(1));
             }
         })
-        .map(|_| ())
+        .map(|_| say_unsigned)
 }
 
 /// The current counters of `server`.

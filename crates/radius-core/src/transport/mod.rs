@@ -742,8 +742,33 @@ impl<N: Network> Wait<'_, '_, N> {
 
     fn answered(&self, reply: Reply, start: Instant, working: Option<Instant>) -> Reply {
         let rtt = self.network.now().duration_since(start);
-        let sent = self.sent.unwrap_or(Sent::Pending);
-        report_state(self.ctx.log, counters::answered(self.ctx.state, self.server, sent, answer_counter(reply.code), rtt, working.is_some()));
+        let unsigned = !reply.had_message_authenticator && reply.code != code::ACCOUNTING_RESPONSE;
+        let answer = counters::Answered {
+            sent: self.sent.unwrap_or(Sent::Pending),
+            kind: answer_counter(reply.code),
+            rtt,
+            slow: working.is_some(),
+            unsigned_at: unsigned.then(|| millis(self.network.wall_clock()) / 1000),
+        };
+        // Said once an hour for the host (the counters' record remembers
+        // when), and every time when the record cannot be had.
+        let say_unsigned = match counters::answered(self.ctx.state, self.server, answer) {
+            Ok(say) => say,
+            Err(e) => {
+                report_state(self.ctx.log, Err(e));
+                unsigned
+            }
+        };
+        if say_unsigned {
+            self.ctx.log.log(Level::Warning, &format!(
+                "server {} ({}) sent no Message-Authenticator: its replies can be forged (BlastRADIUS, \
+                 CVE-2024-3596); make it send one and add require_message_authenticator \
+                 (said at most once every {} s for each server)",
+                self.server.name,
+                self.addr,
+                counters::UNSIGNED_SAID_EVERY
+            ));
+        }
         let what = code::name(reply.code);
         if working.is_some() {
             self.ctx.log.log(Level::Info, &format!(

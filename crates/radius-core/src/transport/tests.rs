@@ -698,3 +698,26 @@ fn the_store_is_readied_while_the_request_is_out() {
     assert_eq!(*state.calls.borrow(), vec![("prepare", 1), ("signs", 1), ("set_mark", 1), ("update", 1)]);
     assert!(r.log.contains("Warning: state_dir: state_dir is world-writable"), "{:?}", r.log.0.borrow());
 }
+
+/// A server that sends no Message-Authenticator is said to in the log
+/// once an hour for every process sharing the counters, not at every
+/// answer; an hour on, it is said again.
+#[test]
+fn an_unsigned_server_is_said_once_an_hour() {
+    let cfg = config("require_message_authenticator = false");
+    let state = MemoryState::new();
+    let unsigned = Script::Answer { code: code::ACCESS_ACCEPT, after: Duration::ZERO, status: false, signs: false };
+    let said = |r: &Run| r.log.0.borrow().iter().filter(|l| l.contains("sent no Message-Authenticator")).count();
+    let first = run_with(&cfg, &state, &[(1, unsigned), (3, Script::Silent)], Duration::from_secs(60));
+    assert_eq!(first.result.as_ref().unwrap().server_index, 0);
+    assert_eq!(said(&first), 1, "{:?}", first.log.0.borrow());
+    assert!(first.log.contains("Warning: server 127.0.0.1 (127.0.0.1:1) sent no Message-Authenticator"), "{:?}", first.log.0.borrow());
+    let again = run_with(&cfg, &state, &[(1, unsigned), (3, Script::Silent)], Duration::from_secs(60));
+    assert_eq!(said(&again), 0, "{:?}", again.log.0.borrow());
+    let key = counters::server_key(&cfg.servers[0]);
+    state.update(&key, &mut |r| r[counters::UNSIGNED_SAID] -= counters::UNSIGNED_SAID_EVERY).unwrap();
+    let later = run_with(&cfg, &state, &[(1, unsigned), (3, Script::Silent)], Duration::from_secs(60));
+    assert_eq!(said(&later), 1, "{:?}", later.log.0.borrow());
+    let signed = run_with(&config(""), &MemoryState::new(), &[(1, accept_after(Duration::ZERO))], Duration::from_secs(60));
+    assert_eq!(said(&signed), 0, "{:?}", signed.log.0.borrow());
+}
