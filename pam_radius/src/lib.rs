@@ -39,7 +39,7 @@ use std::sync::Arc;
 /// their own), and where to log.
 pub struct Deps<'a> {
     /// Loads the configuration the arguments name.
-    pub load: &'a dyn Fn(&Args) -> Result<Config, ConfigError>,
+    pub load: &'a dyn Fn(&Args) -> Result<Arc<Config>, ConfigError>,
     /// A RADIUS client for a configuration.
     pub connect: &'a dyn Fn(&Arc<Config>) -> Box<dyn Radius>,
     /// The log.

@@ -218,9 +218,9 @@ impl Rig {
     fn run(&self, stage: Stage, script: &mut Script, args: &[&str]) -> PamResult<()> {
         let (args, warnings) = Args::parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>());
         assert!(warnings.is_empty(), "{warnings:?}");
-        let load = |_: &Args| -> Result<Config, ConfigError> {
+        let load = |_: &Args| -> Result<std::sync::Arc<Config>, ConfigError> {
             *self.loads.borrow_mut() += 1;
-            Ok(self.config.clone())
+            Ok(std::sync::Arc::new(self.config.clone()))
         };
         let connect = |config: &std::sync::Arc<Config>| -> Box<dyn Radius> {
             self.sent.borrow_mut().connects += 1;

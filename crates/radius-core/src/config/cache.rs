@@ -30,7 +30,7 @@ use std::io;
 use std::net::IpAddr;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use zeroize::Zeroizing;
 
@@ -112,7 +112,7 @@ struct Kept {
     path: PathBuf,
     families: Families,
     files: Vec<(PathBuf, Identity)>,
-    config: Config,
+    config: Arc<Config>,
 }
 
 impl Kept {
@@ -124,19 +124,20 @@ impl Kept {
 
 static KEPT_CONFIGS: Mutex<Vec<Kept>> = Mutex::new(Vec::new());
 
-/// The configuration at `path`: a kept one whose files are unchanged, else
-/// the one `load` reads (through the [`Recorder`] it is given), kept when
-/// its files had settled and it resolved no name.
-pub fn load(path: &Path, families: Families, load: impl FnOnce(&Recorder) -> Result<Config, ConfigError>) -> Result<Config, ConfigError> {
+/// The configuration at `path`: a kept one whose files are unchanged (the
+/// same one, not a copy), else the one `load` reads (through the
+/// [`Recorder`] it is given), kept when its files had settled and it
+/// resolved no name.
+pub fn load(path: &Path, families: Families, load: impl FnOnce(&Recorder) -> Result<Config, ConfigError>) -> Result<Arc<Config>, ConfigError> {
     if let Ok(kept) = KEPT_CONFIGS.try_lock() {
         if let Some(k) = kept.iter().find(|k| k.path == path && k.families == families) {
             if k.current() {
-                return Ok(k.config.clone());
+                return Ok(Arc::clone(&k.config));
             }
         }
     }
     let recorder = Recorder::default();
-    let config = load(&recorder)?;
+    let config = Arc::new(load(&recorder)?);
     let files = recorder.files.into_inner();
     let now = SystemTime::now();
     if !recorder.resolved.get() && files.iter().all(|(_, id)| id.settled(now)) {
@@ -145,7 +146,7 @@ pub fn load(path: &Path, families: Families, load: impl FnOnce(&Recorder) -> Res
             if kept.len() >= KEPT {
                 kept.remove(0);
             }
-            kept.push(Kept { path: path.to_path_buf(), families, files, config: config.clone() });
+            kept.push(Kept { path: path.to_path_buf(), families, files, config: Arc::clone(&config) });
         }
     }
     Ok(config)

@@ -215,8 +215,9 @@ impl Config {
     /// As [`Config::load_with_families`], for a process that loads its
     /// configuration again and again (the PAM module, at every
     /// transaction): what this process loaded before is used again while
-    /// none of the files it was read from changed (see [`cache`]).
-    pub fn load_kept(path: impl AsRef<Path>, families: Families) -> Result<Config, ConfigError> {
+    /// none of the files it was read from changed (see [`cache`]): the
+    /// same one, shared, not a copy.
+    pub fn load_kept(path: impl AsRef<Path>, families: Families) -> Result<std::sync::Arc<Config>, ConfigError> {
         let path = path.as_ref();
         cache::load(path, families, |files| Config::read(path, families, files))
     }
