@@ -81,20 +81,29 @@ fn load(target: &str, requests: &[Vec<u8>]) -> Tally {
 }
 
 /// `requests` in `chunks`, each chunk sent to the echo loop and then to the
-/// daemon (order alternating); the two tallies.
-fn interleaved(echo: &str, daemon: &str, requests: &[Vec<u8>], chunks: usize) -> (Tally, Tally) {
+/// daemon (order alternating); the two tallies. After each of the
+/// daemon's chunks, untimed, `settle` is given the requests' positions
+/// (to wait for what they set off to end before the next chunk).
+fn interleaved(echo: &str, daemon: &str, requests: &[Vec<u8>], chunks: usize, settle: &dyn Fn(std::ops::Range<usize>)) -> (Tally, Tally) {
     let (mut e, mut d) = (Tally::default(), Tally::default());
-    for (i, chunk) in requests.chunks(requests.len().div_ceil(chunks)).enumerate() {
+    let size = requests.len().div_ceil(chunks);
+    for (i, chunk) in requests.chunks(size).enumerate() {
+        let positions = i * size..i * size + chunk.len();
         if i % 2 == 0 {
             e.add(load(echo, chunk));
             d.add(load(daemon, chunk));
+            settle(positions);
         } else {
             d.add(load(daemon, chunk));
+            settle(positions);
             e.add(load(echo, chunk));
         }
     }
     (e, d)
 }
+
+/// For requests that set nothing off.
+fn nothing_to_settle(_: std::ops::Range<usize>) {}
 
 fn echo_server() -> String {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -214,6 +223,18 @@ impl Daemon {
         d
     }
 
+    /// Waits (up to 10 s) until the "pppd" of each of the matched
+    /// `sessions` has exited: the echo loop's next chunk is then timed
+    /// without hundreds of processes ending beside it on the same cores,
+    /// which the daemon's own chunk never has either.
+    fn wait_ended(&self, sessions: std::ops::Range<usize>) {
+        let pids: Vec<u32> = sessions.filter_map(|i| self.children.get(1 + i).map(Child::id)).collect();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while pids.iter().any(|pid| Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(*pid)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// How many of the matched sessions' "pppd" got their SIGTERM: those
     /// that have exited, given a few seconds to (the last ones signalled
     /// may still be on their way out when the last answer arrives).
@@ -283,10 +304,10 @@ fn main() {
     {
         let d = Daemon::start(SESSIONS, MATCHED);
         println!("radius-rs-dmd, {SESSIONS} sessions in the registry, {WINDOW} requests in flight, one client socket, {CHUNKS} chunks interleaved:");
-        let (e, ours) = interleaved(&echo, &d.target, &nak_requests(NAK_REQUESTS), CHUNKS);
+        let (e, ours) = interleaved(&echo, &d.target, &nak_requests(NAK_REQUESTS), CHUNKS, &nothing_to_settle);
         versus("Disconnect, no match (NAK 503)", &ours, &e);
         let matched: Vec<Vec<u8>> = (0..MATCHED).map(|i| request(i as u8, (44, format!("BENCH-{i:08}").into_bytes()))).collect();
-        let (e, ours) = interleaved(&echo, &d.target, &matched, 4);
+        let (e, ours) = interleaved(&echo, &d.target, &matched, 4, &|sessions| d.wait_ended(sessions));
         versus("Disconnect, match (pid check, SIGTERM)", &ours, &e);
         println!("  matched sessions whose pppd got SIGTERM: {} of {MATCHED}", d.signalled(MATCHED));
         let floor = kill_loop(MATCHED);
@@ -302,7 +323,7 @@ fn main() {
     let mut rates = Vec::new();
     for sessions in [1, 100_000] {
         let d = Daemon::start(sessions, 0);
-        let (e, ours) = interleaved(&echo, &d.target, &nak_requests(NAK_REQUESTS / 2), CHUNKS);
+        let (e, ours) = interleaved(&echo, &d.target, &nak_requests(NAK_REQUESTS / 2), CHUNKS, &nothing_to_settle);
         println!("  {sessions:>7} sessions: {:>9.0} req/s ({:.2} of the echo loop's rate)", ours.rate(), ours.rate() / e.rate());
         rates.push(ours.rate() / e.rate());
     }
@@ -329,7 +350,7 @@ fn main() {
             n
         })
     };
-    let (e, ours) = interleaved(&echo, &d.target, &nak_requests(NAK_REQUESTS / 2), CHUNKS);
+    let (e, ours) = interleaved(&echo, &d.target, &nak_requests(NAK_REQUESTS / 2), CHUNKS, &nothing_to_settle);
     stop.store(true, Ordering::Relaxed);
     let changes = churn.join().unwrap();
     println!(
