@@ -81,7 +81,8 @@ fn session_ids_are_unique_per_login() {
 }
 
 /// Logins one after another in one process (a long-lived host): the
-/// state directory stays open between them (the module keeps it), every
+/// state directory and the UDP socket stay open between them (the module
+/// keeps them), every
 /// login is counted where `radius-rs monitor` reads, and a state_dir
 /// removed and made anew is where the next login's counts go.
 #[test]
@@ -89,7 +90,9 @@ fn logins_in_one_process_keep_the_state_dir_and_count_in_it() {
     use radius_core::counters::{self, Counter};
     use radius_core::state::FileState;
     let fr = FreeRadius::start();
-    let conf = modern(&fr);
+    // A source address of its own: no other test in this process shares
+    // the kept socket (kept per address family, source and VRF).
+    let conf = ConfFile::toml_with("timeout = \"1s\"\nsrc_address = \"127.0.0.1\"\n", &[("127.0.0.1", fr.modern_auth, fr.modern_acct)], "");
     let state_dir = conf.dir.path().join("state");
     let svc = PamService::single(Module::Ours, &conf.arg());
     let login = || assert_eq!(svc.start("alice", &["alice-password"]).authenticate(), Ok(()));
@@ -108,6 +111,19 @@ fn logins_in_one_process_keep_the_state_dir_and_count_in_it() {
     }
     assert_eq!(accepts(), 3);
     assert!(held_open(), "state_dir was not kept open after the transactions ended");
+    // The three requests came from one kept socket, Identifiers counting up.
+    let log = fr.debug_log();
+    let requests: Vec<(u8, String)> = log
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split("Received Access-Request Id ").nth(1)?;
+            let (id, rest) = rest.split_once(" from ")?;
+            Some((id.parse().ok()?, rest.split_whitespace().next()?.to_string()))
+        })
+        .collect();
+    assert_eq!(requests.len(), 3, "{log}");
+    assert!(requests.iter().all(|(_, from)| *from == requests[0].1), "not one source port: {requests:?}");
+    assert!(requests.windows(2).all(|w| w[1].0 == w[0].0.wrapping_add(1)), "Identifiers not counting up: {requests:?}");
     std::fs::remove_dir_all(&state_dir).unwrap();
     login();
     assert_eq!(accepts(), 1, "the login after state_dir was made anew is counted in the new one");

@@ -202,7 +202,8 @@ impl ConfFile {
         ConfFile::toml_with("", servers, "")
     }
 
-    fn toml_with(client: &str, servers: &[(&str, u16, u16)], extra: &str) -> ConfFile {
+    /// A TOML configuration with `client` settings in `[client]`.
+    pub fn toml_with(client: &str, servers: &[(&str, u16, u16)], extra: &str) -> ConfFile {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut text = format!("[client]\nstate_dir = \"{}\"\n{client}", dir.path().join("state").display());
         for (address, auth, acct) in servers {

@@ -200,13 +200,14 @@ impl Client<SystemNetwork> {
     /// As [`Client::new`], for a module that a long-lived host calls again
     /// and again (PAM): the state directory's descriptors are kept from one
     /// client to the next while they hold ([`crate::state::kept`]), and
-    /// checked while the first request is out. A state directory that
-    /// fails the checks is said once, then.
+    /// checked while the first request is out (a state directory that
+    /// fails the checks is said once, then); so is a UDP socket that served
+    /// an exchange as expected ([`crate::transport::kept_udp`]).
     pub fn with_kept_state(config: impl Into<Arc<Config>>, log: Box<dyn Log>) -> Self {
         let config = config.into();
         let state = KeptState::new(&config.client.state_dir);
         let retries = config.client.retries;
-        Client::with_network(config, SystemNetwork::new(retries), Box::new(state), log)
+        Client::with_network(config, SystemNetwork::keeping_udp_sockets(retries), Box::new(state), log)
     }
 
     fn on_state(config: Arc<Config>, state: Arc<FileState>, log: Box<dyn Log>) -> Self {

@@ -40,6 +40,7 @@
 //! from a dead one. A connection that cannot be opened, or whose TLS
 //! handshake fails, makes the server dead at once, like a port-unreachable.
 
+pub mod kept_udp;
 pub mod system;
 pub mod tls;
 pub mod udp;
@@ -136,6 +137,15 @@ pub trait Link {
     fn reused(&self) -> bool {
         false
     }
+    /// The Identifier this link's next request must have (a kept UDP
+    /// socket's, counting up); none: any, drawn at random.
+    fn next_identifier(&self) -> Option<u8> {
+        None
+    }
+    /// Something besides the request and its answer came or went on this
+    /// link (a resend, a probe, a stray datagram or ICMP error): a UDP
+    /// socket is then not kept for another exchange.
+    fn irregular(&mut self) {}
 }
 
 /// Opens links and tells the time; the seam between exchange logic and
@@ -432,13 +442,16 @@ fn try_server<N: Network>(
     factory: &mut dyn RequestFactory,
     deadline: Instant,
 ) -> Result<Result<Reply, ServerFailure>, ExchangeError> {
-    // Any byte will do (RFC 2865 3); a random one keeps two processes that
-    // share nothing from following each other.
-    let [identifier] = crate::random::bytes();
     let mut link = match open_link(network, ctx, server, addr, deadline) {
         Ok(l) => l,
         Err(failure) => return Ok(Err(failure)),
     };
+    // Any byte will do (RFC 2865 3); a random one keeps two processes that
+    // share nothing from following each other. A kept socket counts up.
+    let identifier = link.next_identifier().unwrap_or_else(|| {
+        let [random] = crate::random::bytes();
+        random
+    });
     let request = factory.encode(server, identifier, &mut || link.source_ip())?;
     let mut wait = Wait {
         network,
@@ -787,6 +800,7 @@ impl<N: Network> Wait<'_, '_, N> {
             return Ok(());
         }
         count(self.ctx, self.server, &[(Counter::Resends, 1)]);
+        self.link.irregular();
         if let Err(e) = self.link.send(&self.request.bytes) {
             self.ctx.log.log(Level::Debug, &format!("resend to {}: {e}", self.addr));
         }
@@ -806,6 +820,7 @@ impl<N: Network> Wait<'_, '_, N> {
         }
         let probe = request::status_server(id, &attributes, self.server.secret.expose())?;
         count(self.ctx, self.server, &[(Counter::Probes, 1)]);
+        self.link.irregular();
         if let Err(e) = self.link.send(&probe.bytes) {
             self.ctx.log.log(Level::Debug, &format!("Status-Server to {}: {e}", self.addr));
         }
@@ -817,7 +832,8 @@ impl<N: Network> Wait<'_, '_, N> {
         Ok(())
     }
 
-    fn bad_reply(&self, why: &str) {
+    fn bad_reply(&mut self, why: &str) {
+        self.link.irregular();
         count(self.ctx, self.server, &[(Counter::BadReplies, 1)]);
         self.ctx.log.log(Level::Warning, &format!("dropped a reply from {} ({}): {why}", self.server.name, self.addr));
     }
@@ -843,6 +859,7 @@ impl<N: Network> Wait<'_, '_, N> {
         match received {
             Received::Datagram { len, from } => {
                 if unmapped(from.ip()) != unmapped(self.addr.ip()) || from.port() != self.addr.port() {
+                    self.link.irregular();
                     count(self.ctx, self.server, &[(Counter::BadReplies, 1)]);
                     self.ctx.log.log(Level::Warning, &format!(
                         "dropped a datagram from {from} while waiting for {} ({}): wrong source address or port",
@@ -888,6 +905,7 @@ impl<N: Network> Wait<'_, '_, N> {
             Received::IcmpError { port_unreachable, from, about } => {
                 let from_server = from.map(unmapped) == Some(unmapped(self.addr.ip()));
                 let about_request = about.is_some_and(|a| unmapped(a.ip()) == unmapped(self.addr.ip()) && a.port() == self.addr.port());
+                self.link.irregular();
                 if port_unreachable && from_server && about_request {
                     return Event::Unreachable;
                 }

@@ -43,6 +43,7 @@ pub struct SystemNetwork {
     configs: Vec<(Arc<TlsSettings>, Arc<ClientConfig>)>,
     kept: Vec<TlsLink>,
     retries: u32,
+    keep_udp: bool,
 }
 
 impl SystemNetwork {
@@ -52,6 +53,13 @@ impl SystemNetwork {
             retries,
             ..Default::default()
         }
+    }
+
+    /// As [`SystemNetwork::new`], for a client made anew for each login in
+    /// a process that logs many in: a UDP socket that served an exchange
+    /// as expected is kept for the process's next ([`super::kept_udp`]).
+    pub fn keeping_udp_sockets(retries: u32) -> Self {
+        SystemNetwork { keep_udp: true, ..SystemNetwork::new(retries) }
     }
 }
 
@@ -110,16 +118,20 @@ impl Network for SystemNetwork {
         src: Option<IpAddr>,
     ) -> Result<SystemLink, OpenError> {
         match &server.tls {
+            None if self.keep_udp => Ok(SystemLink::Udp(UdpLink::open_kept(to, src, server.vrf.as_deref())?)),
             None => Ok(SystemLink::Udp(UdpLink::open(to, src, server.vrf.as_deref())?)),
             Some(settings) => self.open_tls(server, settings, to, src),
         }
     }
 
     fn release(&mut self, link: SystemLink) {
-        if let SystemLink::Tls(mut link) = link {
-            link.idle_since = Instant::now();
-            self.kept.retain(|l| l.peer() != link.peer());
-            self.kept.push(*link);
+        match link {
+            SystemLink::Udp(link) => link.keep(),
+            SystemLink::Tls(mut link) => {
+                link.idle_since = Instant::now();
+                self.kept.retain(|l| l.peer() != link.peer());
+                self.kept.push(*link);
+            }
         }
     }
 }
@@ -154,6 +166,19 @@ impl Link for SystemLink {
         match self {
             SystemLink::Udp(_) => false,
             SystemLink::Tls(l) => l.reused(),
+        }
+    }
+
+    fn next_identifier(&self) -> Option<u8> {
+        match self {
+            SystemLink::Udp(l) => l.next_identifier(),
+            SystemLink::Tls(_) => None,
+        }
+    }
+
+    fn irregular(&mut self) {
+        if let SystemLink::Udp(l) = self {
+            l.irregular();
         }
     }
 }

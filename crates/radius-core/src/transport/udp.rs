@@ -8,6 +8,7 @@
 //! because the socket is unconnected, a datagram from another address or
 //! port is seen (and counted as a bad reply) instead of silently filtered.
 
+use super::kept_udp::{self, Key, Ticket};
 use super::{Link, Network, OpenError, Received};
 use crate::config::Server;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -36,6 +37,10 @@ pub struct UdpLink {
     /// The bound source address, when one was asked for.
     src: Option<IpAddr>,
     vrf: Option<String>,
+    /// Set on a socket that may be kept for the next exchange
+    /// ([`kept_udp`]); dropped when anything but one request and its
+    /// answer happens on it.
+    ticket: Option<Ticket>,
 }
 
 impl Network for UdpNetwork {
@@ -63,7 +68,33 @@ impl UdpLink {
         if let Some(vrf) = vrf {
             setsockopt(&socket, sockopt::BindToDevice, &OsString::from(vrf))?;
         }
-        Ok(UdpLink { socket, to, errors: VecDeque::new(), src: src.filter(|ip| !ip.is_unspecified()), vrf: vrf.map(str::to_string) })
+        Ok(UdpLink::on(socket, to, src, vrf, None))
+    }
+
+    fn on(socket: UdpSocket, to: SocketAddr, src: Option<IpAddr>, vrf: Option<&str>, ticket: Option<Ticket>) -> UdpLink {
+        UdpLink { socket, to, errors: VecDeque::new(), src: src.filter(|ip| !ip.is_unspecified()), vrf: vrf.map(str::to_string), ticket }
+    }
+
+    /// As [`UdpLink::open`], on the socket this process kept from its last
+    /// exchange when it is still good ([`kept_udp`]), and with a socket
+    /// that may itself be kept ([`UdpLink::keep`]).
+    pub fn open_kept(to: SocketAddr, src: Option<IpAddr>, vrf: Option<&str>) -> io::Result<UdpLink> {
+        let key = Key { v6: to.is_ipv6(), src, vrf: vrf.map(str::to_string) };
+        if let Some((socket, ticket)) = kept_udp::take(&key) {
+            return Ok(UdpLink::on(socket, to, src, vrf, Some(ticket)));
+        }
+        let mut link = UdpLink::open(to, src, vrf)?;
+        link.ticket = Ticket::new(&link.socket, key);
+        Ok(link)
+    }
+
+    /// After an answered exchange: the socket is kept for the next one
+    /// when it may be (opened with [`UdpLink::open_kept`], and nothing but
+    /// the request and its answer happened on it); else closed.
+    pub fn keep(self) {
+        if let (Some(ticket), true) = (self.ticket, self.errors.is_empty()) {
+            kept_udp::keep(self.socket, ticket);
+        }
     }
 }
 
@@ -182,6 +213,14 @@ impl Link for UdpLink {
         self.src
     }
 
+    fn next_identifier(&self) -> Option<u8> {
+        self.ticket.as_ref().map(Ticket::identifier)
+    }
+
+    fn irregular(&mut self) {
+        self.ticket = None;
+    }
+
     fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> Received {
         if let Some(e) = self.errors.pop_front() {
             return e;
@@ -233,6 +272,30 @@ impl UdpLink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A socket that carried anything besides one request and its answer
+    /// (here marked so, as a resend or a stray datagram does) is closed; one
+    /// that did not is kept, and the next exchange gets it with the next
+    /// Identifier.
+    #[test]
+    fn only_a_socket_that_served_as_expected_is_kept() {
+        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let to = server.local_addr().unwrap();
+        // A source of its own: the key no other test's sockets have.
+        let src = Some(IpAddr::from([127, 0, 0, 3]));
+        let port = |l: &UdpLink| l.local_addr().unwrap().port();
+        let mut first = UdpLink::open_kept(to, src, None).unwrap();
+        let first_port = port(&first);
+        first.irregular();
+        first.keep();
+        let second = UdpLink::open_kept(to, src, None).unwrap();
+        assert_ne!(port(&second), first_port, "a socket that carried something else was kept");
+        let (second_port, second_id) = (port(&second), second.next_identifier().unwrap());
+        second.keep();
+        let third = UdpLink::open_kept(to, src, None).unwrap();
+        assert_eq!((port(&third), third.next_identifier()), (second_port, Some(second_id.wrapping_add(1))));
+        assert_eq!(UdpLink::open(to, src, None).unwrap().next_identifier(), None, "a plain socket chose an Identifier");
+    }
 
     /// The source address is the route's (loopback to loopback), or the
     /// bound one; the link itself stays unbound to a peer.
