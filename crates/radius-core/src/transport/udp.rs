@@ -1,5 +1,6 @@
 //! The real network: one unconnected, non-blocking UDP socket per server
-//! try sequence, waited on with poll.
+//! try sequence, waited on with poll (or, for a PAM host, one kept from the
+//! process's last exchange: [`super::kept_udp`]).
 //!
 //! `IP_RECVERR`/`IPV6_RECVERR` queue every ICMP error the kernel matches
 //! to the socket, with the host that sent it and the destination of the
