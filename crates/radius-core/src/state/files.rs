@@ -114,6 +114,8 @@ impl FileState {
 
     /// Whether this store, kept from an earlier call, can serve another:
     /// an `fstat` of each directory held and an `lstat` of `state_dir`.
+    /// Asked before each reuse, it also drops the record checks
+    /// [`SharedState::prepare`] made for the earlier call.
     pub(crate) fn holding(&self) -> Holding {
         // A record checked for an earlier call is checked again in this one.
         for record in self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner).values_mut() {
@@ -161,6 +163,17 @@ fn let_go_if_changed(records: &mut HashMap<String, OpenRecord>, name: &str) {
     }
 }
 
+/// The record `name` held open, opened (and held) now if it is not.
+fn held<'r>(records: &'r mut HashMap<String, OpenRecord>, dir: &TrustedDir, name: &str) -> Result<&'r mut OpenRecord, StateError> {
+    match records.entry(name.to_string()) {
+        std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            let (file, identity) = dir.open_record_identified(name, FILE_MODE).map_err(io(name))?;
+            Ok(e.insert(OpenRecord { file, identity, checked: false }))
+        }
+    }
+}
+
 fn io(name: &str) -> impl Fn(std::io::Error) -> StateError + '_ {
     move |source| StateError::Io { name: name.to_string(), source }
 }
@@ -190,13 +203,7 @@ impl SharedState for FileState {
         if !checked {
             let_go_if_changed(&mut records, name);
         }
-        let file = match records.entry(name.to_string()) {
-            std::collections::hash_map::Entry::Occupied(e) => &e.into_mut().file,
-            std::collections::hash_map::Entry::Vacant(e) => {
-                let (file, identity) = dir.open_record_identified(name, FILE_MODE).map_err(io(name))?;
-                &e.insert(OpenRecord { file, identity, checked: false }).file
-            }
-        };
+        let file = &held(&mut records, dir, name)?.file;
         busy_wait(name, || file.try_lock())?;
         let updated = read_record(file, name).and_then(|mut record| {
             change(&mut record);
@@ -235,13 +242,9 @@ impl SharedState for FileState {
         let Ok(dir) = self.counters_dir() else { return None };
         let mut records = self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let_go_if_changed(&mut records, record);
-        match records.get_mut(record) {
-            Some(held) => held.checked = true,
-            None => {
-                if let Ok((file, identity)) = dir.open_record_identified(record, FILE_MODE) {
-                    records.insert(record.to_string(), OpenRecord { file, identity, checked: true });
-                }
-            }
+        // One that cannot be opened now is tried again, and said, at its update.
+        if let Ok(held) = held(&mut records, dir, record) {
+            held.checked = true;
         }
         None
     }
