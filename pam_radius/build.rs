@@ -5,8 +5,11 @@
 //! process that runs many PAM transactions (a web login, an IMAP server,
 //! a test harness) maps and relocates its 2 MB once, not at every
 //! pam_start; unmapping and mapping it again was a quarter of a whole
-//! login's time. The module keeps no state between transactions (all of it
-//! is PAM data of the handle), so nothing carries over.
+//! login's time. It also keeps alive what the module keeps from one
+//! transaction to the next in a process (the configuration it read, the
+//! state directory's descriptors, a UDP socket: `config::cache`,
+//! `state::kept`, `transport::kept_udp`), which an unmapped module would
+//! lose, its descriptors left open with no one to use or close them.
 //!
 //! With rust-lld, relative relocations packed and segments page-aligned
 //! (`ffi/so_link.rs`, shared with the pppd plugin): a process that logs

@@ -75,7 +75,6 @@ pub enum Credentials {
     },
 }
 
-
 impl Credentials {
     /// PAP with a password.
     pub fn pap(password: Secret) -> Self {
