@@ -247,6 +247,15 @@ impl TrustedDir {
         fstat(&self.fd).is_ok_and(|stat| identity(&stat) == self.identity && check_dir(&stat, &self.path, true).is_ok())
     }
 
+    /// Closes the descriptor if it is still this directory (one `fstat`);
+    /// else lets it go unclosed, as its number may now be a file of the
+    /// host's.
+    pub fn close_if_its_own(self) {
+        if !fstat(&self.fd).is_ok_and(|stat| identity(&stat) == self.identity) {
+            std::mem::forget(self.fd);
+        }
+    }
+
     /// The descriptor itself, for tests that make it something else.
     #[cfg(test)]
     pub(crate) fn fd_mut(&mut self) -> &mut OwnedFd {

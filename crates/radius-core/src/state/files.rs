@@ -74,7 +74,7 @@ pub(crate) enum Holding {
     Good,
     /// A descriptor is no longer its directory: closed behind our back
     /// (and maybe reused by the host), or the directory changed mode or
-    /// owner. Nothing of it may be closed: the numbers may be the host's.
+    /// owner.
     Lost,
     /// Its descriptors are its own, but `state_dir` now leads elsewhere
     /// (removed and made anew), or a part of it was not usable.
@@ -130,6 +130,22 @@ impl FileState {
             return Holding::Stale;
         }
         Holding::Good
+    }
+
+    /// Lets go of a store that will not be used again: closes each
+    /// descriptor that is still the directory or record it was opened on,
+    /// and leaves the others unclosed, as the host may have closed them
+    /// behind our back and given their numbers to files of its own.
+    pub(crate) fn let_go(self) {
+        let FileState { root, counters, dead, signs, records } = self;
+        for dir in [Some(root), counters.into_inner(), dead.into_inner(), signs.into_inner()].into_iter().flatten().flatten() {
+            dir.close_if_its_own();
+        }
+        for (_, record) in records.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            if matches!(record.now(), RecordNow::NotOurs) {
+                std::mem::forget(record);
+            }
+        }
     }
 
     fn subdir<'a>(&'a self, cell: &'a OnceLock<Result<TrustedDir, String>>, name: &str) -> Result<&'a TrustedDir, StateError> {
@@ -253,7 +269,8 @@ impl SharedState for FileState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
     /// Concurrent updaters never lose an increment.
     #[test]
@@ -285,10 +302,11 @@ mod tests {
 
     /// The host closed the store's descriptors and gave their numbers to
     /// files of its own (`closefrom` after a fork): no update is written
-    /// into the host's file, and the store no longer holds.
+    /// into the host's file, the store no longer holds, and letting it go
+    /// closes none of the host's files.
     #[test]
     fn descriptors_taken_over_by_the_host_are_not_used() {
-        use std::os::fd::{AsFd, OwnedFd};
+        use std::os::fd::AsFd;
         let dir = tempfile::tempdir().unwrap();
         let hosts = dir.path().join("hosts");
         std::fs::create_dir(&hosts).unwrap();
@@ -298,12 +316,7 @@ mod tests {
 
         // The record's number now names a file of the host's.
         let host_file = File::create(hosts.join("log")).unwrap();
-        let mut records = s.records.lock().unwrap();
-        let kept = records.remove("x").unwrap();
-        let mut fd = OwnedFd::from(kept.file);
-        nix::unistd::dup2(host_file.as_fd(), &mut fd).unwrap();
-        records.insert("x".into(), OpenRecord { file: File::from(fd), identity: kept.identity, checked: false });
-        drop(records);
+        give_record_number_to(&s, "x", &host_file);
         assert_eq!(s.update("x", &mut |r| r[0] += 1).unwrap()[0], 2);
         assert_eq!(std::fs::metadata(hosts.join("log")).unwrap().len(), 0, "wrote in the host's file");
 
@@ -311,6 +324,62 @@ mod tests {
         let host_dir = File::open(&hosts).unwrap();
         nix::unistd::dup2(host_dir.as_fd(), s.root.as_mut().unwrap().fd_mut()).unwrap();
         assert_eq!(s.holding(), Holding::Lost);
+
+        // The record opened anew is taken over too; let go, the store
+        // leaves both numbers to the host.
+        let host_file_number = give_record_number_to(&s, "x", &host_file);
+        let host_dir_number = s.root.as_mut().unwrap().fd_mut().as_raw_fd();
+        s.let_go();
+        assert_eq!(file_at(host_dir_number), Some(identity_of(&hosts)), "closed the host's directory");
+        assert_eq!(file_at(host_file_number), Some(identity_of(&hosts.join("log"))), "closed the host's file");
+    }
+
+    /// Makes the number of the record `name` held open name `host_file`
+    /// instead, as a host's `closefrom` and `open` would; the number.
+    fn give_record_number_to(s: &FileState, name: &str, host_file: &File) -> std::os::fd::RawFd {
+        use std::os::fd::{AsFd, OwnedFd};
+        let mut records = s.records.lock().unwrap();
+        let kept = records.remove(name).unwrap();
+        let mut fd = OwnedFd::from(kept.file);
+        nix::unistd::dup2(host_file.as_fd(), &mut fd).unwrap();
+        let number = fd.as_raw_fd();
+        records.insert(name.into(), OpenRecord { file: File::from(fd), identity: kept.identity, checked: false });
+        number
+    }
+
+    /// Device and inode of what descriptor `fd` of this process is, if open.
+    fn file_at(fd: std::os::fd::RawFd) -> Option<(u64, u64)> {
+        std::fs::metadata(format!("/proc/self/fd/{fd}")).ok().map(|m| (m.dev(), m.ino()))
+    }
+
+    fn identity_of(path: &Path) -> (u64, u64) {
+        let m = std::fs::metadata(path).unwrap();
+        (m.dev(), m.ino())
+    }
+
+    /// A store let go closes its directories and records: state_dir made
+    /// anew or changed in the configuration costs a long-lived host no
+    /// descriptors.
+    #[test]
+    fn a_store_let_go_closes_its_own_descriptors() {
+        let dir = tempfile::tempdir().unwrap();
+        let state_dir = dir.path().join("state");
+        let mut s = FileState::open(&state_dir);
+        s.update("x", &mut |r| r[0] += 1).unwrap();
+        let held = [
+            (s.root.as_mut().unwrap().fd_mut().as_raw_fd(), identity_of(&state_dir)),
+            (s.counters.get_mut().unwrap().as_mut().unwrap().fd_mut().as_raw_fd(), identity_of(&state_dir.join("counters"))),
+            (s.records.lock().unwrap()["x"].file.as_raw_fd(), identity_of(&state_dir.join("counters").join("x"))),
+        ];
+        // Removed, so that nothing else can open them again meanwhile.
+        std::fs::remove_dir_all(&state_dir).unwrap();
+        for (fd, identity) in held {
+            assert_eq!(file_at(fd), Some(identity), "descriptor {fd} is not the store's");
+        }
+        s.let_go();
+        for (fd, identity) in held {
+            assert_ne!(file_at(fd), Some(identity), "descriptor {fd} was left open");
+        }
     }
 
     /// `prepare` opens the record before any update (a store's first

@@ -15,12 +15,13 @@
 //! A store is kept only by the process that opened it: a child forked
 //! after it was kept shares its open files, and `flock` does not keep two
 //! holders of one open file apart, so the child opens its own. A store
-//! that is not used again is let go without closing anything: a
-//! descriptor it held may have been closed by the host (`closefrom` after
-//! a fork) and its number given to something of the host's. That costs a
-//! few descriptors when `state_dir` is made anew, changed in the
-//! configuration, or taken from under us; the store a process uses is
-//! never one of those.
+//! that is not used again (`state_dir` made anew, changed in the
+//! configuration, or taken from under us; a forked child) is let go
+//! ([`FileState::let_go`]): each descriptor that is still the directory
+//! or record it was opened on is closed; one that is not is left alone,
+//! as the host may have closed it (`closefrom` after a fork) and given
+//! its number to something of its own. A store another thread still
+//! uses is left to it, unclosed.
 //!
 //! The lock on the kept store is only tried, never waited for: two threads
 //! at once, or a child forked while another thread held it, simply open a
@@ -117,9 +118,12 @@ fn checkout(kept: &Mutex<Option<Kept>>, state_dir: &Path, pid: u32) -> Arc<FileS
             return Arc::clone(&k.store);
         }
     }
-    // Let go, never closed: see the module documentation.
+    // See the module documentation.
     if let Some(old) = slot.take() {
-        std::mem::forget(old.store);
+        match Arc::try_unwrap(old.store) {
+            Ok(store) => store.let_go(),
+            Err(in_use) => std::mem::forget(in_use),
+        }
     }
     let store = Arc::new(FileState::open(state_dir));
     if store.problem().is_none() {
@@ -168,7 +172,8 @@ mod tests {
     }
 
     /// state_dir removed and made anew: the next call writes in the new
-    /// one, where other processes read.
+    /// one, where other processes read, and the old one's descriptors are
+    /// closed.
     #[test]
     fn a_state_dir_made_anew_is_opened_anew() {
         let dir = tempfile::tempdir().unwrap();
@@ -178,6 +183,12 @@ mod tests {
         std::fs::remove_dir_all(&state_dir).unwrap();
         assert_eq!(count(&checkout(&kept, &state_dir, 1)), 1);
         assert_eq!(FileState::open(&state_dir).read("server").unwrap()[1], 1);
+        let removed_but_open = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+            .filter(|target| target.starts_with(dir.path()) && target.to_string_lossy().ends_with(" (deleted)"))
+            .count();
+        assert_eq!(removed_but_open, 0, "the old state_dir's descriptors are still open");
     }
 
     /// A client's store is checked out at its first use, not when it is
