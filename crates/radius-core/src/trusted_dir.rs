@@ -244,16 +244,21 @@ impl TrustedDir {
     /// their numbers; a directory kept from one call to the next is asked
     /// this before it is used again.
     pub fn still_held(&self) -> bool {
-        fstat(&self.fd).is_ok_and(|stat| identity(&stat) == self.identity && check_dir(&stat, &self.path, true).is_ok())
+        self.stat_if_its_own().is_some_and(|stat| check_dir(&stat, &self.path, true).is_ok())
     }
 
     /// Closes the descriptor if it is still this directory (one `fstat`);
     /// else lets it go unclosed, as its number may now be a file of the
     /// host's.
     pub fn close_if_its_own(self) {
-        if !fstat(&self.fd).is_ok_and(|stat| identity(&stat) == self.identity) {
+        if self.stat_if_its_own().is_none() {
             std::mem::forget(self.fd);
         }
+    }
+
+    /// The descriptor's `fstat`, when it is still this directory.
+    fn stat_if_its_own(&self) -> Option<FileStat> {
+        fstat(&self.fd).ok().filter(|stat| identity(stat) == self.identity)
     }
 
     /// The descriptor itself, for tests that make it something else.
