@@ -346,10 +346,11 @@ fn count(ctx: &ExchangeContext<'_>, server: &Server, deltas: &[(Counter, i64)]) 
     report_state(ctx.log, counters::add(ctx.state, server, deltas));
 }
 
-/// Whether `server`'s replies must carry Message-Authenticator: configured
-/// so, or learned (it signed one before).
-fn signing_required(ctx: &ExchangeContext<'_>, server: &Server) -> bool {
-    server.require_message_authenticator || ctx.state.mark(MarkKind::Signs, &counters::server_key(server)).is_some()
+/// Whether `server` (whose counters key is `key`) must sign its replies
+/// with Message-Authenticator: configured so, or learned (it signed one
+/// before).
+fn signing_required(ctx: &ExchangeContext<'_>, server: &Server, key: &str) -> bool {
+    server.require_message_authenticator || ctx.state.mark(MarkKind::Signs, key).is_some()
 }
 
 /// Sends the request built by `factory` to `servers` in order (servers
@@ -585,10 +586,11 @@ impl<N: Network> Wait<'_, '_, N> {
         }
         // While the server works on it: the shared store checks or opens
         // its files, and whether this server signs its replies is read.
-        if let Some(problem) = self.ctx.state.prepare(&counters::server_key(self.server)) {
+        let key = counters::server_key(self.server);
+        if let Some(problem) = self.ctx.state.prepare(&key) {
             self.ctx.log.log(Level::Warning, &state::unshared(&problem));
         }
-        self.require_ma = signing_required(self.ctx, self.server);
+        self.require_ma = signing_required(self.ctx, self.server, &key);
         // Counted with its answer when one comes within PENDING_AFTER (one
         // update, not two), else as pending then, while the server works.
         let sent_counter = if self.request.kind == RequestKind::Accounting { Counter::AcctRequests } else { Counter::Requests };
